@@ -1,0 +1,5 @@
+"""``python -m llmgit``."""
+
+from llmgit.cli.main import run
+
+run()

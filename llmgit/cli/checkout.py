@@ -1,0 +1,32 @@
+"""``llmgit checkout``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from llmgit.cli.context import registry
+from llmgit.cli.output import say
+
+
+def checkout(
+    ctx: typer.Context,
+    reference: str = typer.Argument(..., metavar="REF", help="NAME@vX.Y.Z, NAME, NAME#STAGE ..."),
+    to: Optional[Path] = typer.Option(  # noqa: UP007
+        None, "--to", help="Write the weights into this directory; the working tree is left alone."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite unsaved weights or card edits."),
+) -> None:
+    """Put a version's card and weights back in the working tree, or export its weights."""
+    result = registry(ctx).checkout(reference, to=to, force=force)
+    v = result.version
+    if result.in_place:
+        say(f"Checked out {v.tag}: {result.destination} and its model card are in the working tree")
+    else:
+        say(f"Exported {v.tag}: {result.files} file(s) into {result.destination}")
+
+
+def install(app: typer.Typer) -> None:
+    app.command("checkout")(checkout)

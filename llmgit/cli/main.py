@@ -1,0 +1,99 @@
+"""The ``llmgit`` application and its error funnel."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from llmgit import __version__
+from llmgit.cli import card, checkout, listing, register, setup
+from llmgit.errors import LlmgitError, UsageError
+
+app = typer.Typer(
+    name="llmgit",
+    help="Git-native version manager for LLM weights: git is the database, DVC moves the bytes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"llmgit {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    repo: Path = typer.Option(Path("."), "-C", "--repo", help="Run as if started in this directory."),
+    version: Optional[bool] = typer.Option(  # noqa: UP007 (typer needs Optional on 3.9 syntax)
+        None, "--version", callback=_version, is_eager=True, help="Show the llmgit version and exit."
+    ),
+) -> None:
+    """Git-native version manager for LLM weights."""
+    ctx.obj = repo
+
+
+for module in (setup, register, listing, checkout):
+    module.install(app)
+app.add_typer(card.app, name="card")
+
+
+def _report(err: LlmgitError) -> None:
+    sys.stderr.write(f"error: {err.message}\n")
+    if err.hint:
+        sys.stderr.write(f"hint: {err.hint}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (the console script exits with it)."""
+    try:
+        result = app(args=argv, prog_name="llmgit", standalone_mode=False)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except LlmgitError as err:
+        _report(err)
+        return err.exit_code
+    except Exception as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # bare 'llmgit' or a bare group
+            sys.stdout.write(e.format_message() + "\n")  # type: ignore[attr-defined]
+            return 0
+        if _is_usage_error(e):  # the command line itself is wrong: one line and a hint
+            command = getattr(getattr(e, "ctx", None), "command_path", "llmgit")
+            _report(UsageError(e.format_message(), hint=f"see '{command} --help'"))  # type: ignore[attr-defined]
+            return 2
+        if type(e).__name__ == "Abort":
+            sys.stderr.write("error: aborted\n")
+            return 130
+        return _crash()
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def _is_usage_error(e: BaseException) -> bool:
+    """Typer's command-line errors (raised by its bundled parser) without importing it."""
+    return hasattr(e, "format_message") and getattr(e, "exit_code", None) == 2
+
+
+def _crash() -> int:
+    """A bug: the traceback goes to a log file, not the screen."""
+    fd, log = tempfile.mkstemp(prefix="llmgit-crash-", suffix=".log")
+    with os.fdopen(fd, "w") as fh:
+        traceback.print_exc(file=fh)
+    sys.stderr.write(f"error: internal error in llmgit (a bug); details in {log}\n")
+    return 3
+
+
+def run() -> None:
+    sys.exit(main())

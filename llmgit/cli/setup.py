@@ -1,0 +1,32 @@
+"""``llmgit init``."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from llmgit.cli.context import registry
+from llmgit.cli.output import say
+
+
+def init(
+    ctx: typer.Context,
+    remote: Optional[str] = typer.Option(  # noqa: UP007
+        None, "--remote", help="Storage remote: a directory path or s3://bucket/prefix."
+    ),
+    endpoint_url: Optional[str] = typer.Option(  # noqa: UP007
+        None, "--endpoint-url", help="S3 endpoint for non-AWS S3 (MinIO, a test server)."
+    ),
+) -> None:
+    """Set up the registry in this git repository (once per repository)."""
+    result = registry(ctx).init(remote=remote, endpoint_url=endpoint_url)
+    say(("Initialized" if result.created else "Updated") + f" the llmgit registry in {result.root}")
+    where = "machine-local default" if result.remote_is_default else "configured"
+    say(f"Weights remote ({where}): {result.remote}")
+    if result.commit:
+        say(f"Committed the registry set-up as {result.commit[:10]}")
+
+
+def install(app: typer.Typer) -> None:
+    app.command("init")(init)

@@ -1,0 +1,87 @@
+"""The llmgit error hierarchy.
+
+Every expected failure is an :class:`LlmgitError`; the class owns its exit code and the
+message carries one human sentence, optionally with a hint. Only ``llmgit.cli`` turns them
+into ``error:``/``hint:`` lines and an exit status. The exit-code table lives in
+``docs/exit-codes.md``.
+"""
+
+from __future__ import annotations
+
+
+class LlmgitError(Exception):
+    """An expected failure: one sentence for the user, maybe a hint, and an exit code."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class OperationFailed(LlmgitError):
+    """A git, DVC or storage operation failed; nothing was changed. Exit 1."""
+
+    exit_code = 1
+
+
+class UsageError(LlmgitError):
+    """Bad input or a precondition the user must fix first. Exit 2."""
+
+    exit_code = 2
+
+
+class NotARepository(UsageError):
+    """The directory is not inside a git work tree."""
+
+
+class NotInitialized(UsageError):
+    """The repository has no llmgit.yaml yet."""
+
+
+class InvalidName(UsageError):
+    """A model, stage or path name that llmgit refuses."""
+
+
+class InvalidVersion(UsageError):
+    """A version string that is not SemVer 2.0."""
+
+
+class UnknownReference(UsageError):
+    """A reference that names no registered version."""
+
+
+class VersionExists(UsageError):
+    """The version tag already exists; version tags are immutable."""
+
+
+class ConfigError(UsageError):
+    """llmgit.yaml has an unknown key or a bad value."""
+
+
+class InputError(UsageError):
+    """A metrics, params or card file that cannot be used."""
+
+
+class FilterSyntaxError(UsageError):
+    """A ``--filter`` / ``search`` expression that does not parse; names the 1-based column."""
+
+    def __init__(self, message: str, hint: str | None = None, *, column: int = 0) -> None:
+        super().__init__(message, hint)
+        self.column = column
+
+
+class WouldLoseWork(LlmgitError):
+    """Refused because it would overwrite unsaved work. Exit 4."""
+
+    exit_code = 4
+
+
+class InternalError(LlmgitError):
+    """A bug in llmgit. Exit 3."""
+
+    exit_code = 3

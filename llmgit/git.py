@@ -1,0 +1,255 @@
+"""Every git invocation llmgit makes: small typed functions over ``git`` argv lists.
+
+Parsing uses NUL separators; failures become one human sentence (:class:`OperationFailed`).
+Ref changes go through :func:`update_refs`, one ``git update-ref --stdin`` transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmgit.errors import NotARepository, OperationFailed, UsageError
+
+ZERO = "0" * 40
+
+
+@dataclass(frozen=True)
+class Ident:
+    name: str
+    email: str
+    timestamp: int
+    tz: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}> {self.timestamp} {self.tz}"
+
+    @property
+    def who(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    """One annotated tag as read by ``for-each-ref``."""
+
+    ref: str  # refs/tags/...
+    tag_object: str  # the tag object's id ('' for a lightweight tag)
+    commit: str  # the commit it points to
+    date: str  # tagger date, ISO 8601 strict
+    contents: str  # the tag message
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One line of an update-ref transaction. ``new`` None deletes; ``old`` None = don't care."""
+
+    ref: str
+    new: str | None
+    old: str | None = None
+
+
+def run(
+    root: Path | str,
+    args: Sequence[str],
+    *,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[bytes]:
+    full_env = None
+    if env:
+        full_env = {**os.environ, **env}
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=root,
+            input=input,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise OperationFailed("git is not installed or not on PATH") from None
+    if check and proc.returncode != 0:
+        detail = proc.stderr.decode(errors="replace").strip().splitlines()
+        msg = detail[-1] if detail else f"exit {proc.returncode}"
+        raise OperationFailed(f"git {args[0]} failed: {msg.removeprefix('fatal: ')}")
+    return proc
+
+
+def out(root: Path | str, args: Sequence[str], **kw: object) -> str:
+    return run(root, args, **kw).stdout.decode()  # type: ignore[arg-type]
+
+
+def toplevel(path: Path | str) -> Path:
+    """The root of the work tree containing ``path``."""
+    try:
+        proc = run(path, ["rev-parse", "--show-toplevel"], check=False)
+    except (NotADirectoryError, FileNotFoundError):
+        raise NotARepository(f"'{path}' is not a directory") from None
+    if proc.returncode != 0:
+        raise NotARepository(
+            f"'{Path(path).resolve()}' is not inside a git repository",
+            hint="run llmgit inside a git work tree ('git init' creates one)",
+        )
+    return Path(proc.stdout.decode().strip())
+
+
+def is_shallow(root: Path) -> bool:
+    return out(root, ["rev-parse", "--is-shallow-repository"]).strip() == "true"
+
+
+def current_branch(root: Path) -> str | None:
+    """The full ref HEAD points to (``refs/heads/x``), or None when detached."""
+    proc = run(root, ["symbolic-ref", "-q", "HEAD"], check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def rev_parse(root: Path, rev: str) -> str | None:
+    proc = run(root, ["rev-parse", "-q", "--verify", "--end-of-options", rev], check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def ident(root: Path) -> Ident:
+    """The committer identity git would use now (honours GIT_COMMITTER_* variables)."""
+    proc = run(root, ["var", "GIT_COMMITTER_IDENT"], check=False)
+    if proc.returncode != 0:
+        raise UsageError(
+            "git does not know who you are",
+            hint="set it with: git config user.name 'Your Name'; git config user.email you@example.com",
+        )
+    text = proc.stdout.decode().strip()
+    head, _, rest = text.rpartition(">")
+    name, _, email = head.partition("<")
+    ts, tz = rest.split()
+    return Ident(name.strip(), email.strip(), int(ts), tz)
+
+
+_TAG_FORMAT = "%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(taggerdate:iso-strict)%00%(contents)%00"
+
+
+def list_tags(root: Path, patterns: Iterable[str]) -> list[TagRecord]:
+    """All tags matching ``patterns`` in one ``for-each-ref`` call, with their messages."""
+    raw = out(root, ["for-each-ref", f"--format={_TAG_FORMAT}", *patterns])
+    records: list[TagRecord] = []
+    for chunk in raw.split("\0\n"):
+        if not chunk:
+            continue
+        ref, otype, oid, peeled, date, contents = chunk.split("\0", 5)
+        contents = contents.removesuffix("\0")
+        if otype == "tag":
+            records.append(TagRecord(ref, oid, peeled, date, contents))
+        else:
+            records.append(TagRecord(ref, "", oid, "", ""))
+    return records
+
+
+def list_refnames(root: Path, patterns: Iterable[str]) -> list[str]:
+    """Just the names of refs matching ``patterns`` (no messages: cheapest listing)."""
+    return out(root, ["for-each-ref", "--format=%(refname)", *patterns]).splitlines()
+
+
+def read_blob(root: Path, rev: str, path: str) -> bytes | None:
+    proc = run(root, ["cat-file", "blob", f"{rev}:{path}"], check=False)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def blob_ids(root: Path, specs: Sequence[str]) -> dict[str, str | None]:
+    """``REV:PATH`` -> blob id (None when missing), in one ``cat-file --batch-check``."""
+    if not specs:
+        return {}
+    data = "".join(f"{s}\n" for s in specs).encode()
+    lines = run(root, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], input=data)
+    result: dict[str, str | None] = {}
+    for spec, line in zip(specs, lines.stdout.decode().splitlines(), strict=True):
+        oid, _, kind = line.partition(" ")
+        result[spec] = oid if kind == "blob" else None
+    return result
+
+
+def hash_object(root: Path, data: bytes, *, write: bool = True) -> str:
+    args = ["hash-object", "--stdin"] + (["-w"] if write else [])
+    return out(root, args, input=data).strip()
+
+
+def hash_file(root: Path, path: Path) -> str:
+    return out(root, ["hash-object", "--", str(path)]).strip()
+
+
+def index_entry(root: Path, path: str) -> tuple[str, str] | None:
+    """(mode, blob) of ``path`` in the real index, or None."""
+    line = out(root, ["ls-files", "-s", "-z", "--", path]).split("\0")[0]
+    if not line:
+        return None
+    meta, _, _ = line.partition("\t")
+    mode, oid, _stage = meta.split()
+    return mode, oid
+
+
+def is_tracked(root: Path, path: str) -> bool:
+    return bool(out(root, ["ls-files", "-z", "--", path]).strip("\0"))
+
+
+def tree_with(root: Path, base: str | None, files: Mapping[str, str]) -> str:
+    """A tree: ``base``'s tree plus ``files`` (path -> blob id, mode 100644).
+
+    Uses a temporary index so the user's index and working tree are never touched.
+    """
+    with tempfile.TemporaryDirectory(prefix="llmgit-index-") as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        if base:
+            run(root, ["read-tree", base], env=env)
+        info = "".join(f"100644 {oid}\t{path}\n" for path, oid in files.items())
+        run(root, ["update-index", "--add", "--index-info"], input=info.encode(), env=env)
+        return out(root, ["write-tree"], env=env).strip()
+
+
+def set_index_entries(root: Path, files: Mapping[str, str]) -> None:
+    """Point the real index at blobs (used after committing on the user's branch)."""
+    info = "".join(f"100644 {oid}\t{path}\n" for path, oid in files.items())
+    run(root, ["update-index", "--add", "--index-info"], input=info.encode())
+
+
+def commit_tree(root: Path, tree: str, parents: Sequence[str], message: str) -> str:
+    args = ["commit-tree", tree]
+    for p in parents:
+        args += ["-p", p]
+    return out(root, args, input=message.encode()).strip()
+
+
+def make_tag(root: Path, target: str, name: str, message: str, tagger: Ident) -> str:
+    """Write an annotated tag object (no ref yet) and return its id."""
+    body = f"object {target}\ntype commit\ntag {name}\ntagger {tagger}\n\n{message}"
+    if not body.endswith("\n"):
+        body += "\n"
+    return out(root, ["mktag"], input=body.encode()).strip()
+
+
+def update_refs(root: Path, updates: Sequence[RefUpdate]) -> None:
+    """Move refs in one transaction: all move or none do."""
+    lines = ["start"]
+    for u in updates:
+        if u.new is None:
+            lines.append(f"delete {u.ref}" + (f" {u.old}" if u.old else ""))
+        elif u.old is None:
+            lines.append(f"update {u.ref} {u.new}")
+        else:
+            lines.append(f"update {u.ref} {u.new} {u.old}")
+    lines += ["prepare", "commit"]
+    proc = run(root, ["update-ref", "--stdin"], input=("\n".join(lines) + "\n").encode(), check=False)
+    if proc.returncode != 0:
+        msg = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise OperationFailed(
+            "could not update refs: " + (msg[-1].removeprefix("fatal: ") if msg else "unknown error"),
+            hint="another git command may be running; nothing was changed, try again",
+        )
+
+
+def is_ignored(root: Path, path: str) -> bool:
+    return run(root, ["check-ignore", "-q", "--no-index", "--", path], check=False).returncode == 0

@@ -1,0 +1,282 @@
+"""``register``: validate everything, ``dvc add``, write the card, commit only the model's
+files and create the version tag, all or nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmgit import __version__, cards, git, inputs, provenance, refs, storage, versions
+from llmgit.files import write_atomic
+from llmgit.errors import InputError, UsageError, VersionExists
+from llmgit.model import ModelVersion, WeightsInfo, tag_message
+
+if TYPE_CHECKING:
+    from llmgit.registry import Registry
+
+COPY_DIR = "weights"
+
+
+@dataclass(frozen=True)
+class RegisterRequest:
+    """Everything ``register`` needs; the CLI and the Python API both build one."""
+
+    name: str
+    weights: Path
+    version: str | None = None
+    bump: versions.Bump = versions.Bump.patch
+    metrics_file: Path | None = None
+    metric_pairs: Sequence[str] = ()
+    metrics: Mapping[str, float | int] = field(default_factory=dict)
+    params_file: Path | None = None
+    param_pairs: Sequence[str] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+    dataset: str | None = None
+    dataset_version: str | None = None
+    base_model: str | None = None
+    description: str | None = None
+    message: str = ""
+    copy: bool = False
+
+
+def require_branch(root: Path) -> str:
+    branch = git.current_branch(root)
+    if branch is None:
+        raise UsageError(
+            "HEAD is detached: llmgit commits on a branch",
+            hint="switch to a branch first, for example 'git switch main'",
+        )
+    return branch
+
+
+def prepare_commit(
+    root: Path, branch: str, files: Mapping[str, str], message: str
+) -> tuple[str | None, str | None]:
+    """(old head, new commit) recording ``files`` (path -> blob) on ``branch``; the new
+    commit is None when nothing would change. No ref moves here."""
+    head = git.rev_parse(root, branch)
+    if head is not None:
+        current = git.blob_ids(root, [f"{head}:{p}" for p in files])
+        if all(current[f"{head}:{p}"] == oid for p, oid in files.items()):
+            return head, None
+    tree = git.tree_with(root, head, files)
+    return head, git.commit_tree(root, tree, [head] if head else [], message)
+
+
+def commit_files(root: Path, branch: str, paths: Sequence[str], message: str) -> str | None:
+    """Commit the working-tree contents of ``paths`` on ``branch``, nothing else."""
+    files = {p: git.hash_object(root, (root / p).read_bytes()) for p in paths}
+    head, commit = prepare_commit(root, branch, files, message)
+    if commit is None:
+        return None
+    git.update_refs(root, [git.RefUpdate(branch, commit, head or git.ZERO)])
+    git.set_index_entries(root, files)
+    return commit
+
+
+@dataclass
+class _Snapshot:
+    """Working-tree files register may change, to put back if it fails."""
+
+    contents: dict[Path, bytes | None] = field(default_factory=dict)
+    new_dirs: list[Path] = field(default_factory=list)
+
+    def keep(self, path: Path) -> None:
+        self.contents[path] = path.read_bytes() if path.is_file() else None
+        missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+        self.new_dirs.extend(missing)  # deepest first
+
+    def restore(self) -> None:
+        for path, data in self.contents.items():
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, data)
+        for d in self.new_dirs:
+            if d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
+
+
+def _repo_relative(reg: Registry, path: Path) -> str | None:
+    full = (reg.cwd / path).resolve() if not path.is_absolute() else path.resolve()
+    try:
+        return full.relative_to(reg.root).as_posix()
+    except ValueError:
+        return None
+
+
+def _resolve_weights(reg: Registry, req: RegisterRequest) -> tuple[str, Path | None]:
+    """(repo-relative weights path, source to copy from or None)."""
+    source = req.weights if req.weights.is_absolute() else reg.cwd / req.weights
+    if not source.exists():
+        raise InputError(f"weights path '{req.weights}' does not exist")
+    rel = _repo_relative(reg, source)
+    if rel is None:
+        if not req.copy:
+            raise InputError(
+                f"weights path '{req.weights}' is outside the repository",
+                hint="move them inside the repository, or pass --copy to copy them in",
+            )
+        return f"{refs.MODELS_DIR}/{req.name}/{COPY_DIR}", source
+    if rel in ("", ".") or rel.split("/")[0] in (".git", ".dvc"):
+        raise InputError(f"weights path '{req.weights}' cannot be the repository or its metadata")
+    if rel == refs.card_path(req.name) or rel.endswith(".dvc"):
+        raise InputError(f"'{req.weights}' is not a weights path")
+    if git.is_tracked(reg.root, rel):
+        raise InputError(
+            f"weights path '{rel}' is tracked by git itself",
+            hint=f"stop tracking it first: git rm -r --cached '{rel}' && git commit",
+        )
+    return rel, None
+
+
+def _next_version(existing: list[str], req: RegisterRequest) -> str:
+    if req.version is not None:
+        wanted = versions.normalize(req.version)
+        for v in existing:
+            if versions.parse(v) == versions.parse(wanted):
+                raise VersionExists(
+                    f"version {wanted} of '{req.name}' already exists"
+                    + (f" (as {v})" if v != wanted else ""),
+                    hint="version tags are immutable; register a higher version or use --bump",
+                )
+        return wanted
+    return versions.bump(versions.highest(existing), req.bump)
+
+
+def _dataset_version(reg: Registry, req: RegisterRequest) -> str | None:
+    if req.dataset_version is not None or not req.dataset:
+        return req.dataset_version
+    pointer = reg.cwd / f"{req.dataset}.dvc"
+    if pointer.is_file():  # a DVC-tracked dataset in this repo: its content hash
+        return "md5:" + storage.parse_pointer(pointer.read_text(encoding="utf-8"), req.dataset).md5
+    return None
+
+
+def register(reg: Registry, req: RegisterRequest) -> ModelVersion:
+    # 1. validate every input before anything changes
+    root = reg.root
+    reg.require_initialized()
+    refs.validate_model_name(req.name)
+    branch = require_branch(root)
+    if git.is_shallow(root):
+        raise UsageError(
+            "this is a shallow clone, so existing versions may be missing",
+            hint="run 'git fetch --unshallow --tags' first",
+        )
+    rel, copy_from = _resolve_weights(reg, req)
+    metrics = {**inputs.collect_metrics(req.metrics_file, req.metric_pairs), **req.metrics}
+    params = {**inputs.collect_params(req.params_file, req.param_pairs), **req.params}
+    existing = [v.version for v in reg.versions(req.name)]
+    version = _next_version(existing, req)
+    tag = refs.version_tag(req.name, version)
+    who = git.ident(root)
+    from llmgit.registry import iso_time
+
+    created = iso_time(who)
+    card_rel = refs.card_path(req.name)
+    card_file = root / card_rel
+    base = cards.parse(card_file.read_bytes(), card_rel) if card_file.is_file() else cards.template(root)
+    dataset_version = _dataset_version(reg, req)
+    head_before = git.rev_parse(root, branch)
+
+    # 2. apply, remembering what to put back
+    snap = _Snapshot()
+    data = root / rel
+    ignore_file = data.parent / ".gitignore"
+    for path in (card_file, root / f"{rel}.dvc", ignore_file):
+        snap.keep(path)
+    copied = False
+    try:
+        if copy_from is not None:
+            if data.exists():
+                shutil.rmtree(data) if data.is_dir() else data.unlink()
+            data.parent.mkdir(parents=True, exist_ok=True)
+            if copy_from.is_dir():
+                shutil.copytree(copy_from, data)
+            else:
+                data.mkdir()
+                shutil.copy2(copy_from, data / copy_from.name)
+            copied = True
+        pointer = storage.add(root, rel)
+        weights = WeightsInfo(rel, pointer.md5, pointer.size, pointer.nfiles, pointer.is_dir)
+        card = cards.build(
+            base,
+            name=req.name,
+            version=version,
+            date=created,
+            description=req.description if req.description is not None else (
+                None if base.get("description") else req.message or None
+            ),
+            base_model=req.base_model,
+            dataset=req.dataset,
+            dataset_version=dataset_version,
+            params=params,
+            metrics=metrics,
+            weights={"path": rel, "md5": pointer.md5, "size": pointer.size,
+                     "files": pointer.nfiles, "dir": pointer.is_dir},
+            provenance={
+                "git_commit": head_before,
+                "git_branch": branch.removeprefix(refs.HEADS),
+                "author": who.who,
+                "created": created,
+                "dataset_version": dataset_version,
+                "llmgit_version": __version__,
+                "environment": provenance.environment(),
+            },
+        )
+        card_file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(card_file, cards.dump(card).encode())
+        files = {
+            card_rel: git.hash_object(root, card_file.read_bytes()),
+            f"{rel}.dvc": git.hash_object(root, (root / f"{rel}.dvc").read_bytes()),
+        }
+        ignore_rel = ignore_file.relative_to(root).as_posix()
+        ignore_blob = _committed_gitignore(root, head_before, ignore_rel, f"/{data.name}")
+        if ignore_blob:
+            files[ignore_rel] = ignore_blob
+        v = ModelVersion(
+            name=req.name, version=version, tag=tag, commit="", weights=weights,
+            metrics=metrics, params=params, author=who.who, created=created, message=req.message,
+        )
+        subject = f"llmgit: register {tag}" + (f"\n\n{req.message}" if req.message else "")
+        head, commit = prepare_commit(root, branch, files, subject + "\n")
+        if commit is None:  # identical files: still a new version, on an empty commit
+            commit = git.commit_tree(root, git.out(root, ["rev-parse", f"{head}^{{tree}}"]).strip(),
+                                     [head] if head else [], subject + "\n")
+        tag_obj = git.make_tag(root, commit, tag, tag_message(v), who)
+        index_before = git.index_entry(root, ignore_rel)
+        git.update_refs(root, [
+            git.RefUpdate(branch, commit, head or git.ZERO),
+            git.RefUpdate(refs.TAGS + tag, tag_obj, git.ZERO),
+        ])
+    except BaseException:
+        snap.restore()
+        if copied:
+            shutil.rmtree(data, ignore_errors=True)
+        raise
+    # 3. the index follows the new commit for llmgit's own files only
+    ours = {card_rel: files[card_rel], f"{rel}.dvc": files[f"{rel}.dvc"]}
+    head_ignore = git.blob_ids(root, [f"{head}:{ignore_rel}"]).get(f"{head}:{ignore_rel}") if head else None
+    if ignore_rel in files and (index_before is None and head_ignore is None or
+                                index_before is not None and index_before[1] == head_ignore):
+        ours[ignore_rel] = files[ignore_rel]
+    git.set_index_entries(root, ours)
+    return dataclasses.replace(v, commit=commit)
+
+
+def _committed_gitignore(root: Path, head: str | None, rel: str, entry: str) -> str | None:
+    """The .gitignore blob to commit: HEAD's content plus DVC's entry for the weights, so
+    the user's uncommitted edits to that file never ride along. None when HEAD has it."""
+    base = (git.read_blob(root, head, rel) if head else None) or b""
+    text = base.decode()
+    if entry in text.splitlines():
+        return None
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return git.hash_object(root, f"{text}{entry}\n".encode())

@@ -1,0 +1,180 @@
+"""The registry: reads state from refs (one ``for-each-ref`` per listing) and resolves
+references. Writing operations live in their own modules and are reached through
+:class:`Registry`, the Python API the CLI itself uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmgit import cards, config, git, refs, versions
+from llmgit.errors import NotInitialized, UnknownReference
+from llmgit.model import ModelSummary, ModelVersion, version_from_tag
+
+if TYPE_CHECKING:
+    from llmgit.checkouts import CheckoutResult
+    from llmgit.initialization import InitResult
+    from llmgit.registration import RegisterRequest
+
+
+class Registry:
+    """A model registry in the git repository containing ``path``."""
+
+    def __init__(self, path: str | Path = ".") -> None:
+        self.cwd = Path(path).resolve()
+        self.root = git.toplevel(self.cwd)
+
+    # -- settings ---------------------------------------------------------------------
+    @cached_property
+    def settings(self) -> config.Settings:
+        return config.load(self.root)
+
+    def require_initialized(self) -> config.Settings:
+        if not (self.root / config.CONFIG_FILE).is_file():
+            raise NotInitialized(
+                f"'{self.root}' has no llmgit registry yet", hint="run 'llmgit init' first"
+            )
+        return self.settings
+
+    # -- reading ----------------------------------------------------------------------
+    def _version_tags(self, name: str | None) -> list[ModelVersion]:
+        found = []
+        for rec in git.list_tags(self.root, [refs.version_tag_pattern(name)]):
+            parsed = refs.parse_version_tag(rec.ref)
+            if parsed is None or (name is not None and parsed.name != name):
+                continue
+            found.append(
+                version_from_tag(
+                    parsed.name,
+                    versions.normalize(parsed.version),
+                    rec.ref[len(refs.TAGS) :],
+                    rec.commit,
+                    rec.contents,
+                    rec.date,
+                )
+            )
+        return found
+
+    def versions_all(self) -> list[ModelVersion]:
+        """Every version of every model (one ``for-each-ref``)."""
+        self.require_initialized()
+        return self._version_tags(None)
+
+    def models(self) -> list[ModelSummary]:
+        """Every model with its latest version and version count (tag names only)."""
+        self.require_initialized()
+        by_name: dict[str, list[str]] = {}
+        for ref in git.list_refnames(self.root, [refs.TAGS]):
+            parsed = refs.parse_version_tag(ref)
+            if parsed:
+                by_name.setdefault(parsed.name, []).append(parsed.version)
+        return [
+            ModelSummary(name, versions.normalize(versions.highest(vs) or ""), len(vs))
+            for name, vs in sorted(by_name.items())
+        ]
+
+    def versions(self, name: str) -> list[ModelVersion]:
+        """All versions of ``name``, newest (highest SemVer) first."""
+        self.require_initialized()
+        refs.validate_model_name(name)
+        found = self._version_tags(name)
+        return sorted(found, key=lambda v: versions.parse(v.version), reverse=True)
+
+    def get(self, reference: str) -> ModelVersion:
+        """Resolve a user reference (``NAME``, ``NAME@v1.2.0``, ``NAME@1``, ...)."""
+        self.require_initialized()
+        ref = refs.parse_reference(reference)
+        candidates = self.versions(ref.name)
+        if not candidates:
+            raise UnknownReference(
+                f"model '{ref.name}' has no registered versions",
+                hint="see 'llmgit models' for registered models",
+            )
+        if ref.kind is refs.RefKind.latest:
+            return candidates[0]
+        if ref.kind is refs.RefKind.exact:
+            for v in candidates:
+                if v.version == ref.version:
+                    return v
+        elif ref.kind is refs.RefKind.partial:
+            for v in candidates:
+                if refs.partial_matches(ref.version or "", v.version):
+                    return v
+        elif ref.kind is refs.RefKind.stage:
+            return self._resolve_stage(ref, candidates)
+        raise UnknownReference(
+            f"'{reference}' names no registered version",
+            hint=f"'llmgit versions {ref.name}' lists them",
+        )
+
+    def _resolve_stage(self, ref: refs.Reference, candidates: list[ModelVersion]) -> ModelVersion:
+        settings = self.settings
+        stage = ref.stage or ""
+        if stage not in settings.all_stages:
+            raise UnknownReference(
+                f"unknown stage '{stage}'", hint=f"stages: {', '.join(settings.all_stages)}"
+            )
+        commit = git.rev_parse(self.root, f"refs/tags/{refs.stage_tag(ref.name, stage)}^{{commit}}")
+        if commit is None:
+            raise UnknownReference(f"no version of '{ref.name}' holds stage '{stage}'")
+        for v in candidates:
+            if v.commit == commit:
+                return v
+        raise UnknownReference(f"tag '{ref}' points at a commit with no version of '{ref.name}'")
+
+    def card(self, reference: str) -> dict[str, Any]:
+        """The model card of a version, read from its tag (no checkout)."""
+        v = self.get(reference)
+        blob = git.read_blob(self.root, v.commit, refs.card_path(v.name))
+        if blob is None:
+            raise UnknownReference(f"version {v.tag} has no model card at {refs.card_path(v.name)}")
+        return cards.parse(blob, f"{v.tag}:{refs.card_path(v.name)}")
+
+    def card_markdown(self, reference: str) -> str:
+        return cards.render_markdown(self.card(reference), self.root)
+
+    def validate_card(self, reference: str | None = None, file: Path | None = None) -> list[str]:
+        """Schema problems of a card: a file, a bare NAME's working-tree card, or a version's."""
+        if file is None and reference is not None and "@" not in reference and "#" not in reference:
+            self.require_initialized()
+            working = self.root / refs.card_path(refs.validate_model_name(reference))
+            if working.is_file():
+                file = working
+        if file is not None:
+            try:
+                text = file.read_text(encoding="utf-8")
+            except OSError as e:
+                raise UnknownReference(f"cannot read card '{file}': {e.strerror}") from None
+            return cards.validate(cards.parse(text, str(file)))
+        if reference is None:
+            raise UnknownReference("give a model reference or --file")
+        return cards.validate(self.card(reference))
+
+    # -- writing (delegated) ---------------------------------------------------------
+    def init(self, remote: str | None = None, endpoint_url: str | None = None) -> InitResult:
+        from llmgit.initialization import init
+
+        return init(self, remote=remote, endpoint_url=endpoint_url)
+
+    def register(self, request: RegisterRequest) -> ModelVersion:
+        from llmgit.registration import register
+
+        return register(self, request)
+
+    def checkout(
+        self, reference: str, to: Path | str | None = None, force: bool = False
+    ) -> CheckoutResult:
+        from llmgit.checkouts import checkout
+
+        return checkout(self, reference, Path(to) if to is not None else None, force=force)
+
+
+def iso_time(ident: git.Ident) -> str:
+    """ISO 8601 with offset from a git ident's timestamp and zone."""
+    sign = -1 if ident.tz.startswith("-") else 1
+    hours, minutes = int(ident.tz[1:3]), int(ident.tz[3:5])
+    zone = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    return dt.datetime.fromtimestamp(ident.timestamp, zone).isoformat()

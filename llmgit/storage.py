@@ -1,0 +1,265 @@
+"""Every DVC call llmgit makes. DVC is imported lazily, inside functions, so read-only
+commands never pay for it; its chatter is silenced (llmgit's CLI reports instead).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from llmgit.errors import InputError, OperationFailed
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+REMOTE_NAME = "storage"
+CACHE_TYPES = "reflink,hardlink,symlink,copy"
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """What a ``.dvc`` file says about the data it tracks."""
+
+    path: str  # repository-relative path of the data (POSIX)
+    md5: str  # content hash, without DVC's '.dir' suffix
+    is_dir: bool
+    size: int
+    nfiles: int
+
+    @property
+    def dvc_file(self) -> str:
+        return f"{self.path}.dvc"
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    relpath: str
+    md5: str
+    size: int | None = None
+
+
+def parse_pointer(text: str | bytes, data_path: str) -> Pointer:
+    """Parse a ``.dvc`` file for the data at ``data_path`` (repo-relative)."""
+    try:
+        doc = yaml.safe_load(text)
+        out = doc["outs"][0]
+        md5 = str(out["md5"])
+    except (yaml.YAMLError, KeyError, IndexError, TypeError):
+        raise InputError(f"'{data_path}.dvc' is not a DVC pointer file llmgit understands") from None
+    is_dir = md5.endswith(".dir")
+    return Pointer(
+        path=data_path,
+        md5=md5.removesuffix(".dir"),
+        is_dir=is_dir,
+        size=int(out.get("size") or 0),
+        nfiles=int(out.get("nfiles") or (0 if is_dir else 1)),
+    )
+
+
+def _quiet() -> None:
+    """Import DVC with analytics off and its INFO chatter silenced (it sets INFO on import)."""
+    os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+    import dvc  # noqa: F401  (its import configures the loggers we quieten next)
+
+    for name in ("dvc", "dvc_objects", "dvc_data"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()  # llmgit reports DVC failures itself, as one error line
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+
+
+@contextlib.contextmanager
+def open_repo(root: Path) -> Iterator[Repo]:
+    _quiet()
+    from dvc.repo import Repo
+
+    repo = Repo(str(root))
+    repo.scm_context.quiet = True
+    try:
+        yield repo
+    finally:
+        repo.close()
+
+
+def _dvc_error(action: str, exc: BaseException) -> OperationFailed:
+    text = str(exc).strip().splitlines()
+    return OperationFailed(f"dvc {action} failed: {text[0] if text else type(exc).__name__}")
+
+
+def is_initialized(root: Path) -> bool:
+    return (root / ".dvc").is_dir()
+
+
+def init(root: Path) -> None:
+    """``dvc init`` in ``root`` (a git work tree), analytics off, link-first cache."""
+    _quiet()
+    from dvc.repo import Repo
+
+    try:
+        Repo.init(str(root)).close()
+    except Exception as e:  # DVC raises many types; any of them means init failed
+        raise _dvc_error("init", e) from None
+
+
+def configure(root: Path, *, remote: str | None, local_remote: bool, endpoint_url: str | None) -> None:
+    """Set the cache type, analytics and (if given) the default remote.
+
+    A remote given by the user goes into ``.dvc/config`` (committed); the machine-local
+    default remote goes into ``.dvc/config.local`` (never committed).
+    """
+    with open_repo(root) as repo:
+        with repo.config.edit("repo") as conf:
+            conf["core"]["analytics"] = False
+            conf["cache"]["type"] = CACHE_TYPES
+        if remote:
+            level = "local" if local_remote else "repo"
+            with repo.config.edit(level) as conf:
+                section: dict[str, Any] = {"url": remote}
+                if endpoint_url:
+                    section["endpointurl"] = endpoint_url
+                conf["remote"][REMOTE_NAME] = section
+                conf["core"]["remote"] = REMOTE_NAME
+
+
+def default_remote(root: Path) -> str | None:
+    """The URL of the default DVC remote, or None when there is none."""
+    with open_repo(root) as repo:
+        conf = repo.config
+        name = conf["core"].get("remote")
+        if not name or name not in conf["remote"]:
+            return None
+        return str(conf["remote"][name]["url"])
+
+
+def add(root: Path, data_path: str) -> Pointer:
+    """``dvc add`` one path; returns what the new ``.dvc`` file says."""
+    with open_repo(root) as repo:
+        try:
+            repo.add(str(root / data_path))
+        except Exception as e:
+            raise _dvc_error("add", e) from None
+    return parse_pointer((root / f"{data_path}.dvc").read_text(encoding="utf-8"), data_path)
+
+
+def workspace_matches(root: Path, pointer: Pointer) -> bool:
+    """Whether the data in the working tree is exactly what ``pointer`` says (stat-cached)."""
+    with open_repo(root) as repo:
+        try:
+            return not repo.status(targets=[str(root / pointer.dvc_file)])
+        except Exception:
+            return False
+
+
+def _cache_path(repo: Repo, md5: str, is_dir: bool) -> Path:
+    return Path(repo.cache.local.oid_to_path(md5 + (".dir" if is_dir else "")))
+
+
+def _missing(repo: Repo, pointer: Pointer) -> list[str]:
+    top = _cache_path(repo, pointer.md5, pointer.is_dir)
+    if not top.exists():
+        return [pointer.md5]
+    if not pointer.is_dir:
+        return []
+    return [e.md5 for e in _read_manifest(top) if not _cache_path(repo, e.md5, False).exists()]
+
+
+def _read_manifest(path: Path) -> list[ManifestEntry]:
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    return [ManifestEntry(e["relpath"], e["md5"], e.get("size")) for e in entries]
+
+
+def ensure_cached(repo: Repo, pointer: Pointer, rev: str) -> None:
+    """Fetch the objects of ``pointer`` (as committed at ``rev``) unless all are cached."""
+    if not _missing(repo, pointer):
+        return
+    try:
+        repo.fetch(targets=[pointer.dvc_file], revs=[rev], workspace=False)
+    except Exception as e:
+        raise _dvc_error("fetch", e) from None
+    if _missing(repo, pointer):
+        raise OperationFailed(
+            f"the weights of {pointer.path} are neither in the local cache nor on the remote",
+            hint="push them from the machine that registered them ('dvc push'), then retry",
+        )
+
+
+def manifest(root: Path, pointer: Pointer, rev: str) -> list[ManifestEntry]:
+    """Per-file manifest of the data (one entry for a single file)."""
+    with open_repo(root) as repo:
+        if not pointer.is_dir:
+            return [ManifestEntry(Path(pointer.path).name, pointer.md5, pointer.size)]
+        top = _cache_path(repo, pointer.md5, True)
+        if not top.exists():
+            ensure_cached(repo, pointer, rev)
+        return _read_manifest(top)
+
+
+def checkout(root: Path, pointer: Pointer, rev: str) -> None:
+    """Make the working-tree data match the ``.dvc`` file already written at ``pointer``."""
+    with open_repo(root) as repo:
+        ensure_cached(repo, pointer, rev)
+        try:
+            repo.checkout(targets=[str(root / pointer.dvc_file)], force=True)
+        except Exception as e:
+            raise _dvc_error("checkout", e) from None
+
+
+def export(root: Path, pointer: Pointer, rev: str, dest: Path) -> list[Path]:
+    """Write the data of ``pointer`` into ``dest`` from the cache (fetching if needed).
+
+    Files are linked from the cache where possible (reflink, then hardlink) and copied
+    otherwise; linked files are read-only, as in the DVC workspace.
+    """
+    with open_repo(root) as repo:
+        ensure_cached(repo, pointer, rev)
+        if pointer.is_dir:
+            entries = _read_manifest(_cache_path(repo, pointer.md5, True))
+        else:
+            entries = [ManifestEntry(Path(pointer.path).name, pointer.md5)]
+        written = []
+        for e in entries:
+            target = dest / e.relpath
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(_cache_path(repo, e.md5, False), target)
+            written.append(target)
+        return written
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    if dst.exists() or dst.is_symlink():
+        dst.unlink()
+    if _reflink(src, dst):
+        return
+    try:
+        os.link(src, dst)
+        return
+    except OSError as e:
+        if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            raise
+    shutil.copyfile(src, dst)
+
+
+def _reflink(src: Path, dst: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    ficlone = 0x40049409
+    with open(src, "rb") as s, open(dst, "wb") as d:
+        try:
+            fcntl.ioctl(d.fileno(), ficlone, s.fileno())
+            return True
+        except OSError:
+            pass
+    dst.unlink()
+    return False
