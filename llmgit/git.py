@@ -253,3 +253,76 @@ def update_refs(root: Path, updates: Sequence[RefUpdate]) -> None:
 
 def is_ignored(root: Path, path: str) -> bool:
     return run(root, ["check-ignore", "-q", "--no-index", "--", path], check=False).returncode == 0
+
+
+def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes | None]:
+    """``REV:PATH`` -> content (None when missing), in one ``cat-file --batch``."""
+    if not specs:
+        return {}
+    data = "".join(f"{s}\n" for s in specs).encode()
+    raw = run(root, ["cat-file", "--batch"], input=data).stdout
+    result: dict[str, bytes | None] = {}
+    pos = 0
+    for spec in specs:
+        end = raw.index(b"\n", pos)
+        header = raw[pos:end].decode()
+        pos = end + 1
+        parts = header.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            size = int(parts[2])
+            result[spec] = raw[pos : pos + size]
+            pos += size + 1
+        elif len(parts) == 3:  # another object type: skip its body
+            pos += int(parts[2]) + 1
+            result[spec] = None
+        else:  # "<spec> missing"
+            result[spec] = None
+    return result
+
+
+@dataclass(frozen=True)
+class RefTarget:
+    ref: str
+    oid: str  # what the ref points to (a tag object for annotated tags)
+    commit: str  # the commit it finally points to
+
+
+def list_ref_targets(root: Path, patterns: Iterable[str]) -> list[RefTarget]:
+    """Refs with the object and the peeled commit, no messages (cheap)."""
+    fmt = "%(refname)%00%(objectname)%00%(*objectname)"
+    found = []
+    for line in out(root, ["for-each-ref", f"--format={fmt}", *patterns]).splitlines():
+        ref, oid, peeled = line.split("\0")
+        found.append(RefTarget(ref, oid, peeled or oid))
+    return found
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    commit: str
+    parents: tuple[str, ...]
+    date: str  # committer date, ISO 8601 strict
+    committer: str
+    subject: str
+
+
+def first_parent_log(root: Path, tip: str) -> list[CommitInfo]:
+    """The first-parent history of ``tip``, newest first."""
+    fmt = "%H%x00%P%x00%cI%x00%cn <%ce>%x00%s%x00"
+    raw = out(root, ["log", "--first-parent", f"--format={fmt}", "-z", tip, "--"])
+    fields = raw.split("\0")
+    commits = []
+    for i in range(0, len(fields) - 5, 6):
+        c, parents, date, who, subject = (f.lstrip("\n") for f in fields[i : i + 5])
+        commits.append(CommitInfo(c, tuple(parents.split()), date, who, subject))
+    return commits
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
+    proc = run(root, ["merge-base", "--is-ancestor", ancestor, descendant], check=False)
+    return proc.returncode == 0
+
+
+def remote_url(root: Path, remote: str) -> str | None:
+    proc = run(root, ["remote", "get-url", "--", remote], check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None

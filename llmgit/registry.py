@@ -10,12 +10,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmgit import cards, config, git, refs, versions
-from llmgit.errors import NotInitialized, UnknownReference
+from llmgit import cards, config, git, refs, stages, versions
+from llmgit.errors import NotInitialized, UnknownReference, UsageError
 from llmgit.model import ModelSummary, ModelVersion, version_from_tag
+from llmgit.stages import HistoryEvent, StageBranch
 
 if TYPE_CHECKING:
     from llmgit.checkouts import CheckoutResult
+    from llmgit.ci import CiFiles
+    from llmgit.remote import FetchResult
+    from llmgit.review import Review
+    from llmgit.sync import GuardResult, SyncResult
+    from llmgit.transitions import PromoteRequest, TransitionResult
     from llmgit.initialization import InitResult
     from llmgit.registration import RegisterRequest
 
@@ -38,6 +44,14 @@ class Registry:
                 f"'{self.root}' has no llmgit registry yet", hint="run 'llmgit init' first"
             )
         return self.settings
+
+    def require_history(self) -> None:
+        """Stage commands need full history and tags: refuse a shallow or tag-less clone."""
+        if git.is_shallow(self.root):
+            raise UsageError(
+                "this is a shallow clone: stage history and versions are incomplete",
+                hint="run 'git fetch --unshallow --tags' (in CI: actions/checkout with fetch-depth: 0)",
+            )
 
     # -- reading ----------------------------------------------------------------------
     def _version_tags(self, name: str | None) -> list[ModelVersion]:
@@ -152,6 +166,81 @@ class Registry:
         if reference is None:
             raise UnknownReference("give a model reference or --file")
         return cards.validate(self.card(reference))
+
+    # -- stages -------------------------------------------------------------------------
+    def stage_branches(self) -> dict[str, StageBranch]:
+        """Every stage branch's state, after checking this clone has the tags they name."""
+        branches = stages.read_all(self.root, self.require_initialized())
+        have = set(git.list_refnames(self.root, [refs.TAGS]))
+        for b in branches.values():
+            entries = [*b.file.holders.values(), *(e for es in b.file.archived.values() for e in es)]
+            for e in entries:
+                if refs.TAGS + e.tag not in have:
+                    raise UsageError(
+                        f"{b.branch.removeprefix(refs.HEADS)} names {e.tag}, but this clone has no such tag",
+                        hint=f"fetch the tags: git fetch --force --tags {self.settings.git_remote} "
+                        "(CI checkouts fetch no tags by default)",
+                    )
+        return branches
+
+    def stages(self) -> dict[str, dict[str, list[str]]]:
+        """model -> stage -> versions holding it (archived may hold several)."""
+        self.require_history()
+        table: dict[str, dict[str, list[str]]] = {}
+        for stage, b in self.stage_branches().items():
+            for name in [*b.file.holders, *b.file.archived]:
+                table.setdefault(name, {})[stage] = b.file.versions_of(name)
+        return dict(sorted(table.items()))
+
+    def history(self, name: str | None = None) -> list[HistoryEvent]:
+        self.require_initialized()
+        if name is not None:
+            refs.validate_model_name(name)
+        self.require_history()
+        self.stage_branches()
+        return stages.history(self.root, self.settings, name)
+
+    def promote(self, request: PromoteRequest) -> TransitionResult:
+        from llmgit.transitions import promote
+
+        return promote(self, request)
+
+    def rollback(self, name: str, *, stage: str = "production", to: str | None = None,
+                 reason: str = "", push: bool = False) -> TransitionResult:
+        from llmgit.transitions import rollback
+
+        return rollback(self, name, stage=stage, to=to, reason=reason, push=push)
+
+    def sync(self, push: bool = False) -> SyncResult:
+        from llmgit.sync import sync
+
+        return sync(self, push=push)
+
+    def guard(self, name: str, *, metric: str, threshold: float, relative: bool = False,
+              stage: str = "production", metrics_file: Path | None = None, apply: bool = False,
+              push: bool = False) -> GuardResult:
+        from llmgit.sync import guard, load_observed
+
+        observed = load_observed(metrics_file) if metrics_file is not None else None
+        return guard(self, name, metric=metric, threshold=threshold, relative=relative, stage=stage,
+                     observed=observed, apply=apply, push=push)
+
+    def review(self, stage: str, head: str | None = None) -> Review:
+        from llmgit.review import review
+
+        return review(self, stage, head)
+
+    def fetch(self) -> FetchResult:
+        from llmgit.remote import fetch
+
+        settings = self.require_initialized()
+        return fetch(self.root, settings.git_remote, settings.stage_branch_prefix)
+
+    def ci_init(self, *, install: str | None = None, deploy_command: str | None = None,
+                force: bool = False) -> CiFiles:
+        from llmgit.ci import init_github
+
+        return init_github(self, install=install, deploy_command=deploy_command, force=force)
 
     # -- writing (delegated) ---------------------------------------------------------
     def init(self, remote: str | None = None, endpoint_url: str | None = None) -> InitResult:

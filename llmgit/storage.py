@@ -22,6 +22,8 @@ from llmgit.errors import InputError, OperationFailed
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
+    from llmgit.model import ModelVersion
+
 REMOTE_NAME = "storage"
 CACHE_TYPES = "reflink,hardlink,symlink,copy"
 
@@ -83,12 +85,17 @@ def open_repo(root: Path) -> Iterator[Repo]:
     _quiet()
     from dvc.repo import Repo
 
-    repo = Repo(str(root))
-    repo.scm_context.quiet = True
+    old_cwd = os.getcwd()
+    os.chdir(root)  # DVC resolves targets (and targets at other revisions) against the cwd
     try:
-        yield repo
+        repo = Repo(str(root))
+        repo.scm_context.quiet = True
+        try:
+            yield repo
+        finally:
+            repo.close()
     finally:
-        repo.close()
+        os.chdir(old_cwd)
 
 
 def _dvc_error(action: str, exc: BaseException) -> OperationFailed:
@@ -149,6 +156,56 @@ def add(root: Path, data_path: str) -> Pointer:
         except Exception as e:
             raise _dvc_error("add", e) from None
     return parse_pointer((root / f"{data_path}.dvc").read_text(encoding="utf-8"), data_path)
+
+
+def push_version(root: Path, v: ModelVersion) -> None:
+    """Upload a version's weights (as committed at its tag) to the default DVC remote."""
+    if v.weights is None:
+        return
+    with open_repo(root) as repo:
+        try:
+            repo.push(targets=[f"{v.weights.path}.dvc"], revs=[v.commit], workspace=False)
+        except Exception as e:
+            raise _dvc_error("push", e) from None
+    check = remote_check(root, v)
+    if check.missing:
+        raise OperationFailed(
+            f"after pushing {v.tag}, {len(check.missing)} of {check.files} file(s) are still missing "
+            f"from the DVC remote: {', '.join(check.missing[:3])}",
+            hint="check that this clone's DVC cache has the weights ('llmgit checkout' fetches them)",
+        )
+
+
+@dataclass(frozen=True)
+class RemoteCheck:
+    files: int
+    missing: tuple[str, ...]  # relpaths (or the .dir manifest) absent from the remote
+
+
+def remote_check(root: Path, v: ModelVersion) -> RemoteCheck:
+    """Which objects of a version's weights are missing from the default DVC remote."""
+    if v.weights is None:
+        return RemoteCheck(0, ())
+    pointer = Pointer(v.weights.path, v.weights.md5, v.weights.is_dir, v.weights.size, v.weights.files)
+    with open_repo(root) as repo:
+        try:
+            odb = repo.cloud.get_remote_odb(None, "status")
+        except Exception as e:
+            raise _dvc_error("remote", e) from None
+        if not pointer.is_dir:
+            missing = () if odb.exists(pointer.md5) else (Path(pointer.path).name,)
+            return RemoteCheck(1, missing)
+        dir_oid = pointer.md5 + ".dir"
+        if not odb.exists(dir_oid):
+            return RemoteCheck(pointer.nfiles, (f"{pointer.path} (directory manifest)",))
+        local = _cache_path(repo, pointer.md5, True)
+        if local.exists():
+            entries = _read_manifest(local)
+        else:
+            with odb.fs.open(odb.oid_to_path(dir_oid), "r") as fh:
+                entries = [ManifestEntry(e["relpath"], e["md5"]) for e in json.load(fh)]
+        present = set(odb.oids_exist([e.md5 for e in entries]))
+        return RemoteCheck(len(entries), tuple(e.relpath for e in entries if e.md5 not in present))
 
 
 def workspace_matches(root: Path, pointer: Pointer) -> bool:

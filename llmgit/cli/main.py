@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 
 from llmgit import __version__
-from llmgit.cli import card, checkout, listing, register, setup
+from llmgit.cli import card, checkout, ci, listing, register, review, setup, stages
 from llmgit.errors import LlmgitError, UsageError
 
 app = typer.Typer(
@@ -43,15 +43,16 @@ def _global(
     ctx.obj = repo
 
 
-for module in (setup, register, listing, checkout):
+for module in (setup, register, listing, checkout, stages, review):
     module.install(app)
 app.add_typer(card.app, name="card")
+app.add_typer(ci.app, name="ci")
 
 
 def _report(err: LlmgitError) -> None:
     sys.stderr.write(f"error: {err.message}\n")
-    if err.hint:
-        sys.stderr.write(f"hint: {err.hint}\n")
+    if err.hint:  # continuation lines line up under the first (a caret under a column, say)
+        sys.stderr.write("hint: " + err.hint.replace("\n", "\n      ") + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,182 @@
+"""Stage commands: promote, rollback, sync, stages, history, fetch."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from llmgit import stages as stages_core
+from llmgit.cli.context import registry
+from llmgit.cli.output import emit_json, say, table
+from llmgit.config import ARCHIVED
+from llmgit.errors import UsageError
+from llmgit.reconcile import Plan
+from llmgit.transitions import PromoteRequest, TransitionResult
+
+
+def _describe(plan: Plan) -> None:
+    for c in plan.archived:
+        say(f"  archived {c.model} v{c.version} ({c.reason})")
+    for c in plan.unarchived:
+        say(f"  took {c.model} v{c.version} out of the archive")
+    if plan.tags:
+        say(f"  moved tag(s): {', '.join(plan.tags)}")
+
+
+def _result_json(r: TransitionResult) -> dict[str, object]:
+    return {
+        "model": r.model, "stage": r.stage, "version": r.version, "previous": r.previous,
+        "mode": r.mode, "commit": r.commit, "branch": r.branch, "pushed": r.pushed,
+        "archived": [c.version for c in r.plan.archived], "tags": list(r.plan.tags),
+        "body_file": str(r.body_file) if r.body_file else None, "pr_url": r.pr_url,
+    }
+
+
+def promote(
+    ctx: typer.Context,
+    reference: str = typer.Argument(..., metavar="REF", help="The version to promote, e.g. NAME@v1.1.0."),
+    to: str = typer.Option(..., "--to", help="Target stage, e.g. staging or production."),
+    reason: str = typer.Option("", "--reason", "-r", help="Why: recorded in the stage history."),
+    direct: bool = typer.Option(False, "--direct", help="Commit to the stage branch now."),
+    pr: bool = typer.Option(False, "--pr", help="Propose the change on a branch for a pull request."),
+    skip_previous: bool = typer.Option(
+        False, "--skip-staging", "--skip-previous-stage",
+        help="Allow a version that was never in the previous stage.",
+    ),
+    push: bool = typer.Option(False, "--push", help="Push weights, then the branch and tags (atomic)."),
+    open_pr: bool = typer.Option(False, "--open", help="With --pr --push: open the PR with gh."),
+    body_file: Optional[Path] = typer.Option(  # noqa: UP007
+        None, "--body-file", help="Where --pr writes the pull-request body (Markdown)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Promote a version to a stage, directly or through a pull request."""
+    if direct and pr:
+        raise UsageError("choose one of --direct and --pr")
+    mode = "direct" if direct else "pr" if pr else None
+    r = registry(ctx).promote(PromoteRequest(
+        reference, to, reason=reason, mode=mode, skip_previous_stage=skip_previous, push=push,
+        open_pr=open_pr, body_file=body_file,
+    ))
+    if as_json:
+        emit_json(_result_json(r))
+        return
+    if r.noop:
+        say(f"{r.model} v{r.version} already holds {r.stage}; nothing to do")
+    elif r.mode == "pr":
+        say(f"Proposed {r.model} v{r.version} for {r.stage} on branch {r.branch}")
+        say(f"  pull-request body: {r.body_file}")
+        if r.pr_url:
+            say(f"  opened {r.pr_url}")
+        elif r.pushed:
+            say(f"  pushed; open a pull request into {r.stage} from {r.branch}")
+        else:
+            say(f"  push it with: git push origin {r.branch} (or rerun with --push)")
+    else:
+        was = f" (was v{r.previous})" if r.previous else ""
+        say(f"Promoted {r.model} v{r.version} to {r.stage}{was}" + (", pushed" if r.pushed else ""))
+        _describe(r.plan)
+
+
+def rollback(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., metavar="NAME", help="Model name."),
+    to: Optional[str] = typer.Option(  # noqa: UP007
+        None, "--to", help="Version to go back to (default: the previous holder of the stage)."
+    ),
+    stage: str = typer.Option("production", "--stage", help="The stage to roll back."),
+    reason: str = typer.Option("", "--reason", "-r", help="Why: recorded in the stage history."),
+    push: bool = typer.Option(False, "--push", help="Push the stage branch and tags (atomic)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Move a stage back to an earlier version; the rolled-back one is archived."""
+    r = registry(ctx).rollback(name, stage=stage, to=to, reason=reason, push=push)
+    if as_json:
+        emit_json(_result_json(r))
+        return
+    say(f"Rolled back {r.model} in {r.stage}: v{r.previous} -> v{r.version}" + (", pushed" if r.pushed else ""))
+    _describe(r.plan)
+
+
+def sync(
+    ctx: typer.Context,
+    push: bool = typer.Option(False, "--push", help="Push the tags and archive (atomic)."),
+) -> None:
+    """Point the stage tags at what the stage branches say (after a PR merged)."""
+    result = registry(ctx).sync(push=push)
+    if not result.changed:
+        say("Stage tags and archive already match the stage branches")
+        return
+    say("Synced the stage tags with the stage branches" + (", pushed" if result.pushed else ""))
+    _describe(result.plan)
+
+
+def stages(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """Every model: which version holds each stage."""
+    reg = registry(ctx)
+    data = reg.stages()
+    if as_json:
+        emit_json(data)
+        return
+    if not data:
+        say("No model holds a stage yet; see 'llmgit promote --help'.")
+        return
+    cols = list(reg.settings.stages)
+    rows = [[name, *[", ".join(f"v{v}" for v in held.get(s, [])) or "-" for s in cols],
+             len(held.get(ARCHIVED, []))] for name, held in data.items()]
+    table(["MODEL", *[c.upper() for c in cols], "ARCHIVED"], rows)
+
+
+def history(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., metavar="NAME", help="Model name."),
+    stage: Optional[str] = typer.Option(None, "--stage", help="Only this stage."),  # noqa: UP007
+    at: Optional[str] = typer.Option(  # noqa: UP007
+        None, "--at", help="Show who held each stage at this ISO date (end of day) or date-time."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Who promoted what to which stage, when and why; rollbacks and archiving too."""
+    reg = registry(ctx)
+    events = reg.history(name)
+    if stage is not None:
+        stages_core.check_stage(reg.settings, stage, holding=False)
+        events = [e for e in events if e.stage == stage]
+    if at is not None:
+        held = stages_core.holders_at(events, stages_core.parse_when(at))
+        if as_json:
+            emit_json({f"{s}": e.to_json() for (_, s), e in sorted(held.items())})
+            return
+        if not held:
+            say(f"No stage of '{name}' was held at {at}")
+        for (_, s), e in sorted(held.items()):
+            sys.stdout.write(f"{s}: v{e.version} since {e.when} ({e.action} by {e.by}"
+                             + (f", committed by {e.committer}" if e.committer != e.by else "")
+                             + (f"; {e.reason}" if e.reason else "") + ")\n")
+        return
+    if as_json:
+        emit_json([e.to_json() for e in events])
+        return
+    rows = [[e.when[:19].replace("T", " "), e.stage, e.action,
+             f"v{e.previous} -> v{e.version}" if e.previous else f"v{e.version}",
+             e.by.split(" <")[0], e.reason] for e in events]
+    table(["WHEN", "STAGE", "ACTION", "VERSION", "BY", "REASON"], rows)
+
+
+def fetch(ctx: typer.Context) -> None:
+    """Fetch stage branches, new version tags and moved stage tags from the git remote."""
+    r = registry(ctx).fetch()
+    say(f"Fetched: {len(r.stage_branches)} stage branch(es) fast-forwarded, "
+        f"{len(r.stage_tags)} stage tag(s) updated, {len(r.version_tags)} new version tag(s)")
+    for c in r.conflicts:
+        say(f"warning: version tag {c} differs on the remote; the local one was kept")
+
+
+def install(app: typer.Typer) -> None:
+    for command in (promote, rollback, sync, stages, history, fetch):
+        app.command(command.__name__)(command)

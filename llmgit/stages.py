@@ -1,0 +1,178 @@
+"""Reading stages: the stage branches' ``stage.yaml`` and the history along each branch.
+
+The stage branches are the source of truth. History is derived from how ``stage.yaml``
+changed along each branch's first-parent line, so a promotion merged as a merge commit,
+squashed or rebased reads the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llmgit import git, refs, stagefile
+from llmgit.config import ARCHIVED, Settings
+from llmgit.errors import UnknownReference, UsageError
+from llmgit.stagefile import Entry, StageFile
+
+
+@dataclass(frozen=True)
+class StageBranch:
+    stage: str
+    branch: str  # refs/heads/<prefix><stage>
+    tip: str | None  # None when the stage has no branch yet
+    file: StageFile
+    local_tip: str | None = None  # what the local branch points to (may lag the remote)
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One change of one model in one stage."""
+
+    stage: str
+    model: str
+    action: str  # promote, rollback, canary-promote, archive, unarchive, remove, import
+    version: str
+    previous: str | None
+    when: str  # when the change landed on the stage branch (committer date)
+    by: str  # who asked for it (from stage.yaml)
+    committer: str  # who committed or merged it onto the branch
+    reason: str
+    commit: str  # the stage-branch commit
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "stage": self.stage, "model": self.model, "action": self.action,
+            "version": self.version, "previous": self.previous, "when": self.when,
+            "by": self.by, "committer": self.committer, "reason": self.reason,
+            "commit": self.commit,
+        }
+
+
+def branch_ref(settings: Settings, stage: str) -> str:
+    return refs.HEADS + refs.stage_branch(settings.stage_branch_prefix, stage)
+
+
+def check_stage(settings: Settings, stage: str, *, holding: bool) -> str:
+    if stage == ARCHIVED and holding:
+        raise UsageError(
+            f"'{ARCHIVED}' is terminal: versions are archived when they leave their last stage",
+            hint=f"promote to one of: {', '.join(settings.stages)}",
+        )
+    if stage not in settings.all_stages:
+        raise UnknownReference(
+            f"unknown stage '{stage}'", hint=f"stages in llmgit.yaml: {', '.join(settings.all_stages)}"
+        )
+    return stage
+
+
+def tip_of(root: Path, settings: Settings, stage: str) -> tuple[str | None, str | None]:
+    """(tip to build on, local tip). A remote-tracking branch ahead of the local one wins."""
+    local = git.rev_parse(root, branch_ref(settings, stage))
+    remote_ref = f"refs/remotes/{settings.git_remote}/{refs.stage_branch(settings.stage_branch_prefix, stage)}"
+    remote = git.rev_parse(root, remote_ref)
+    if remote and (local is None or (local != remote and git.is_ancestor(root, local, remote))):
+        return remote, local
+    return local, local
+
+
+def read(root: Path, settings: Settings, stage: str) -> StageBranch:
+    tip, local = tip_of(root, settings, stage)
+    branch = branch_ref(settings, stage)
+    if tip is None:
+        return StageBranch(stage, branch, None, StageFile(stage), None)
+    text = git.read_blob(root, tip, stagefile.FILE)
+    return StageBranch(stage, branch, tip, stagefile.parse(text, stage, branch[len(refs.HEADS):]), local)
+
+
+def read_all(root: Path, settings: Settings) -> dict[str, StageBranch]:
+    return {s: read(root, settings, s) for s in settings.all_stages}
+
+
+def stages_of(branches: dict[str, StageBranch], name: str, version: str) -> list[str]:
+    """The holding stages where ``version`` of ``name`` is the holder."""
+    return [
+        s for s, b in branches.items()
+        if s != ARCHIVED and (e := b.file.holders.get(name)) is not None and e.version == version
+    ]
+
+
+def history(root: Path, settings: Settings, name: str | None = None) -> list[HistoryEvent]:
+    """Every stage change (of one model, or all), oldest first."""
+    events: list[HistoryEvent] = []
+    for stage in settings.all_stages:
+        tip, _ = tip_of(root, settings, stage)
+        if tip is None:
+            continue
+        commits = list(reversed(git.first_parent_log(root, tip)))
+        blobs = git.read_blobs(root, [f"{c.commit}:{stagefile.FILE}" for c in commits])
+        previous = StageFile(stage)
+        branch = refs.stage_branch(settings.stage_branch_prefix, stage)
+        for c in commits:
+            try:
+                current = stagefile.parse(blobs[f"{c.commit}:{stagefile.FILE}"], stage, branch)
+            except UsageError:
+                continue  # a broken intermediate state: compare the next good one with the last
+            events.extend(_diff(stage, previous, current, c, name))
+            previous = current
+    events.sort(key=lambda e: e.when)
+    return events
+
+
+def _event(stage: str, model: str, action: str, entry: Entry, previous: str | None,
+           c: git.CommitInfo) -> HistoryEvent:
+    return HistoryEvent(stage, model, action, entry.version, previous, c.date, entry.by,
+                        c.committer, entry.reason, c.commit, dict(entry.extra))
+
+
+def _diff(stage: str, old: StageFile, new: StageFile, c: git.CommitInfo,
+          only: str | None) -> list[HistoryEvent]:
+    out: list[HistoryEvent] = []
+    if stage == ARCHIVED:
+        for model in sorted(set(old.archived) | set(new.archived)):
+            if only and model != only:
+                continue
+            before = {e.version: e for e in old.archived.get(model, ())}
+            after = {e.version: e for e in new.archived.get(model, ())}
+            for v in after.keys() - before.keys():
+                out.append(_event(stage, model, "archive", after[v], None, c))
+            for v in before.keys() - after.keys():
+                out.append(_event(stage, model, "unarchive", before[v], None, c))
+        return out
+    for model in sorted(set(old.holders) | set(new.holders)):
+        if only and model != only:
+            continue
+        a, b = old.holders.get(model), new.holders.get(model)
+        if b is None and a is not None:
+            out.append(_event(stage, model, "remove", a, a.version, c))
+        elif b is not None and (a is None or a.version != b.version or a.commit != b.commit):
+            out.append(_event(stage, model, b.action, b, a.version if a else None, c))
+    return out
+
+
+def parse_when(text: str) -> dt.datetime:
+    """An ISO date (meaning the end of that day, UTC) or date-time (naive means UTC)."""
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            return dt.datetime.combine(day, dt.time(23, 59, 59), dt.timezone.utc)
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"'{text}' is not an ISO date or date-time",
+                         hint="write 2026-10-01 or 2026-10-01T12:00:00+02:00") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def holders_at(events: list[HistoryEvent], when: dt.datetime) -> dict[tuple[str, str], HistoryEvent]:
+    """(model, stage) -> the event that made the holder current at ``when`` (holding stages)."""
+    state: dict[tuple[str, str], HistoryEvent] = {}
+    for e in events:
+        if e.stage == ARCHIVED or parse_when(e.when) > when:
+            continue
+        if e.action == "remove":
+            state.pop((e.model, e.stage), None)
+        else:
+            state[(e.model, e.stage)] = e
+    return state

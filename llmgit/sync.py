@@ -1,0 +1,128 @@
+"""``sync`` (rebuild stage tags and the archive from the stage branches) and ``guard``
+(roll back by itself when the production version's metric degraded)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from llmgit import git, stages, versions
+from llmgit.errors import InputError, UsageError
+from llmgit.reconcile import Plan, reconcile
+from llmgit.transitions import TransitionResult, previous_holder, publish, rollback
+
+if TYPE_CHECKING:
+    from llmgit.registry import Registry
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    plan: Plan
+    pushed: bool
+
+    @property
+    def changed(self) -> bool:
+        return not self.plan.empty
+
+
+def sync(reg: Registry, *, push: bool) -> SyncResult:
+    settings = reg.require_initialized()
+    reg.require_history()
+    branches = reg.stage_branches()
+    from llmgit.registry import iso_time
+
+    who = git.ident(reg.root)
+    plan = reconcile(reg.root, settings, branches, who, iso_time(who))
+    checked_out = git.current_branch(reg.root)
+    catch_up = tuple(  # local stage branches behind their remote-tracking branch
+        git.RefUpdate(b.branch, b.tip, b.local_tip or git.ZERO)
+        for b in branches.values()
+        if b.tip and b.tip != b.local_tip and b.branch != checked_out
+        and not any(u.ref == b.branch for u in plan.updates)
+    )
+    plan = Plan(catch_up) + plan
+    if plan.empty:
+        return SyncResult(plan, False)
+    moved = [reg.get(b.file.holders[n].tag) for b in branches.values() for n in b.file.holders
+             if f"{n}#{b.stage}" in plan.tags]
+    publish(reg, plan, moved, push=push)
+    return SyncResult(plan, push)
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    model: str
+    stage: str
+    metric: str
+    direction: str
+    current: str
+    previous: str | None
+    current_value: float | None
+    previous_value: float | None
+    threshold: float
+    relative: bool
+    degraded: bool
+    rollback: TransitionResult | None
+    reason: str
+
+
+def load_observed(path: Path) -> dict[str, dict[str, float]]:
+    """Observed production metrics per version: ``{"1.1.0": {"accuracy": 0.71}, ...}``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"metrics file '{path}' does not exist") from None
+    except (OSError, json.JSONDecodeError) as e:
+        raise InputError(f"metrics file '{path}' is malformed: {str(e).splitlines()[0]}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise InputError(f"metrics file '{path}' must map versions to {{metric: value}} mappings")
+    return {versions.normalize(str(k)): v for k, v in data.items()}
+
+
+def guard(reg: Registry, name: str, *, metric: str, threshold: float, relative: bool = False,
+          stage: str = "production", observed: dict[str, dict[str, float]] | None = None,
+          apply: bool = False, push: bool = False) -> GuardResult:
+    settings = reg.require_initialized()
+    stages.check_stage(settings, stage, holding=True)
+    if not math.isfinite(threshold) or threshold < 0:
+        raise UsageError(f"the threshold must be a non-negative number, not {threshold}")
+    reg.require_history()
+    holder = reg.stage_branches()[stage].file.holders.get(name)
+    if holder is None:
+        raise UsageError(f"no version of '{name}' holds {stage}, so there is nothing to guard")
+    direction = settings.metric_direction(metric)
+    prev = previous_holder(reg, name, stage, holder.version)
+    base = dict(model=name, stage=stage, metric=metric, direction=direction, current=holder.version,
+                threshold=threshold, relative=relative)
+    if prev is None:
+        return GuardResult(**base, previous=None, current_value=None, previous_value=None,  # type: ignore[arg-type]
+                           degraded=False, rollback=None,
+                           reason=f"no earlier version of '{name}' held {stage}: nothing to compare with")
+    cur_v = _value(reg, name, holder.version, metric, observed)
+    prev_v = _value(reg, name, prev, metric, observed)
+    limit = (prev_v * (1 - threshold) if direction == "higher" else prev_v * (1 + threshold)) if relative \
+        else (prev_v - threshold if direction == "higher" else prev_v + threshold)
+    degraded = cur_v < limit if direction == "higher" else cur_v > limit
+    how = f"{threshold:.1%}" if relative else f"{threshold:g}"
+    reason = (f"{metric} {cur_v:g} of v{holder.version} is {'below' if direction == 'higher' else 'above'} "
+              f"{limit:g} (v{prev}'s {prev_v:g} {'-' if direction == 'higher' else '+'} {how})"
+              if degraded else
+              f"{metric} {cur_v:g} of v{holder.version} is within {how} of v{prev}'s {prev_v:g}")
+    result = None
+    if degraded and apply:
+        result = rollback(reg, name, stage=stage, to=prev, reason=f"guard: {reason}", push=push)
+    return GuardResult(**base, previous=prev, current_value=cur_v, previous_value=prev_v,  # type: ignore[arg-type]
+                       degraded=degraded, rollback=result, reason=reason)
+
+
+def _value(reg: Registry, name: str, version: str, metric: str,
+           observed: dict[str, dict[str, float]] | None) -> float:
+    source = observed if observed is not None else {version: dict(reg.get(f"{name}@{version}").metrics)}
+    value = source.get(version, {}).get(metric)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        where = "the metrics file" if observed is not None else "its model card"
+        raise InputError(f"v{version} of '{name}' has no numeric metric '{metric}' in {where}")
+    return float(value)
