@@ -36,6 +36,9 @@ def _pointer(reg: Registry, v: ModelVersion) -> storage.Pointer:
 def checkout(reg: Registry, reference: str, to: Path | None, *, force: bool) -> CheckoutResult:
     v = reg.get(reference)
     pointer = _pointer(reg, v)
+    from llmgit.transfer import require_readable
+
+    require_readable(reg, v)  # fail fast, before any download, on archived weights
     if to is not None:
         dest = to if to.is_absolute() else reg.cwd / to
         if dest.exists() and not dest.is_dir():

@@ -81,6 +81,12 @@ class WouldLoseWork(LlmgitError):
     exit_code = 4
 
 
+class ArchivedWeights(LlmgitError):
+    """Weights sit in an archive storage class and must be restored first. Exit 6."""
+
+    exit_code = 6
+
+
 class InternalError(LlmgitError):
     """A bug in llmgit. Exit 3."""
 

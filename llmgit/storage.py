@@ -138,6 +138,34 @@ def configure(root: Path, *, remote: str | None, local_remote: bool, endpoint_ur
                 conf["core"]["remote"] = REMOTE_NAME
 
 
+def remote_settings(root: Path) -> dict[str, Any] | None:
+    """The default DVC remote's merged settings (url, endpointurl, profile, ...), or None."""
+    with open_repo(root) as repo:
+        conf = repo.config
+        name = conf["core"].get("remote")
+        if not name or name not in conf["remote"]:
+            return None
+        return dict(conf["remote"][name])
+
+
+def fetch_version(root: Path, v: ModelVersion) -> None:
+    """Bring a version's objects into the local cache (no working-tree change)."""
+    if v.weights is None:
+        return
+    pointer = Pointer(v.weights.path, v.weights.md5, v.weights.is_dir, v.weights.size, v.weights.files)
+    with open_repo(root) as repo:
+        ensure_cached(repo, pointer, v.commit)
+
+
+def cache_size(root: Path, md5: str) -> int | None:
+    """Size of an object in the local cache, or None when it is not cached."""
+    path = root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
 def default_remote(root: Path) -> str | None:
     """The URL of the default DVC remote, or None when there is none."""
     with open_repo(root) as repo:

@@ -1,0 +1,195 @@
+"""Every direct S3 call (boto3): object states, storage classes, restores, copies, deletes.
+
+The client is built from the DVC remote's settings (endpoint, profile, region, and keys in
+``.dvc/config.local`` when present); otherwise boto3's usual chain applies (environment,
+AWS profiles, instance roles). Nothing here writes credentials anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from llmgit.errors import OperationFailed, UsageError
+
+STANDARD = "STANDARD"
+ARCHIVE_CLASSES = ("GLACIER", "DEEP_ARCHIVE")  # need a restore before reading
+CLASSES = ("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR",
+           "GLACIER", "DEEP_ARCHIVE")
+
+
+@dataclass(frozen=True)
+class Location:
+    bucket: str
+    prefix: str  # without leading or trailing '/'
+
+    def key(self, *parts: str) -> str:
+        return "/".join(p for p in (self.prefix, *parts) if p)
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+
+def parse_url(url: str) -> Location:
+    if not url.startswith("s3://"):
+        raise UsageError(f"'{url}' is not an s3:// URL")
+    bucket, _, prefix = url[5:].partition("/")
+    if not bucket:
+        raise UsageError(f"'{url}' names no bucket")
+    return Location(bucket, prefix.strip("/"))
+
+
+@dataclass(frozen=True)
+class ObjectState:
+    key: str
+    exists: bool
+    size: int = 0
+    storage_class: str = STANDARD
+    restore: str | None = None  # the Restore header: ongoing-request="true"|"false", expiry
+
+    @property
+    def readable(self) -> bool:
+        """Whether a GET would succeed now (archive classes need a finished restore)."""
+        if not self.exists:
+            return False
+        if self.storage_class not in ARCHIVE_CLASSES:
+            return True
+        return bool(self.restore) and 'ongoing-request="false"' in (self.restore or "")
+
+    @property
+    def restore_state(self) -> str:
+        if self.storage_class not in ARCHIVE_CLASSES:
+            return "not needed"
+        if not self.restore:
+            return "not restored"
+        return "in progress" if 'ongoing-request="true"' in self.restore else "restored"
+
+
+def client(settings: dict[str, Any]) -> Any:
+    """A boto3 S3 client from DVC remote settings (endpointurl, profile, region, keys)."""
+    import boto3
+
+    session = boto3.session.Session(profile_name=settings.get("profile"))
+    return session.client(
+        "s3",
+        endpoint_url=settings.get("endpointurl"),
+        region_name=settings.get("region"),
+        aws_access_key_id=settings.get("access_key_id"),
+        aws_secret_access_key=settings.get("secret_access_key"),
+        aws_session_token=settings.get("session_token"),
+    )
+
+
+def _error(action: str, key: str, exc: Exception) -> OperationFailed:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "") if hasattr(exc, "response") else ""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    hint = "check the S3 endpoint and your credentials (AWS_* variables or an AWS profile)"
+    if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+        hint = "the credentials were refused; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
+    return OperationFailed(f"S3 {action} of '{key}' failed: {text}", hint=hint)
+
+
+def head(c: Any, bucket: str, key: str) -> ObjectState:
+    try:
+        r = c.head_object(Bucket=bucket, Key=key)
+    except Exception as e:
+        status = getattr(e, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 404 or getattr(e, "response", {}).get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            return ObjectState(key, False)
+        raise _error("head", key, e) from None
+    return ObjectState(key, True, int(r.get("ContentLength", 0)), r.get("StorageClass") or STANDARD,
+                       r.get("Restore"))
+
+
+def get_bytes(c: Any, bucket: str, key: str) -> bytes | None:
+    """A small object's content, or None when it does not exist."""
+    try:
+        return bytes(c.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except Exception as e:
+        if getattr(e, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise _error("download", key, e) from None
+
+
+def list_objects(c: Any, loc: Location, sub: str = "") -> Iterator[ObjectState]:
+    """Every object under the location (sizes and classes from the listing itself)."""
+    prefix = loc.key(sub)
+    prefix = prefix + "/" if prefix and not prefix.endswith("/") else prefix
+    try:
+        for page in c.get_paginator("list_objects_v2").paginate(Bucket=loc.bucket, Prefix=prefix):
+            for o in page.get("Contents", []):
+                yield ObjectState(o["Key"], True, int(o["Size"]), o.get("StorageClass") or STANDARD)
+    except Exception as e:
+        raise _error("listing", f"s3://{loc.bucket}/{prefix}", e) from None
+
+
+def set_class(c: Any, bucket: str, key: str, storage_class: str) -> None:
+    """Change an object's class in place (server-side copy onto itself; multipart when big)."""
+    try:
+        c.copy({"Bucket": bucket, "Key": key}, bucket, key,
+               ExtraArgs={"StorageClass": storage_class, "MetadataDirective": "COPY"})
+    except Exception as e:
+        raise _error(f"tiering to {storage_class}", key, e) from None
+
+
+def restore(c: Any, bucket: str, key: str, days: int) -> None:
+    try:
+        c.restore_object(Bucket=bucket, Key=key,
+                         RestoreRequest={"Days": days, "GlacierJobParameters": {"Tier": "Standard"}})
+    except Exception as e:
+        if getattr(e, "response", {}).get("Error", {}).get("Code") == "RestoreAlreadyInProgress":
+            return
+        raise _error("restore", key, e) from None
+
+
+def copy(c: Any, src_bucket: str, src_key: str, bucket: str, key: str, metadata: dict[str, str]) -> None:
+    try:
+        c.copy({"Bucket": src_bucket, "Key": src_key}, bucket, key,
+               ExtraArgs={"Metadata": metadata, "MetadataDirective": "REPLACE"})
+    except Exception as e:
+        raise _error("copy", f"s3://{bucket}/{key}", e) from None
+
+
+def put(c: Any, bucket: str, key: str, body: bytes, metadata: dict[str, str] | None = None) -> None:
+    try:
+        c.put_object(Bucket=bucket, Key=key, Body=body, Metadata=metadata or {})
+    except Exception as e:
+        raise _error("upload", f"s3://{bucket}/{key}", e) from None
+
+
+def metadata(c: Any, bucket: str, key: str) -> dict[str, str] | None:
+    try:
+        return dict(c.head_object(Bucket=bucket, Key=key).get("Metadata") or {})
+    except Exception as e:
+        if getattr(e, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            return None
+        raise _error("head", key, e) from None
+
+
+def delete(c: Any, bucket: str, keys: Iterable[str]) -> None:
+    batch = list(keys)
+    for i in range(0, len(batch), 1000):
+        chunk = [{"Key": k} for k in batch[i : i + 1000]]
+        try:
+            r = c.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
+        except Exception as e:
+            raise _error("delete", chunk[0]["Key"], e) from None
+        if r.get("Errors"):
+            first = r["Errors"][0]
+            raise OperationFailed(f"S3 delete of '{first.get('Key')}' failed: {first.get('Message')}")
+
+
+def md5_of(c: Any, bucket: str, key: str, chunk: int = 8 << 20) -> str:
+    """Download and hash an object (streamed; for ``verify --deep``)."""
+    import hashlib
+
+    digest = hashlib.md5()
+    try:
+        body = c.get_object(Bucket=bucket, Key=key)["Body"]
+        for block in iter(lambda: body.read(chunk), b""):
+            digest.update(block)
+    except Exception as e:
+        raise _error("download", key, e) from None
+    return digest.hexdigest()
