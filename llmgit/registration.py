@@ -9,17 +9,17 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from llmgit import __version__, cards, git, inputs, provenance, refs, storage, versions
+from llmgit import __version__, cards, git, provenance, refs, storage, versions
 from llmgit.files import write_atomic
-from llmgit.errors import InputError, UsageError, VersionExists
 from llmgit.model import ModelVersion, WeightsInfo, tag_message
+from llmgit.register_plan import RegisterPlan, plan, require_branch
 
 if TYPE_CHECKING:
     from llmgit.registry import Registry
 
-COPY_DIR = "weights"
+__all__ = ["RegisterPlan", "RegisterRequest", "commit_files", "plan", "register", "require_branch"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class RegisterRequest:
     name: str
     weights: Path
     version: str | None = None
-    bump: versions.Bump = versions.Bump.patch
+    bump: versions.Bump | Literal["auto"] = versions.Bump.patch  # auto: see llmgit.advice
     metrics_file: Path | None = None
     metric_pairs: Sequence[str] = ()
     metrics: Mapping[str, float | int] = field(default_factory=dict)
@@ -42,16 +42,7 @@ class RegisterRequest:
     description: str | None = None
     message: str = ""
     copy: bool = False
-
-
-def require_branch(root: Path) -> str:
-    branch = git.current_branch(root)
-    if branch is None:
-        raise UsageError(
-            "HEAD is detached: llmgit commits on a branch",
-            hint="switch to a branch first, for example 'git switch main'",
-        )
-    return branch
+    push: bool = False  # then upload the weights (verified) and push the tag
 
 
 def prepare_commit(
@@ -102,53 +93,6 @@ class _Snapshot:
                 d.rmdir()
 
 
-def _repo_relative(reg: Registry, path: Path) -> str | None:
-    full = (reg.cwd / path).resolve() if not path.is_absolute() else path.resolve()
-    try:
-        return full.relative_to(reg.root).as_posix()
-    except ValueError:
-        return None
-
-
-def _resolve_weights(reg: Registry, req: RegisterRequest) -> tuple[str, Path | None]:
-    """(repo-relative weights path, source to copy from or None)."""
-    source = req.weights if req.weights.is_absolute() else reg.cwd / req.weights
-    if not source.exists():
-        raise InputError(f"weights path '{req.weights}' does not exist")
-    rel = _repo_relative(reg, source)
-    if rel is None:
-        if not req.copy:
-            raise InputError(
-                f"weights path '{req.weights}' is outside the repository",
-                hint="move them inside the repository, or pass --copy to copy them in",
-            )
-        return f"{refs.MODELS_DIR}/{req.name}/{COPY_DIR}", source
-    if rel in ("", ".") or rel.split("/")[0] in (".git", ".dvc"):
-        raise InputError(f"weights path '{req.weights}' cannot be the repository or its metadata")
-    if rel == refs.card_path(req.name) or rel.endswith(".dvc"):
-        raise InputError(f"'{req.weights}' is not a weights path")
-    if git.is_tracked(reg.root, rel):
-        raise InputError(
-            f"weights path '{rel}' is tracked by git itself",
-            hint=f"stop tracking it first: git rm -r --cached '{rel}' && git commit",
-        )
-    return rel, None
-
-
-def _next_version(existing: list[str], req: RegisterRequest) -> str:
-    if req.version is not None:
-        wanted = versions.normalize(req.version)
-        for v in existing:
-            if versions.parse(v) == versions.parse(wanted):
-                raise VersionExists(
-                    f"version {wanted} of '{req.name}' already exists"
-                    + (f" (as {v})" if v != wanted else ""),
-                    hint="version tags are immutable; register a higher version or use --bump",
-                )
-        return wanted
-    return versions.bump(versions.highest(existing), req.bump)
-
-
 def _dataset_version(reg: Registry, req: RegisterRequest) -> str | None:
     if req.dataset_version is not None or not req.dataset:
         return req.dataset_version
@@ -161,20 +105,10 @@ def _dataset_version(reg: Registry, req: RegisterRequest) -> str | None:
 def register(reg: Registry, req: RegisterRequest) -> ModelVersion:
     # 1. validate every input before anything changes
     root = reg.root
-    reg.require_initialized()
-    refs.validate_model_name(req.name)
+    p = plan(reg, req)
     branch = require_branch(root)
-    if git.is_shallow(root):
-        raise UsageError(
-            "this is a shallow clone, so existing versions may be missing",
-            hint="run 'git fetch --unshallow --tags' first",
-        )
-    rel, copy_from = _resolve_weights(reg, req)
-    metrics = {**inputs.collect_metrics(req.metrics_file, req.metric_pairs), **req.metrics}
-    params = {**inputs.collect_params(req.params_file, req.param_pairs), **req.params}
-    existing = [v.version for v in reg.versions(req.name)]
-    version = _next_version(existing, req)
-    tag = refs.version_tag(req.name, version)
+    rel, copy_from, metrics, params = p.weights, p.copy_from, p.metrics, p.params
+    version, tag = p.version, p.tag
     who = git.ident(root)
     from llmgit.registry import iso_time
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from llmgit import cards, git, refs, stagefile, stages
-from llmgit.compare import FieldChange, MetricDelta, card_changes, format_change, format_number, metric_deltas
+from llmgit.compare import FieldChange, MetricDelta, format_change, format_number, metric_deltas
+from llmgit.diff import VersionDiff
 from llmgit.errors import LlmgitError, UnknownReference, UsageError
 from llmgit.model import ModelVersion
 
@@ -29,6 +30,7 @@ class ModelChange:
     metrics: tuple[MetricDelta, ...]
     card: tuple[FieldChange, ...]
     checks: tuple[Check, ...]
+    diff: VersionDiff | None = None  # when both an old and a new version exist
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Review:
                 "metrics": [m.to_json() for m in c.metrics],
                 "card": [f.to_json() for f in c.card],
                 "checks": [{"name": k.name, "ok": k.ok, "detail": k.detail} for k in c.checks],
+                "diff": c.diff.to_json() if c.diff else None,
             } for c in self.changes],
         }
 
@@ -104,6 +107,7 @@ def _model_change(reg: Registry, name: str, a: stagefile.Entry | None, b: stagef
     checks: list[Check] = []
     deltas: list[MetricDelta] = []
     fields: list[FieldChange] = []
+    change: VersionDiff | None = None
     if b is not None:
         checks.append(Check("version tag exists", new is not None,
                             "" if new else f"{b.tag} is not in this repository"))
@@ -118,12 +122,12 @@ def _model_change(reg: Registry, name: str, a: stagefile.Entry | None, b: stagef
         if check_remote:
             checks.append(_remote_check(reg, new))
         deltas = metric_deltas(old.metrics if old else {}, new.metrics, reg.settings)
-        if old is not None and new_card:
-            try:
-                fields = card_changes(reg.card(old.tag), new_card)
-            except LlmgitError:
-                fields = []
-    return ModelChange(name, old, new, tuple(deltas), tuple(fields), tuple(checks))
+        if old is not None:
+            from llmgit.diff import diff
+
+            change = diff(reg, old.tag, new.tag)
+            deltas, fields = list(change.metrics), list(change.card)
+    return ModelChange(name, old, new, tuple(deltas), tuple(fields), tuple(checks), change)
 
 
 def _remote_check(reg: Registry, v: ModelVersion) -> Check:
@@ -149,6 +153,12 @@ def _markdown(branch: str, head: str, changes: list[ModelChange]) -> str:
         lines.append(f"| {c.model} | {'v' + c.old.version if c.old else '-'} | "
                      f"{'v' + c.new.version if c.new else '(removed)'} |")
     for c in changes:
+        if c.diff is not None:
+            from llmgit.diff_format import markdown
+
+            lines += ["", markdown(c.diff).rstrip("\n"), ""]
+            lines += _checks(c)
+            continue
         title = f"{'v' + c.old.version if c.old else 'nothing'} -> {'v' + c.new.version if c.new else 'nothing'}"
         lines += ["", f"### {c.model}: {title}", ""]
         if c.metrics:
@@ -162,6 +172,10 @@ def _markdown(branch: str, head: str, changes: list[ModelChange]) -> str:
             lines += ["Model card changes:", ""]
             lines += [f"- `{f.field}`: {f.old!r} -> {f.new!r}" for f in c.card[:20]]
             lines.append("")
-        lines += ["Checks:", ""]
-        lines += [f"- [{'x' if k.ok else ' '}] {k.name}" + (f" ({k.detail})" if k.detail else "") for k in c.checks]
+        lines += _checks(c)
     return "\n".join(lines) + "\n"
+
+
+def _checks(c: ModelChange) -> list[str]:
+    return ["Checks:", ""] + [f"- [{'x' if k.ok else ' '}] {k.name}" + (f" ({k.detail})" if k.detail else "")
+                              for k in c.checks]

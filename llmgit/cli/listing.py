@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Optional
 
 import typer
 
@@ -39,15 +40,31 @@ def _key_metrics(found: list[ModelVersion]) -> list[str]:
 def versions(
     ctx: typer.Context,
     name: str = typer.Argument(..., metavar="NAME", help="Model name."),
+    filter_: Optional[str] = typer.Option(  # noqa: UP007
+        None, "--filter", help="Only versions matching this expression (see docs/filter-grammar.md)."
+    ),
+    order_by: Optional[str] = typer.Option(  # noqa: UP007
+        None, "--order-by", help="Sort by a field: version, created, metrics.X, params.X, card.X.Y, ..."
+    ),
+    desc: bool = typer.Option(False, "--desc", help="Sort descending (missing values still last)."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Show at most N versions."),  # noqa: UP007
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Versions of a model, newest first, with key metrics and size."""
-    found = registry(ctx).versions(name)
+    reg = registry(ctx)
+    if filter_ is None and order_by is None and limit is None:
+        found = reg.versions(name)
+    else:
+        from llmgit.search import Query
+
+        query = Query(filter=filter_, name=name, order_by=order_by, descending=desc, limit=limit)
+        found = [h.version for h in reg.search(query)]
     if as_json:
         emit_json([v.to_json() for v in found])
         return
     if not found:
-        sys.stderr.write(f"No versions of '{name}' yet.\n")
+        what = "matching the filter" if filter_ else "yet"
+        sys.stderr.write(f"No versions of '{name}' {what}.\n")
         return
     keys = _key_metrics(found)
     rows = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -10,7 +12,14 @@ import typer
 from llmgit import versions
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, human_size, say
-from llmgit.registration import RegisterRequest
+from llmgit.registration import RegisterPlan, RegisterRequest
+
+
+class BumpChoice(str, Enum):
+    major = "major"
+    minor = "minor"
+    patch = "patch"
+    auto = "auto"
 
 
 def register(
@@ -40,11 +49,16 @@ def register(
     version: Optional[str] = typer.Option(  # noqa: UP007
         None, "--version", help="Explicit version X.Y.Z (SemVer 2.0)."
     ),
-    bump: versions.Bump = typer.Option(
-        versions.Bump.patch, "--bump", help="Bump from the highest version when --version is not given."
+    bump: BumpChoice = typer.Option(
+        BumpChoice.patch, "--bump",
+        help="Bump from the highest version when --version is not given; auto proposes it from what changed.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Only say which version it would register (and with --bump auto, why)."
     ),
     message: str = typer.Option("", "--message", "-m", help="What changed in this version."),
     copy: bool = typer.Option(False, "--copy", help="Copy weights from outside the repository."),
+    push: bool = typer.Option(False, "--push", help="Then upload the weights (verified) and push the tag."),
     as_json: bool = typer.Option(False, "--json", help="Print the new version as JSON."),
 ) -> None:
     """Register a new version: track the weights with DVC, write the card, commit and tag."""
@@ -52,7 +66,7 @@ def register(
         name=name,
         weights=weights,
         version=version,
-        bump=bump,
+        bump="auto" if bump is BumpChoice.auto else versions.Bump(bump.value),
         metrics_file=metrics,
         metric_pairs=tuple(metric),
         params_file=params,
@@ -63,14 +77,44 @@ def register(
         description=description,
         message=message,
         copy=copy,
+        push=push,
     )
-    v = registry(ctx).register(request)
+    reg = registry(ctx)
+    if dry_run or request.bump == "auto":
+        plan = reg.plan_register(request)
+        if dry_run:
+            if as_json:
+                emit_json({"name": plan.name, "version": plan.version, "tag": plan.tag,
+                           "weights": plan.weights, "advice": plan.advice.to_json() if plan.advice else None})
+            else:
+                _explain(plan)
+                say(f"Dry run: would register {plan.tag}; nothing was changed")
+            return
+        if not as_json:
+            _explain(plan)
+        request = dataclasses.replace(request, version=plan.version)
+    v = reg.register(request)
     if as_json:
         emit_json(v.to_json())
         return
     w = v.weights
     size = f" ({human_size(w.size)} in {w.files} file(s))" if w else ""
-    say(f"Registered {v.tag} at {v.commit[:10]}{size}")
+    say(f"Registered {v.tag} at {v.commit[:10]}{size}" + (", weights and tag pushed" if push else ""))
+
+
+def _explain(plan: RegisterPlan) -> None:
+    a = plan.advice
+    if a is None:
+        return
+    against = f"against v{a.previous}" if a.previous else "(no earlier version)"
+    say(f"Proposed bump: {a.level.value} -> v{a.version} {against}")
+    for reason in a.reasons:
+        say(f"  because {reason}")
+    lower = [f for f in a.findings if f.level != a.level.value]
+    for f in lower:
+        say(f"  also ({f.level}): {f.reason}")
+    for note in a.notes:
+        say(f"  note: {note}")
 
 
 def install(app: typer.Typer) -> None:

@@ -1,0 +1,39 @@
+"""``llmgit diff``: two versions side by side."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+
+import typer
+
+from llmgit.cli.context import registry
+from llmgit.cli.output import emit_json
+
+
+class DiffFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+def diff(
+    ctx: typer.Context,
+    old: str = typer.Argument(..., metavar="REF_A", help="The base: NAME@vX.Y.Z, NAME#STAGE, NAME, ..."),
+    new: str = typer.Argument(..., metavar="REF_B", help="The version to compare with it (any model)."),
+    fmt: DiffFormat = typer.Option(DiffFormat.table, "--format", "-f", help="table, markdown or json."),
+) -> None:
+    """Metrics (better or worse), params, card fields and weights file by file, of two versions."""
+    from llmgit import diff_format
+
+    d = registry(ctx).diff(old, new)
+    if fmt is DiffFormat.json:
+        emit_json(d.to_json())
+    elif fmt is DiffFormat.markdown:
+        sys.stdout.write(diff_format.markdown(d))
+    else:
+        sys.stdout.write(diff_format.text(d))
+
+
+def install(app: typer.Typer) -> None:
+    app.command("diff")(diff)

@@ -1,0 +1,64 @@
+"""``llmgit import gto``: stage branches and history from an existing GTO registry's tags."""
+
+from __future__ import annotations
+
+from typing import List
+
+import typer
+
+from llmgit.cli.context import registry
+from llmgit.cli.output import emit_json, say, table
+from llmgit.errors import UsageError
+
+app = typer.Typer(help="Bring an existing registry's history into llmgit.", no_args_is_help=True)
+
+
+def _stage_map(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        gto, sep, ours = pair.partition("=")
+        if not sep or not gto or not ours:
+            raise UsageError(f"--stage '{pair}' is not of the form GTO_STAGE=STAGE",
+                             hint="for example --stage prod=production")
+        mapping[gto] = ours
+    return mapping
+
+
+@app.command("gto")
+def gto(
+    ctx: typer.Context,
+    apply: bool = typer.Option(False, "--apply", help="Write the stage branches and pointers (default: report only)."),
+    stage: List[str] = typer.Option(  # noqa: UP006
+        [], "--stage", "-s", help="Map a GTO stage to an llmgit stage, e.g. prod=production (repeatable)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Rebuild stage branches, their history and NAME#STAGE pointers from GTO tags (which stay untouched)."""
+    r = registry(ctx).import_gto(apply=apply, stage_map=_stage_map(stage))
+    if as_json:
+        emit_json(r.to_json())
+        return
+    say(f"Read {r.tags_read} GTO tag(s)")
+    rows = [[e.when[:19].replace("T", " "), e.stage, e.model,
+             f"v{e.previous} -> v{e.version}" if e.previous and e.action != "remove" else
+             (f"removed v{e.version}" if e.action == "remove" else f"v{e.version}"),
+             e.by.split(" <")[0], e.reason] for e in r.transitions]
+    if rows:
+        table(["WHEN", "STAGE", "MODEL", "CHANGE", "BY", "WHY"], rows)
+    for s, held in r.holders.items():
+        for model, version in held.items():
+            say(f"{model}#{s} -> v{version}")
+    for model, archived in r.archived.items():
+        say(f"{model}: archived " + ", ".join(f"v{v}" for v in archived))
+    for p in r.problems:
+        say(f"{'error' if p.blocking else 'skipped'}: {p.tag}: {p.reason}")
+    if r.applied:
+        say(f"Imported: {', '.join(r.branches) or 'no stage branch'}; pointers: {', '.join(r.pointers) or 'none'}")
+    elif rows:
+        say("Dry run: nothing was changed; run with --apply to write the stage branches and pointers")
+    else:
+        say("Nothing to import")
+
+
+def install(root: typer.Typer) -> None:
+    root.add_typer(app, name="import")

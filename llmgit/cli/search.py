@@ -1,0 +1,64 @@
+"""``llmgit search``: versions of every model matching a filter expression."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from llmgit.cli.context import registry
+from llmgit.cli.output import emit_json, human_size, number, table
+from llmgit.search import Hit, Query
+
+KEY_METRICS = 3
+
+
+def _metric_names(hits: list[Hit], order_by: str | None) -> list[str]:
+    names: list[str] = []
+    if order_by and order_by.lower().startswith("metrics."):
+        names.append(order_by[len("metrics."):])
+    for h in hits:
+        names += [k for k in h.version.metrics if k not in names]
+    return names[:KEY_METRICS]
+
+
+def render(hits: list[Hit], order_by: str | None) -> None:
+    keys = _metric_names(hits, order_by)
+    rows = [
+        [h.version.name, f"v{h.version.version}", ",".join(h.stages) or "-",
+         h.version.created[:19].replace("T", " "), h.version.author.split(" <")[0],
+         *[number(h.version.metrics.get(k, "")) for k in keys],
+         human_size(h.version.weights.size if h.version.weights else None),
+         h.version.message.splitlines()[0] if h.version.message else ""]
+        for h in hits
+    ]
+    table(["MODEL", "VERSION", "STAGE", "CREATED", "AUTHOR", *keys, "SIZE", "MESSAGE"], rows)
+
+
+def search(
+    ctx: typer.Context,
+    expression: str = typer.Argument(
+        ..., metavar="EXPR", help="Filter, e.g. \"metrics.accuracy > 0.8 and stage = 'production'\"."
+    ),
+    order_by: Optional[str] = typer.Option(  # noqa: UP007
+        None, "--order-by", help="Sort by a field: version, created, metrics.X, params.X, card.X.Y, ..."
+    ),
+    desc: bool = typer.Option(False, "--desc", help="Sort descending (missing values still last)."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Show at most N versions."),  # noqa: UP007
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Versions of every model matching a filter (see docs/filter-grammar.md)."""
+    hits = registry(ctx).search(Query(filter=expression, order_by=order_by, descending=desc, limit=limit,
+                                      with_stages=True))
+    if as_json:
+        emit_json([h.to_json() for h in hits])
+        return
+    if not hits:
+        sys.stderr.write("No version matches.\n")
+        return
+    render(hits, order_by)
+
+
+def install(app: typer.Typer) -> None:
+    app.command("search")(search)
