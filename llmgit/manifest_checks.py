@@ -293,15 +293,29 @@ def validate_dir(path: Path, *, use_promtool: bool = True) -> list[Problem]:
     if not files:
         return [Problem(str(path), "(directory)", "no YAML manifests found")]
     promtool = promtool_path() if use_promtool else None
+    return [problem for file in files for problem in _check_file(file, promtool)]
+
+
+def validate_path(path: Path, *, use_promtool: bool = True) -> list[Problem]:
+    """Problems in a manifest file, or in every manifest of a directory."""
+    if path.is_dir():
+        return validate_dir(path, use_promtool=use_promtool)
+    if not path.is_file():
+        raise UsageError(f"'{path}' does not exist", hint="give a manifest file or a directory of them")
+    return _check_file(path, promtool_path() if use_promtool else None)
+
+
+def _check_file(file: Path, promtool: str | None) -> list[Problem]:
+    try:
+        docs = [d for d in yaml.safe_load_all(file.read_text("utf-8")) if d is not None]
+    except yaml.YAMLError as e:
+        return [Problem(file.name, "(top level)", f"not valid YAML: {str(e).splitlines()[0]}")]
+    except (OSError, UnicodeDecodeError) as e:
+        return [Problem(file.name, "(top level)", f"cannot be read: {e}")]
+    if not docs:
+        return [Problem(file.name, "(top level)", "no documents")]
     problems: list[Problem] = []
-    for file in files:
-        try:
-            docs = [d for d in yaml.safe_load_all(file.read_text("utf-8")) if d is not None]
-        except yaml.YAMLError as e:
-            error = str(e).splitlines()[0]
-            problems.append(Problem(file.name, "(top level)", f"not valid YAML: {error}"))
-            continue
-        for i, doc in enumerate(docs):
-            label = file.name if len(docs) == 1 else f"{file.name} (document {i + 1})"
-            problems += _check(label, doc, promtool)
+    for i, doc in enumerate(docs):
+        label = file.name if len(docs) == 1 else f"{file.name} (document {i + 1})"
+        problems += _check(label, doc, promtool)
     return problems

@@ -1,20 +1,24 @@
 """``sync`` (rebuild stage tags and the archive from the stage branches) and ``guard``
-(roll back by itself when the production version's metric degraded)."""
+(roll back by itself when the production version's metric degraded: from the model cards,
+an observed-metrics file, or live evaluation counts with ``guard_live``)."""
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llmgit import git, stages, versions
+from llmgit import abstats, canary, git, stages, versions
+from llmgit.abstats import Comparison
 from llmgit.errors import InputError, UsageError
 from llmgit.reconcile import Plan, reconcile
 from llmgit.transitions import TransitionResult, previous_holder, publish, rollback
 
 if TYPE_CHECKING:
+    from llmgit.abtest import Counts
+    from llmgit.canary import CanaryResult
     from llmgit.registry import Registry
 
 
@@ -126,3 +130,58 @@ def _value(reg: Registry, name: str, version: str, metric: str,
         where = "the metrics file" if observed is not None else "its model card"
         raise InputError(f"v{version} of '{name}' has no numeric metric '{metric}' in {where}")
     return float(value)
+
+
+@dataclass(frozen=True)
+class LiveGuardResult:
+    """``guard --source prometheus``: the canary against the holder, or else the holder
+    against the previous holder, on live evaluation counts."""
+
+    model: str
+    stage: str
+    current: str  # the version judged: the running canary, else the holder
+    baseline: str | None  # compared with: the holder, else the previous holder
+    canary: bool
+    comparison: Comparison | None
+    degraded: bool
+    reason: str
+    aborted: CanaryResult | None = None  # with apply, a degraded canary is aborted
+    rollback: TransitionResult | None = None  # with apply, a degraded holder is rolled back
+
+
+def guard_live(reg: Registry, name: str, counts: Counts, *, stage: str = "production",
+               margin: float | None = None, alpha: float | None = None, apply: bool = False,
+               push: bool = False) -> LiveGuardResult:
+    """Degraded means the ``abtest`` verdict is rollback: with confidence 1 - alpha/2 the judged
+    version's accuracy is more than ``margin`` (default ``deploy.min_detectable_effect``) below."""
+    settings = reg.require_initialized()
+    state = canary.state(reg, name, stage=stage)
+    margin = settings.deploy.min_detectable_effect if margin is None else margin
+    alpha = settings.deploy.alpha if alpha is None else alpha
+    over = f", last {counts.window}" if counts.window else ""
+    running = state.canary
+    current = running.version if running else state.holder.version
+    roles = ("canary", "stable") if running else (f"{state.stage} holder", f"previous {state.stage} holder")
+    baseline = state.holder.version if running else previous_holder(reg, name, state.stage, current)
+    if baseline is None:
+        why = f"no earlier version of '{name}' held {state.stage}: nothing to compare with"
+        return LiveGuardResult(name, state.stage, current, None, False, None, False, why)
+    if not running and (counts.arms.get(baseline) is None or counts.arms[baseline].total == 0):
+        counts.arm(name, current, roles[0])  # the holder itself must have evaluations
+        why = f"{counts.source} has no evaluations of v{baseline} ({roles[1]}{over}): nothing to compare with"
+        return LiveGuardResult(name, state.stage, current, baseline, False, None, False, why)
+    base, judged = counts.arm(name, baseline, roles[1]), counts.arm(name, current, roles[0])
+    comparison = abstats.compare(base, judged, alpha=alpha, mde=margin)
+    degraded = comparison.verdict is abstats.Verdict.rollback
+    what = f"canary v{current}" if running else f"v{current}"
+    reason = (f"accuracy {judged.accuracy:.4f} of {what} against {base.accuracy:.4f} of v{baseline} "
+              f"({counts.source}{over}): {comparison.reason}")
+    result = LiveGuardResult(name, state.stage, current, baseline, running is not None, comparison,
+                             degraded, reason)
+    if not (degraded and apply):
+        return result
+    why = f"guard: {reason}"
+    if running is not None:
+        return replace(result, aborted=canary.abort(reg, name, stage=state.stage, reason=why, push=push))
+    return replace(result, rollback=canary.rollback(reg, name, baseline, stage=state.stage, reason=why,
+                                                    push=push))

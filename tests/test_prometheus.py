@@ -2,81 +2,20 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import threading
-import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeVar
 
 import pytest
-import yaml
-from prometheus_bin import find_prometheus_bin
-from prometheus_client import CollectorRegistry, start_http_server
-from prometheus_client.core import CounterMetricFamily
+from promkit import exporter, free_port, wait_for
+from promkit import prometheus as running_prometheus
 
 from llmgit import abstats, manifests, prometheus
 from llmgit.errors import UsageError
 
 MODEL = "support-llm"
 WINDOW = "30s"
-TICK = 0.1  # seconds between counter increments
-MAX_TICKS = 3000  # the feeder stops by itself after 5 minutes
 # (correct, total) added per tick: stable 75% accurate, candidate 50%, another model 100%
 PER_TICK = {(MODEL, "1.2.0"): (3, 4), (MODEL, "1.3.0"): (1, 2), ("other-llm", "1.2.0"): (1, 1)}
-T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 30.0) -> T:
-    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last: BaseException | None = None
-    while time.monotonic() < deadline:
-        try:
-            result = probe()
-            if result:
-                return result
-        except Exception as e:  # noqa: BLE001 - keep polling, report the last failure
-            last = e
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what} (last error: {last})")
-
-
-class EvalExporter:
-    """Counters llmgit_eval_correct_total / llmgit_eval_total, read consistently under a lock."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.ticks = 0
-
-    def collect(self) -> Iterator[CounterMetricFamily]:
-        with self.lock:
-            ticks = self.ticks
-        correct = CounterMetricFamily(
-            "llmgit_eval_correct", "correct evals", labels=["model", "version"]
-        )
-        total = CounterMetricFamily("llmgit_eval", "evals", labels=["model", "version"])
-        for (model, version), (c, t) in PER_TICK.items():
-            correct.add_metric([model, version], c * ticks)
-            total.add_metric([model, version], t * ticks)
-        total.add_metric(["nan-llm", "1.0.0"], float("nan"))  # a broken exporter
-        yield correct
-        yield total
-
-    def feed(self, stop: threading.Event) -> None:
-        for _ in range(MAX_TICKS):
-            if stop.wait(TICK):
-                return
-            with self.lock:
-                self.ticks += 1
 
 
 @dataclass(frozen=True)
@@ -87,19 +26,6 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    bin_dir, why = find_prometheus_bin()
-    if bin_dir is None:
-        pytest.skip(why)
-    tmp = tmp_path_factory.mktemp("prometheus")
-    exporter = EvalExporter()
-    registry = CollectorRegistry()
-    registry.register(exporter)
-    exporter_port = free_port()
-    httpd, _ = start_http_server(exporter_port, addr="127.0.0.1", registry=registry)
-    stop = threading.Event()
-    feeder = threading.Thread(target=exporter.feed, args=(stop,), daemon=True)
-    feeder.start()
-
     spec = manifests.DeploySpec(
         model=MODEL,
         stable_version="1.2.0",
@@ -111,54 +37,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         alert_for="0s",
         alert_min_requests=10,
     )
-    rule = manifests.render(spec).prometheus_rule.document
-    (tmp / "rules.yaml").write_text(yaml.safe_dump({"groups": rule["spec"]["groups"]}))
-    config = {
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(tmp / "rules.yaml")],
-        "scrape_configs": [
-            {
-                "job_name": "llmgit-eval",
-                "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}],
-            }
-        ],
-    }
-    (tmp / "prometheus.yml").write_text(yaml.safe_dump(config))
-    port = free_port()
-    log = (tmp / "prometheus.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            str(bin_dir / "prometheus"),
-            f"--config.file={tmp / 'prometheus.yml'}",
-            f"--storage.tsdb.path={tmp / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--log.level=warn",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-
-        def ready() -> bool:
-            if proc.poll() is not None:
-                pytest.fail(f"prometheus exited: {(tmp / 'prometheus.log').read_text()[-2000:]}")
-            with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as r:
-                return bool(r.status == 200)
-
-        wait_for("prometheus to be ready", ready)
+    groups = manifests.render(spec).prometheus_rule.document["spec"]["groups"]
+    with exporter(PER_TICK, nan_series=(("nan-llm", "1.0.0"),)) as target, running_prometheus(
+        tmp_path_factory.mktemp("prometheus"), groups, target
+    ) as url:
         yield Server(url, spec)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
-        stop.set()
-        feeder.join(timeout=5)
-        httpd.shutdown()
 
 
 def test_eval_counts_per_version(server: Server) -> None:

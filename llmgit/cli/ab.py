@@ -1,0 +1,138 @@
+"""``ab``: canary A/B tests on a stage: start, status (the live verdict), promote, abort."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from llmgit import abtest
+from llmgit.abstats import Verdict
+from llmgit.canary import CanaryResult
+from llmgit.cli.context import registry
+from llmgit.cli.output import emit_json, say, table
+
+app = typer.Typer(help="Canary A/B tests: start, status (live verdict), promote, abort.",
+                  no_args_is_help=True)
+
+PROMETHEUS_ENV = "LLMGIT_PROMETHEUS_URL"
+_VERDICT = {Verdict.promote: "PROMOTE", Verdict.rollback: "ROLL BACK",
+            Verdict.keep_collecting: "KEEP COLLECTING"}
+
+
+def _report(r: CanaryResult, done: str) -> None:
+    say(done + (", pushed" if r.pushed else ""))
+    for c in r.plan.archived:
+        say(f"  archived {r.model} v{c.version} ({c.reason})")
+    if r.plan.tags:
+        say(f"  moved tag(s): {', '.join(r.plan.tags)}")
+    if r.files:
+        say(f"  manifests on {r.branch.removeprefix('refs/heads/')}: {', '.join(r.files)}")
+
+
+StageOpt = typer.Option("production", "--stage", help="The stage the canary runs in.")
+ReasonOpt = typer.Option("", "--reason", "-r", help="Why: recorded on the stage branch.")
+PushOpt = typer.Option(False, "--push", help="Push weights, then the stage branch and tags (atomic).")
+JsonOpt = typer.Option(False, "--json", help="Print JSON.")
+NameArg = typer.Argument(..., metavar="NAME", help="Model name.")
+
+
+@app.command("start")
+def start(
+    ctx: typer.Context,
+    name: str = NameArg,
+    candidate: str = typer.Option(..., "--candidate", "-c", help="The version to canary, e.g. 1.3.0."),
+    percent: int = typer.Option(..., "--percent", "-p", help="Its share of the traffic, 1 to 99."),
+    stage: str = StageOpt,
+    serving_mode: Optional[str] = typer.Option(  # noqa: UP007
+        None, "--serving-mode", help="knative (default) or standard (KServe 0.20 spec.canary)."
+    ),
+    reason: str = ReasonOpt,
+    skip_previous: bool = typer.Option(
+        False, "--skip-staging", "--skip-previous-stage",
+        help="Allow a candidate that was never in the previous stage.",
+    ),
+    push: bool = PushOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Send a share of a stage's traffic to a candidate (again: change the share)."""
+    r = registry(ctx).ab_start(name, candidate, percent, stage=stage, mode=serving_mode,
+                               reason=reason, skip_previous_stage=skip_previous, push=push)
+    if as_json:
+        emit_json(r.to_json())
+    elif r.action == "noop":
+        say(f"The canary {name} v{r.candidate} already runs at {r.percent}% in {r.stage}; nothing to do")
+    else:
+        verb = "Started canary" if r.action == "start" else "Moved canary"
+        _report(r, f"{verb} {name} v{r.candidate} {'at' if r.action == 'start' else 'to'} {r.percent}% "
+                   f"in {r.stage} (stable v{r.stable}, {r.mode})")
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    name: str = NameArg,
+    prometheus: Optional[str] = typer.Option(  # noqa: UP007
+        None, "--prometheus", envvar=PROMETHEUS_ENV, help="Prometheus base URL, e.g. http://127.0.0.1:9090."
+    ),
+    window: str = typer.Option("1h", "--window", help="Count evaluations over this Prometheus duration."),
+    counts_file: Optional[Path] = typer.Option(  # noqa: UP007
+        None, "--counts-file", help='Offline counts (JSON: {version: {"correct": N, "total": N}}).'
+    ),
+    stage: str = StageOpt,
+    mde: Optional[float] = typer.Option(  # noqa: UP007
+        None, "--mde", help="Minimum detectable effect (default: deploy.min_detectable_effect)."
+    ),
+    alpha: Optional[float] = typer.Option(None, "--alpha", help="Significance level (default: deploy.alpha)."),  # noqa: UP007
+    as_json: bool = JsonOpt,
+) -> None:
+    """The live verdict: per-arm accuracy, the difference with its interval, promote / roll back / keep collecting."""
+    counts = abtest.gather(name, prometheus_url=None if counts_file else prometheus, window=window,
+                           counts_file=counts_file)
+    s = abtest.status(registry(ctx), name, counts, stage=stage, alpha=alpha, mde=mde)
+    if as_json:
+        emit_json(s.to_json())
+        return
+    c, level = s.comparison, f"{s.confidence * 100:g}%"
+    out = sys.stdout.write
+    out(f"{s.model} in {s.stage}: canary v{s.candidate} at {s.percent}% ({s.mode}) since {s.since}\n")
+    out(f"source: {counts.source}" + (f", last {counts.window}" if counts.window else "") + "\n\n")
+    table(["ARM", "VERSION", "REQUESTS", "CORRECT", "ACCURACY", f"{level} CI"],
+          [[role, version, f"{arm.total:.0f}", f"{arm.correct:.0f}", f"{arm.accuracy:.4f}",
+            f"[{ci.low:.4f}, {ci.high:.4f}]"] for role, version, arm, ci in s.arm_rows()])
+    out(f"\ndifference (candidate - stable): {c.difference:+.4f}, {level} CI "
+        f"[{c.interval.low:+.4f}, {c.interval.high:+.4f}]\n")
+    out(f"two-proportion test: z = {c.z:.2f}, p = {c.p_value:.3g}\n")
+    out(f"verdict: {_VERDICT[c.verdict]}: {c.reason}\n")
+    if c.verdict is Verdict.keep_collecting:
+        out(f"needed: {c.required_per_arm} evaluations per version to detect a drop of {c.mde:g} "
+            f"(alpha {c.alpha:g}, power {c.power:.0%}); still {c.remaining_candidate} of "
+            f"v{s.candidate} and {c.remaining_stable} of v{s.stable}\n")
+    elif c.verdict is Verdict.promote:
+        say(f"next: llmgit ab promote {name}" + (f" --stage {s.stage}" if s.stage != "production" else ""))
+    else:
+        say(f"next: llmgit ab abort {name} --reason \"...\"" + (f" --stage {s.stage}" if s.stage != "production" else ""))
+
+
+@app.command("promote")
+def promote(ctx: typer.Context, name: str = NameArg, stage: str = StageOpt, reason: str = ReasonOpt,
+            push: bool = PushOpt, as_json: bool = JsonOpt) -> None:
+    """The candidate takes the stage; the old holder is archived."""
+    r = registry(ctx).ab_promote(name, stage=stage, reason=reason, push=push)
+    if as_json:
+        emit_json(r.to_json())
+        return
+    _report(r, f"Promoted canary {name} v{r.candidate} to {r.stage} (was v{r.stable})")
+
+
+@app.command("abort")
+def abort(ctx: typer.Context, name: str = NameArg, stage: str = StageOpt, reason: str = ReasonOpt,
+          push: bool = PushOpt, as_json: bool = JsonOpt) -> None:
+    """End the canary: all traffic back to the stage holder."""
+    r = registry(ctx).ab_abort(name, stage=stage, reason=reason, push=push)
+    if as_json:
+        emit_json(r.to_json())
+        return
+    _report(r, f"Aborted canary {name} v{r.candidate} in {r.stage}; v{r.stable} serves all traffic")
