@@ -1,0 +1,255 @@
+"""What the report shows, read through the :class:`~llmgit.registry.Registry` API into
+frozen values: models, their versions, who holds each stage, the stage history, and
+per-version cards, provenance, weights and the change from the previous version.
+
+Features that land later (canary shares, storage class and cost) are read duck-typed from
+what the registry offers and show as unknown until then: see :func:`canary_of` and
+:func:`storage_by_model`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from llmgit import cards, refs, stages, versions, weightfiles
+from llmgit.compare import MetricDelta, card_changes, metric_deltas
+from llmgit.config import ARCHIVED
+from llmgit.diff import VersionDiff, WeightsDiff, file_changes, param_changes
+from llmgit.errors import LlmgitError, UnknownReference
+from llmgit.model import ModelVersion
+from llmgit.stages import HistoryEvent, StageBranch
+from llmgit.weightfiles import WeightFile
+
+if TYPE_CHECKING:
+    from llmgit.registry import Registry
+
+PROMOTING = stages.HOLDER_ACTIONS
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    models: tuple[str, ...] = ()  # empty: every model
+    since: dt.datetime | None = None  # stage history from this moment on
+    manifests: bool = True  # list each version's files (DVC's manifests, never the weights)
+    generated: dt.datetime | None = None  # the time stamped on the pages (default: now)
+
+
+@dataclass(frozen=True)
+class Canary:
+    stage: str
+    version: str
+    percent: float | None
+
+
+@dataclass(frozen=True)
+class StorageInfo:
+    storage_class: str | None
+    monthly_cost: float | None
+    currency: str = "USD"
+
+
+@dataclass(frozen=True)
+class VersionReport:
+    version: ModelVersion
+    stages: tuple[str, ...]  # stages it holds now (and 'archived')
+    served: bool  # ever held the serving stage
+    card: Mapping[str, Any]
+    card_markdown: str
+    diff: VersionDiff | None  # against the next lower version by SemVer; None for the first
+    first_metrics: tuple[MetricDelta, ...]  # the first version's metrics, as "added"
+    manifest: tuple[WeightFile, ...] | None  # None: not read (see manifest_note)
+    manifest_note: str
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    name: str
+    latest: str
+    versions: tuple[VersionReport, ...]  # newest (highest SemVer) first
+    holders: Mapping[str, str]  # holding stage -> version
+    archived: tuple[str, ...]
+    canary: Canary | None
+    last_promotion: HistoryEvent | None
+    storage: StorageInfo | None
+    events: tuple[HistoryEvent, ...]  # oldest first, limited by --since
+    metrics: tuple[str, ...]  # every metric any version recorded, first seen first
+    description: str
+
+
+@dataclass(frozen=True)
+class RegistryReport:
+    title: str
+    generated: dt.datetime
+    stages: tuple[str, ...]  # holding stages in promotion order
+    serving_stage: str  # the last holding stage (production by default)
+    models: tuple[ModelReport, ...]
+    since: dt.datetime | None
+
+
+def parse_since(text: str) -> dt.datetime:
+    """``--since``: an ISO date (from the start of that day, UTC) or a date-time."""
+    moment = stages.parse_when(text)  # validates; a bare date means the end of that day
+    if len(text) == 10:
+        return moment.replace(hour=0, minute=0, second=0)
+    return moment
+
+
+def collect(reg: Registry, options: ReportOptions) -> RegistryReport:
+    settings = reg.require_initialized()
+    known = {m.name: m for m in reg.models()}
+    for name in options.models:
+        if refs.validate_model_name(name) not in known:
+            raise UnknownReference(f"model '{name}' has no registered versions",
+                                   hint="'llmgit models' lists the registered models")
+    names = sorted(set(options.models)) if options.models else sorted(known)
+    branches = reg.stage_branches()
+    history = reg.history() if names else []
+    serving = settings.stages[-1] if settings.stages else "production"
+    costs = storage_by_model(reg)
+    models = tuple(
+        _model(reg, name, branches, [e for e in history if e.model == name], serving, costs, options)
+        for name in names
+    )
+    generated = options.generated or dt.datetime.now(dt.timezone.utc)
+    return RegistryReport(reg.root.name, generated, tuple(settings.stages), serving, models,
+                          options.since)
+
+
+def _model(reg: Registry, name: str, branches: Mapping[str, StageBranch], events: list[HistoryEvent],
+           serving: str, costs: Mapping[str, StorageInfo], options: ReportOptions) -> ModelReport:
+    found = reg.versions(name)
+    holders = {s: e.version for s, b in branches.items()
+               if s != ARCHIVED and (e := b.file.holders.get(name)) is not None}
+    archived = tuple(e.version for e in branches[ARCHIVED].file.archived.get(name, ())) \
+        if ARCHIVED in branches else ()
+    served = {e.version for e in events if e.stage == serving and e.action in stages.HOLDER_ACTIONS}
+    if serving in holders:
+        served.add(holders[serving])
+    cards_by_version = {v.version: reg.card(v.tag) for v in found}
+    manifests = {v.version: _manifest(reg, v) if options.manifests else (None, NO_MANIFEST) for v in found}
+    rows = []
+    for i, v in enumerate(found):
+        previous = found[i + 1] if i + 1 < len(found) else None
+        held = [s for s, version in holders.items() if version == v.version]
+        if v.version in archived:
+            held.append(ARCHIVED)
+        card = cards_by_version[v.version]
+        diff = None if previous is None else _diff(reg, previous, v, cards_by_version, manifests)
+        files, note = manifests[v.version]
+        rows.append(VersionReport(
+            v, tuple(held), v.version in served, card, cards.render_markdown(card, reg.root), diff,
+            tuple(metric_deltas({}, v.metrics, reg.settings)) if previous is None else (), files, note,
+        ))
+    promotions = [e for e in events if e.action in PROMOTING and e.stage != ARCHIVED]
+    since = options.since
+    shown = tuple(e for e in events if since is None or stages.parse_when(e.when) >= since)
+    metrics: list[str] = []
+    for v in reversed(found):
+        metrics += [m for m in v.metrics if m not in metrics]
+    latest_card = cards_by_version[found[0].version] if found else {}
+    return ModelReport(
+        name=name, latest=found[0].version if found else "", versions=tuple(rows), holders=holders,
+        archived=archived, canary=canary_of(branches, name), last_promotion=promotions[-1] if promotions else None,
+        storage=costs.get(name), events=shown, metrics=tuple(metrics),
+        description=str(latest_card.get("description") or ""),
+    )
+
+
+NO_MANIFEST = "not read (the report was written with --no-manifests)"
+Manifest = tuple[tuple[WeightFile, ...] | None, str]
+
+
+def _manifest(reg: Registry, v: ModelVersion) -> Manifest:
+    """The version's files from DVC's manifest (local cache, else that one object remotely)."""
+    if v.weights is None:
+        return None, "this version records no weights"
+    try:
+        return tuple(weightfiles.manifest(reg.root, v.weights)), ""
+    except LlmgitError as e:
+        return None, f"not available: {e.message}"
+
+
+def _diff(reg: Registry, old: ModelVersion, new: ModelVersion,
+          cards_by_version: Mapping[str, Mapping[str, Any]], manifests: Mapping[str, Manifest]) -> VersionDiff:
+    """What changed from ``old`` to ``new``, from what was already read (no more I/O)."""
+    shown = {f"training.{k}" for k in [*old.params, *new.params]}
+    card = [c for c in card_changes(cards_by_version[old.version], cards_by_version[new.version])
+            if c.field not in shown and not c.field.startswith("weights.")]
+    (a, note_a), (b, note_b) = manifests[old.version], manifests[new.version]
+    if old.weights is None or new.weights is None:
+        weights = WeightsDiff(old.weights, new.weights, note="a version records no weights")
+    elif a is None or b is None:
+        weights = WeightsDiff(old.weights, new.weights, note=note_a or note_b)
+    else:
+        weights = WeightsDiff(old.weights, new.weights, tuple(file_changes(list(a), list(b))))
+    return VersionDiff(old, new, tuple(metric_deltas(old.metrics, new.metrics, reg.settings)),
+                       tuple(param_changes(old.params, new.params)), tuple(card), weights)
+
+
+def canary_of(branches: Mapping[str, StageBranch], name: str) -> Canary | None:
+    """A canary recorded on a holding stage's entry (``canary: {version, percent}``)."""
+    for stage, b in branches.items():
+        entry = b.file.holders.get(name)
+        raw = entry.extra.get("canary") if entry is not None else None
+        if isinstance(raw, Mapping) and raw.get("version"):
+            share = next((raw[k] for k in ("percent", "share", "weight") if k in raw), None)
+            try:
+                percent = float(share) if share is not None else None
+            except (TypeError, ValueError):
+                percent = None
+            return Canary(stage, str(raw["version"]).removeprefix("v"), percent)
+    return None
+
+
+def _field(obj: object, *names: str) -> Any:
+    for n in names:
+        value = obj.get(n) if isinstance(obj, Mapping) else getattr(obj, n, None)
+        if value is not None:
+            return value
+    return None
+
+
+def _cost_report(reg: Registry) -> object | None:
+    """The registry's storage cost report, when this llmgit can make one."""
+    method = getattr(reg, "cost_report", None)
+    try:
+        if callable(method):
+            result: object = method()
+            return result
+        from llmgit import cost
+
+        return cost.report(reg)
+    except (ImportError, LlmgitError):
+        return None
+
+
+def storage_by_model(reg: Registry) -> dict[str, StorageInfo]:
+    """Storage classes and monthly cost per model, when the registry can tell (else empty)."""
+    result = _cost_report(reg)
+    rows = _field(result, "models", "rows") if not isinstance(result, (list, tuple)) else result
+    if isinstance(rows, Mapping):
+        rows = [{"model": k, **v} if isinstance(v, Mapping) else v for k, v in rows.items()]
+    found: dict[str, StorageInfo] = {}
+    for row in rows or ():
+        name = _field(row, "model", "name")
+        cost = _field(row, "monthly_cost", "cost_per_month", "monthly")
+        try:
+            cost_value = float(cost) if cost is not None else None
+        except (TypeError, ValueError):
+            cost_value = None
+        classes = _field(row, "storage_class", "bytes_by_class")
+        if isinstance(classes, Mapping):
+            classes = ", ".join(str(k) for k, size in classes.items() if size) or "nothing stored"
+        if name:
+            found[str(name)] = StorageInfo(str(classes) if classes else None, cost_value,
+                                           str(_field(row, "currency") or "USD"))
+    return found
+
+
+def semver_rank(report: ModelReport) -> dict[str, int]:
+    """version -> its position in SemVer order (0 is the oldest); for sorting client-side."""
+    ordered = sorted((r.version.version for r in report.versions), key=versions.sort_key)
+    return {v: i for i, v in enumerate(ordered)}

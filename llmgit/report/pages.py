@@ -1,0 +1,153 @@
+"""Render a :class:`RegistryReport` into HTML pages.
+
+Templates live under ``templates/report/`` and a repository may override any of them in
+``.llmgit/templates/report/``. They run in a sandboxed Jinja2 environment with autoescaping
+and ``StrictUndefined``: every value from a model card, a commit or a tag message is
+escaped, and the pages carry a Content-Security-Policy that only allows the report's own
+inline script (by its hash), so injected markup could not run even if it got through.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from llmgit import charts, templating
+from llmgit.compare import format_change, format_number
+from llmgit.report.collect import (
+    ModelReport,
+    RegistryReport,
+    VersionReport,
+    semver_rank,
+)
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from llmgit.config import Settings
+
+TEMPLATE_DIR = "report"
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # relative to the site root, POSIX
+    html: str
+
+
+def model_dir(name: str) -> str:
+    return f"models/{name}"
+
+
+def version_file(version: str) -> str:
+    return f"v{version}.html"
+
+
+def href(path: str) -> str:
+    """A relative link: safe in an attribute, the same from file:// and over HTTP."""
+    return quote(path, safe="/")
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return "unknown"
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def when(text: str) -> str:
+    """ISO 8601 -> '2026-09-21 12:34' (the time zone kept when it is not UTC)."""
+    short = text[:16].replace("T", " ")
+    zone = text[19:]
+    return short if zone in ("", "Z", "+00:00") else f"{short} {zone}"
+
+
+def _environment(root: Path | None) -> SandboxedEnvironment:
+    from jinja2 import FunctionLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    def load(name: str) -> tuple[str, str, Any]:
+        path = templating.find(f"{TEMPLATE_DIR}/{name}", root)
+        return path.read_text(encoding="utf-8"), str(path), lambda: True
+
+    env = SandboxedEnvironment(loader=FunctionLoader(load), autoescape=True, undefined=StrictUndefined,
+                               trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(number=format_number, size=human_size, when=when, href=href,
+                       change=format_change)
+    return env
+
+
+def _assets(root: Path | None) -> dict[str, Any]:
+    from markupsafe import Markup
+
+    css = templating.read(f"{TEMPLATE_DIR}/report.css", root)
+    js = templating.read(f"{TEMPLATE_DIR}/report.js", root)
+    digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
+    policy = (f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+              f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
+    return {"css": Markup(css), "js": Markup(js), "csp": policy}
+
+
+def _charts(model: ModelReport, settings: Settings) -> list[Any]:
+    from markupsafe import Markup
+
+    oldest_first = list(reversed(model.versions))
+    out = []
+    for i, metric in enumerate(model.metrics):
+        points = tuple(
+            charts.Point(f"v{r.version.version}", r.version.metrics.get(metric), r.served,
+                         href(version_file(r.version.version)))
+            for r in oldest_first
+        )
+        direction = settings.metric_direction(metric)
+        chart = charts.LineChart(f"chart-{i}", metric, f"{metric} ({direction} is better)", points)
+        out.append(Markup(charts.render(chart)))
+    return out
+
+
+def render(report: RegistryReport, settings: Settings, root: Path | None = None) -> list[Page]:
+    env = _environment(root)
+    common = {**_assets(root), "report": report, "stages": report.stages,
+              "serving": report.serving_stage, "generated": report.generated.isoformat(timespec="seconds")}
+    pages = [Page("index.html", env.get_template("index.html.j2").render(
+        **common, base="", models=report.models, total_versions=sum(len(m.versions) for m in report.models),
+        model_href={m.name: href(f"{model_dir(m.name)}/index.html") for m in report.models},
+    ))]
+    for model in report.models:
+        base = "../../"
+        pages.append(Page(f"{model_dir(model.name)}/index.html", env.get_template("model.html.j2").render(
+            **common, base=base, model=model, rank=semver_rank(model), charts=_charts(model, settings),
+            version_href={r.version.version: href(version_file(r.version.version)) for r in model.versions},
+            key_metrics=model.metrics[:4],
+        )))
+        for row in model.versions:
+            pages.append(Page(f"{model_dir(model.name)}/{version_file(row.version.version)}",
+                              _version_page(env, common, model, row)))
+    return pages
+
+
+def _version_page(env: SandboxedEnvironment, common: Mapping[str, Any], model: ModelReport,
+                  row: VersionReport) -> str:
+    card = row.card
+    described = ("description", "base_model", "license", "training", "performance", "resources",
+                 "limitations", "tags", "weights", "provenance", "name", "version", "date")
+    return env.get_template("version.html.j2").render(
+        **common, base="../../", model=model, row=row, v=row.version, card=card,
+        training=card.get("training") if isinstance(card.get("training"), Mapping) else {},
+        performance=card.get("performance") if isinstance(card.get("performance"), Mapping) else {},
+        resources=card.get("resources") if isinstance(card.get("resources"), Mapping) else {},
+        provenance=card.get("provenance") if isinstance(card.get("provenance"), Mapping) else {},
+        limitations=card.get("limitations") if isinstance(card.get("limitations"), list) else [],
+        tags=card.get("tags") if isinstance(card.get("tags"), list) else [],
+        other={k: v for k, v in card.items() if k not in described},
+        previous_href=href(version_file(row.diff.old.version)) if row.diff is not None else None,
+    )
