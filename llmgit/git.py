@@ -42,6 +42,7 @@ class TagRecord:
     commit: str  # the commit it points to
     date: str  # tagger date, ISO 8601 strict
     contents: str  # the tag message
+    tagger: str = ""  # "Name <email>"
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ def ident(root: Path) -> Ident:
     return Ident(name.strip(), email.strip(), int(ts), tz)
 
 
-_TAG_FORMAT = "%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(taggerdate:iso-strict)%00%(contents)%00"
+_TAG_FORMAT = ("%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(taggerdate:iso-strict)%00"
+               "%(taggername) %(taggeremail)%00%(contents)%00")
 
 
 def list_tags(root: Path, patterns: Iterable[str]) -> list[TagRecord]:
@@ -141,10 +143,10 @@ def list_tags(root: Path, patterns: Iterable[str]) -> list[TagRecord]:
     for chunk in raw.split("\0\n"):
         if not chunk:
             continue
-        ref, otype, oid, peeled, date, contents = chunk.split("\0", 5)
+        ref, otype, oid, peeled, date, tagger, contents = chunk.split("\0", 6)
         contents = contents.removesuffix("\0")
         if otype == "tag":
-            records.append(TagRecord(ref, oid, peeled, date, contents))
+            records.append(TagRecord(ref, oid, peeled, date, contents, tagger.strip()))
         else:
             records.append(TagRecord(ref, "", oid, "", ""))
     return records

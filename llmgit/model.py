@@ -99,7 +99,7 @@ def parse_summary(contents: str) -> dict[str, Any]:
 
 
 def version_from_tag(
-    name: str, version: str, tag: str, commit: str, contents: str, tag_date: str
+    name: str, version: str, tag: str, commit: str, contents: str, tag_date: str, tagger: str = ""
 ) -> ModelVersion:
     """Build a :class:`ModelVersion` from a tag; tolerant of tags llmgit did not write."""
     s = parse_summary(contents)
@@ -124,7 +124,7 @@ def version_from_tag(
         weights=weights,
         metrics=metrics or {},
         params=params or {},
-        author=str(s.get("author") or ""),
+        author=str(s.get("author") or tagger),  # tags written by other tools: the tagger
         created=str(s.get("created") or tag_date),
         message=str(s.get("message") if "message" in s else subject),
     )

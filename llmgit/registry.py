@@ -12,12 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 from llmgit import cards, config, git, refs, stages, versions
 from llmgit.errors import NotInitialized, UnknownReference, UsageError
+from llmgit.api_canary import CanaryApi
+from llmgit.api_storage import StorageApi
+from llmgit.mlflow_api import MlflowStyle
 from llmgit.model import ModelSummary, ModelVersion, version_from_tag
 from llmgit.stages import HistoryEvent, StageBranch
 
 if TYPE_CHECKING:
     from llmgit.checkouts import CheckoutResult
     from llmgit.ci import CiFiles
+    from llmgit.diff import VersionDiff
+    from llmgit.gto_import import GtoImport
+    from llmgit.register_plan import RegisterPlan
+    from llmgit.search import Hit, Query
     from llmgit.remote import FetchResult
     from llmgit.review import Review
     from llmgit.sync import GuardResult, SyncResult
@@ -26,8 +33,12 @@ if TYPE_CHECKING:
     from llmgit.registration import RegisterRequest
 
 
-class Registry:
-    """A model registry in the git repository containing ``path``."""
+class Registry(MlflowStyle, StorageApi, CanaryApi):
+    """A model registry in the git repository containing ``path``.
+
+    MLflow-named methods (``get_model_version``, ``search_model_versions``, ...) come from
+    :class:`~llmgit.mlflow_api.MlflowStyle`.
+    """
 
     def __init__(self, path: str | Path = ".") -> None:
         self.cwd = Path(path).resolve()
@@ -68,6 +79,7 @@ class Registry:
                     rec.commit,
                     rec.contents,
                     rec.date,
+                    rec.tagger,
                 )
             )
         return found
@@ -146,6 +158,18 @@ class Registry:
         if blob is None:
             raise UnknownReference(f"version {v.tag} has no model card at {refs.card_path(v.name)}")
         return cards.parse(blob, f"{v.tag}:{refs.card_path(v.name)}")
+
+    def diff(self, old: str, new: str) -> VersionDiff:
+        """Metrics, params, card and weights (file by file) of two references."""
+        from llmgit.diff import diff
+
+        return diff(self, old, new)
+
+    def search(self, query: Query) -> list[Hit]:
+        """Versions matching a filter expression (``docs/filter-grammar.md``), ordered and limited."""
+        from llmgit.search import search
+
+        return search(self, query)
 
     def card_markdown(self, reference: str) -> str:
         return cards.render_markdown(self.card(reference), self.root)
@@ -249,9 +273,31 @@ class Registry:
         return init(self, remote=remote, endpoint_url=endpoint_url)
 
     def register(self, request: RegisterRequest) -> ModelVersion:
+        """Register a version; with ``request.push``, publish it: weights first, then its tag."""
         from llmgit.registration import register
 
-        return register(self, request)
+        v = register(self, request)
+        if request.push:
+            from llmgit.errors import OperationFailed
+
+            try:
+                self.push(v.tag)
+            except OperationFailed as e:
+                raise OperationFailed(f"{v.tag} is registered here but not published: {e.message}",
+                                      hint=f"finish it with: llmgit push {v.tag}") from None
+        return v
+
+    def plan_register(self, request: RegisterRequest) -> RegisterPlan:
+        """What ``register`` would do (the version, and with ``bump="auto"`` why); changes nothing."""
+        from llmgit.register_plan import plan
+
+        return plan(self, request)
+
+    def import_gto(self, *, apply: bool = False, stage_map: dict[str, str] | None = None) -> GtoImport:
+        """Stage branches and pointers from GTO's tags; a report only unless ``apply``."""
+        from llmgit.gto_import import import_gto
+
+        return import_gto(self, apply=apply, stage_map=stage_map)
 
     def checkout(
         self, reference: str, to: Path | str | None = None, force: bool = False

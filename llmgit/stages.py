@@ -8,7 +8,7 @@ squashed or rebased reads the same.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from llmgit import git, refs, stagefile
@@ -49,6 +49,10 @@ class HistoryEvent:
             "by": self.by, "committer": self.committer, "reason": self.reason,
             "commit": self.commit,
         }
+
+
+# actions after which the event's version holds the stage (canary events do not change it)
+HOLDER_ACTIONS = ("promote", "rollback", "canary-promote", "import")
 
 
 def branch_ref(settings: Settings, stage: str) -> str:
@@ -139,7 +143,8 @@ def _diff(stage: str, old: StageFile, new: StageFile, c: git.CommitInfo,
             for v in after.keys() - before.keys():
                 out.append(_event(stage, model, "archive", after[v], None, c))
             for v in before.keys() - after.keys():
-                out.append(_event(stage, model, "unarchive", before[v], None, c))
+                back = replace(before[v], reason="holds a stage again", by=c.committer)
+                out.append(_event(stage, model, "unarchive", back, None, c))
         return out
     for model in sorted(set(old.holders) | set(new.holders)):
         if only and model != only:
@@ -149,7 +154,30 @@ def _diff(stage: str, old: StageFile, new: StageFile, c: git.CommitInfo,
             out.append(_event(stage, model, "remove", a, a.version, c))
         elif b is not None and (a is None or a.version != b.version or a.commit != b.commit):
             out.append(_event(stage, model, b.action, b, a.version if a else None, c))
+        elif a is not None and b is not None:
+            out.extend(_canary_events(stage, model, a, b, c))
     return out
+
+
+def _canary_events(stage: str, model: str, a: Entry, b: Entry, c: git.CommitInfo) -> list[HistoryEvent]:
+    """Canary start, share change and abort on an unchanged holder."""
+    before, after = a.extra.get("canary"), b.extra.get("canary")
+    before = before if isinstance(before, dict) else None
+    after = after if isinstance(after, dict) else None
+    if before == after:
+        return []
+    if after is None and before is not None:  # removed while the holder stayed: aborted
+        kind, data, who, why = "canary-abort", before, c.committer, ""
+    elif after is not None and (before is None or before.get("version") != after.get("version")):
+        kind, data, who, why = "canary-start", after, str(after.get("by", "")), str(after.get("reason", ""))
+    elif after is not None:
+        kind, data, who, why = "canary-percent", after, str(after.get("by", "")), str(after.get("reason", ""))
+    else:
+        return []
+    share = f" at {data.get('percent')}%" if kind != "canary-abort" else ""
+    return [HistoryEvent(stage, model, kind, str(data.get("version", "")), a.version, c.date, who,
+                         c.committer, (why + share).strip() if share else why or c.subject, c.commit,
+                         {"percent": data.get("percent")})]
 
 
 def parse_when(text: str) -> dt.datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,8 +18,8 @@ from llmgit.config import ARCHIVED
 from llmgit.errors import OperationFailed, UnknownReference, UsageError
 from llmgit.files import write_atomic
 from llmgit.model import ModelVersion
-from llmgit.reconcile import Plan, branch_update, reconcile, stage_commit, with_tip
-from llmgit.stagefile import Entry
+from llmgit.reconcile import Plan, branch_update, reconcile, with_tip
+from llmgit.stagefile import Entry, StageFile
 
 if TYPE_CHECKING:
     from llmgit.registry import Registry
@@ -52,6 +52,7 @@ class TransitionResult:
     pushed: bool = False
     body_file: Path | None = None
     pr_url: str | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def noop(self) -> bool:
@@ -78,7 +79,7 @@ def new_entry(reg: Registry, v: ModelVersion, who: git.Ident, reason: str, actio
 
 def _ever_held(reg: Registry, name: str, version: str, stage: str) -> bool:
     return any(e.model == name and e.version == version and e.stage == stage
-               for e in stages.history(reg.root, reg.settings, name))
+               and e.action in stages.HOLDER_ACTIONS for e in stages.history(reg.root, reg.settings, name))
 
 
 def promote(reg: Registry, req: PromoteRequest) -> TransitionResult:
@@ -92,6 +93,12 @@ def promote(reg: Registry, req: PromoteRequest) -> TransitionResult:
     if current is not None and current.version == v.version:
         return TransitionResult(v.name, stage, v.version, v.version, "noop", None,
                                 sb.branch, Plan())
+    running = current.extra.get("canary") if current is not None else None
+    if isinstance(running, dict) and running.get("version"):
+        raise UsageError(
+            f"a canary of {v.name} v{running['version']} is running in {stage}",
+            hint=f"finish it first: llmgit ab promote {v.name}, or llmgit ab abort {v.name}",
+        )
     if v.version in branches[ARCHIVED].file.versions_of(v.name):
         raise UsageError(
             f"{v.tag} is archived",
@@ -112,11 +119,20 @@ def promote(reg: Registry, req: PromoteRequest) -> TransitionResult:
     previous = current.version if current else None
     message = _message("promote", v.name, v.version, stage, previous, req.reason)
     new_file = sb.file.with_holder(v.name, entry)
-    commit = stage_commit(reg.root, sb, new_file, message)
+    commit = transition_commit(reg, sb, v.name, new_file, message)
     if mode == "pr":
         return _propose(reg, req, v, stage, previous, commit)
     return apply_transition(reg, branches, stage, v, previous, commit, new_file, who, entry.since,
                             push=req.push)
+
+
+def transition_commit(reg: Registry, sb: stages.StageBranch, name: str, new_file: StageFile,
+                      message: str) -> str:
+    """The stage-branch commit of a transition; re-renders ``deploy/NAME/`` when the branch
+    carries manifests for the model, so Argo CD or Flux deploys the change."""
+    from llmgit import deploy
+
+    return deploy.commit(reg.root, sb, new_file, deploy.refreshed_files(reg, sb, name, new_file), message)
 
 
 def apply_transition(reg: Registry, branches: dict[str, stages.StageBranch], stage: str,
@@ -214,16 +230,20 @@ def rollback(reg: Registry, name: str, *, stage: str, to: str | None, reason: st
     who = git.ident(reg.root)
     entry = new_entry(reg, target, who, reason, "rollback")
     new_file = sb.file.with_holder(name, entry)
-    commit = stage_commit(reg.root, sb, new_file,
-                          _message("rollback", name, target.version, stage, current.version, reason))
-    return apply_transition(reg, branches, stage, target, current.version, commit, new_file, who,
-                            entry.since, push=push)
+    commit = transition_commit(reg, sb, name, new_file,
+                               _message("rollback", name, target.version, stage, current.version, reason))
+    from llmgit.transfer import archive_warning
+
+    warning = archive_warning(reg, target)
+    result = apply_transition(reg, branches, stage, target, current.version, commit, new_file, who,
+                              entry.since, push=push)
+    return replace(result, warnings=(warning,) if warning else ())
 
 
 def previous_holder(reg: Registry, name: str, stage: str, current: str) -> str | None:
     """The version that held ``stage`` before ``current`` took it (from the stage history)."""
     events = [e for e in stages.history(reg.root, reg.settings, name)
-              if e.stage == stage and e.action != "remove"]
+              if e.stage == stage and e.action in stages.HOLDER_ACTIONS]
     for e in reversed(events):
         if e.version == current and e.previous and e.previous != current:
             return e.previous

@@ -85,7 +85,25 @@ def main() -> None:
     sh(repo, "ls", "-l", str(work / "v1-export"))
     sh(repo, "llmgit", "checkout", "llama2-7b-alpaca@v1.0.0")
     sh(repo, "git", "status", "--short")
-    sh(repo, "git", "log", "--oneline", "--decorate")
+
+    # stages: staging -> production, a pull-request proposal, a rollback, the guard
+    m = "llama2-7b-alpaca"
+    sh(repo, "llmgit", "promote", f"{m}@v1.0.0", "--to", "staging", "--reason", "first candidate")
+    sh(repo, "llmgit", "promote", f"{m}@v1.0.0", "--to", "production", "--direct", "--reason", "launch")
+    sh(repo, "llmgit", "promote", f"{m}@v1.1.0", "--to", "staging")
+    sh(repo, "llmgit", "promote", f"{m}@v1.1.0", "--to", "production", "--pr", "--reason", "better accuracy")
+    sh(repo, "llmgit", "review", "--stage", "production")
+    sh(repo, "llmgit", "promote", f"{m}@v1.1.0", "--to", "production", "--direct", "--reason", "approved")
+    sh(repo, "llmgit", "stages")
+    sh(repo, "llmgit", "rollback", m, "--reason", "hallucinations up on long prompts")
+    sh(repo, "llmgit", "history", m)
+    sh(repo, "llmgit", "guard", m, "--metric", "eval.accuracy", "--threshold", "0.05")
+
+    # storage: push the weights (verified), check them, and what they cost
+    sh(repo, "llmgit", "push")
+    sh(repo, "llmgit", "verify", "--all")
+    sh(repo, "llmgit", "cost")
+    sh(repo, "git", "log", "--oneline", "--decorate", "--all", "-12")
     print(f"\nDemo finished; the repository is in {repo}")
 
 

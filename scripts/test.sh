@@ -9,4 +9,10 @@ if bin=$(scripts/get-prometheus.sh); then
 else
   echo "warning: could not obtain Prometheus; its tests will be skipped" >&2
 fi
+# Debian's chromium + chromium-driver for the report's browser tests (CI runs as root).
+if [ "$(id -u)" -eq 0 ]; then
+  scripts/get-chromium.sh >/dev/null
+elif ! scripts/get-chromium.sh >/dev/null; then
+  echo "warning: no Chromium; the report's browser tests will be skipped" >&2
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -12,7 +12,10 @@ from typing import Optional
 import typer
 
 from llmgit import __version__
-from llmgit.cli import card, checkout, ci, listing, register, review, setup, stages
+from llmgit.cli import card, checkout, ci, listing, register, review, setup, stages, storage
+from llmgit.cli import report as report_command
+from llmgit.cli import ab, deploy
+from llmgit.cli import diff as diff_command, importer, search as search_command
 from llmgit.errors import LlmgitError, UsageError
 
 app = typer.Typer(
@@ -43,10 +46,14 @@ def _global(
     ctx.obj = repo
 
 
-for module in (setup, register, listing, checkout, stages, review):
+for module in (setup, register, listing, checkout, stages, review, storage):
     module.install(app)
 app.add_typer(card.app, name="card")
 app.add_typer(ci.app, name="ci")
+app.add_typer(ab.app, name="ab")
+app.add_typer(deploy.app, name="deploy")
+report_command.install(app)
+for module in (diff_command, search_command, importer): module.install(app)  # noqa: E701
 
 
 def _report(err: LlmgitError) -> None:

@@ -99,6 +99,8 @@ def rollback(
         return
     say(f"Rolled back {r.model} in {r.stage}: v{r.previous} -> v{r.version}" + (", pushed" if r.pushed else ""))
     _describe(r.plan)
+    for w in r.warnings:
+        say(f"warning: {w}")
 
 
 def sync(
