@@ -218,19 +218,8 @@ def promote(reg: Registry, name: str, *, stage: str = "production", reason: str 
 
 def rollback(reg: Registry, name: str, to: str, *, stage: str = "production", reason: str = "",
              push: bool = False) -> TransitionResult:
-    """Roll ``stage`` back to ``to`` like ``llmgit rollback``, and re-render the manifests on
-    the stage branch when it carries them, so a GitOps watcher deploys the rollback too."""
-    branches, sb = _open(reg, name, stage)
-    current, _ = deploy.holder_of(sb, name)
-    target = reg.get(f"{name}@{to}")
-    if target.version == current.version:
-        raise UsageError(f"{target.tag} already holds {sb.stage}")
-    who = git.ident(reg.root)
-    entry = new_entry(reg, target, who, reason, "rollback")
-    new_file = sb.file.with_holder(name, entry)
-    files = deploy.refreshed_files(reg, sb, name, new_file)
-    message = _message(f"roll back {name} to v{target.version} in {sb.stage}", reason, name,
-                       target.version, sb.stage, previous=current.version)
-    commit = deploy.commit(reg.root, sb, new_file, files, message)
-    return apply_transition(reg, branches, sb.stage, target, current.version, commit, new_file, who,
-                            entry.since, push=push)
+    """Roll ``stage`` back to ``to`` like ``llmgit rollback`` (which re-renders the manifests on
+    the stage branch when it carries them, so a GitOps watcher deploys the rollback too)."""
+    from llmgit.transitions import rollback as stage_rollback
+
+    return stage_rollback(reg, name, stage=stage, to=to, reason=reason, push=push)

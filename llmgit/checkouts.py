@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from llmgit import git, refs, storage
 from llmgit.errors import OperationFailed, UnknownReference, WouldLoseWork
-from llmgit.model import ModelVersion
 from llmgit.files import write_atomic
+from llmgit.model import ModelVersion
 
 if TYPE_CHECKING:
     from llmgit.registry import Registry

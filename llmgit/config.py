@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-import re
 from pathlib import Path
+
 import yaml
 
 from llmgit import refs
-from llmgit.bump_rules import BumpRules, parse as parse_bump_rules
+from llmgit.bump_rules import BumpRules
+from llmgit.bump_rules import parse as parse_bump_rules
 from llmgit.errors import ConfigError, InvalidName, NotInitialized
 
 CONFIG_FILE = "llmgit.yaml"

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmgit import cards, config, git, refs, stages, versions
-from llmgit.errors import NotInitialized, UnknownReference, UsageError
 from llmgit.api_canary import CanaryApi
 from llmgit.api_storage import StorageApi
+from llmgit.errors import NotInitialized, UnknownReference, UsageError
 from llmgit.mlflow_api import MlflowStyle
 from llmgit.model import ModelSummary, ModelVersion, version_from_tag
 from llmgit.stages import HistoryEvent, StageBranch
@@ -23,14 +23,14 @@ if TYPE_CHECKING:
     from llmgit.ci import CiFiles
     from llmgit.diff import VersionDiff
     from llmgit.gto_import import GtoImport
+    from llmgit.initialization import InitResult
     from llmgit.register_plan import RegisterPlan
-    from llmgit.search import Hit, Query
+    from llmgit.registration import RegisterRequest
     from llmgit.remote import FetchResult
     from llmgit.review import Review
+    from llmgit.search import Hit, Query
     from llmgit.sync import GuardResult, SyncResult
     from llmgit.transitions import PromoteRequest, TransitionResult
-    from llmgit.initialization import InitResult
-    from llmgit.registration import RegisterRequest
 
 
 class Registry(MlflowStyle, StorageApi, CanaryApi):

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from llmgit import cards, git, refs, stagefile, stages
-from llmgit.compare import FieldChange, MetricDelta, format_change, format_number, metric_deltas
+from llmgit.compare import (
+    FieldChange,
+    MetricDelta,
+    format_change,
+    format_number,
+    metric_deltas,
+)
 from llmgit.diff import VersionDiff
 from llmgit.errors import LlmgitError, UnknownReference, UsageError
 from llmgit.model import ModelVersion

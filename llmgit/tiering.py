@@ -121,9 +121,9 @@ def restore(reg: Registry, reference: str, days: int) -> RestoreResult:
 
 def set_pin(reg: Registry, reference: str, pinned: bool, reason: str = "", push: bool = False) -> bool:
     """Pin or unpin a version; returns False when nothing changed."""
+    from llmgit.reconcile import Plan
     from llmgit.registry import iso_time
     from llmgit.transitions import publish
-    from llmgit.reconcile import Plan
 
     settings = reg.require_initialized()
     v = reg.get(reference)

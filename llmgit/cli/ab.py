@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from llmgit import abtest
 from llmgit.abstats import Verdict
-from llmgit.canary import CanaryResult
+
+if TYPE_CHECKING:
+    from llmgit.canary import CanaryResult
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, say, table
 
@@ -89,6 +90,8 @@ def status(
     as_json: bool = JsonOpt,
 ) -> None:
     """The live verdict: per-arm accuracy, the difference with its interval, promote / roll back / keep collecting."""
+    from llmgit import abtest
+
     counts = abtest.gather(name, prometheus_url=None if counts_file else prometheus, window=window,
                            counts_file=counts_file)
     s = abtest.status(registry(ctx), name, counts, stage=stage, alpha=alpha, mde=mde)

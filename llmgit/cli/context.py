@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from llmgit.registry import Registry
+if TYPE_CHECKING:
+    from llmgit.registry import Registry
 
 
 def registry(ctx: typer.Context) -> Registry:
+    from llmgit.registry import Registry  # imported when a command runs, not for --help
+
     root = ctx.find_root().obj
     return Registry(root if isinstance(root, Path) else Path("."))

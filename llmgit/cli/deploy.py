@@ -8,7 +8,6 @@ from typing import Optional
 
 import typer
 
-from llmgit import deploy, manifest_checks
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, say
 from llmgit.errors import UsageError
@@ -30,6 +29,8 @@ def render(
     ),
 ) -> None:
     """Render the InferenceService and PrometheusRule for a stage's holder and canary."""
+    from llmgit import deploy
+
     r = registry(ctx).deploy_render(name, stage=stage, mode=serving_mode)
     spec = r.spec
     what = f"v{spec.stable_version}" + (
@@ -52,6 +53,8 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help="Print the problems as JSON."),
 ) -> None:
     """Check manifests offline: JSON schemas, semantic checks, and promtool when on PATH."""
+    from llmgit import deploy, manifest_checks
+
     problems = deploy.validate(path, use_promtool=not no_promtool)  # offline: needs no repository
     promtool = None if no_promtool else manifest_checks.promtool_path()
     if as_json:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, human_size, number, table
-from llmgit.model import ModelVersion
+
+if TYPE_CHECKING:
+    from llmgit.model import ModelVersion
 
 KEY_METRICS = 3
 

@@ -12,10 +12,23 @@ from typing import Optional
 import typer
 
 from llmgit import __version__
-from llmgit.cli import card, checkout, ci, listing, register, review, setup, stages, storage
+from llmgit.cli import (
+    ab,
+    card,
+    checkout,
+    ci,
+    deploy,
+    importer,
+    listing,
+    register,
+    review,
+    setup,
+    stages,
+    storage,
+)
+from llmgit.cli import diff as diff_command
 from llmgit.cli import report as report_command
-from llmgit.cli import ab, deploy
-from llmgit.cli import diff as diff_command, importer, search as search_command
+from llmgit.cli import search as search_command
 from llmgit.errors import LlmgitError, UsageError
 
 app = typer.Typer(

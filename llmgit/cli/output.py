@@ -7,6 +7,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from llmgit.units import human_size
+
+__all__ = ["emit_json", "human_size", "number", "say", "table"]
+
 
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
@@ -27,17 +31,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     sys.stdout.write("\n".join(lines) + "\n")
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 def number(value: Any) -> str:

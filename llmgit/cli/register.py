@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from llmgit import versions
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, human_size, say
-from llmgit.registration import RegisterPlan, RegisterRequest
+
+if TYPE_CHECKING:
+    from llmgit.registration import RegisterPlan
 
 
 class BumpChoice(str, Enum):
@@ -62,6 +64,10 @@ def register(
     as_json: bool = typer.Option(False, "--json", help="Print the new version as JSON."),
 ) -> None:
     """Register a new version: track the weights with DVC, write the card, commit and tag."""
+    from llmgit.registration import (
+        RegisterRequest,  # when the command runs, not for --help
+    )
+
     request = RegisterRequest(
         name=name,
         weights=weights,

@@ -8,11 +8,9 @@ from typing import Optional
 
 import typer
 
-from llmgit import abtest
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, say
 from llmgit.errors import UsageError
-from llmgit.sync import guard_live
 
 DEGRADED_EXIT = 5
 
@@ -111,6 +109,9 @@ def guard(
 def _guard_live(ctx: typer.Context, name: str, *, stage: str, margin: float | None,
                 prometheus: str | None, window: str, counts_file: Path | None, apply: bool,
                 push: bool, as_json: bool) -> None:
+    from llmgit import abtest
+    from llmgit.sync import guard_live
+
     counts = abtest.gather(name, prometheus_url=None if counts_file else prometheus, window=window,
                            counts_file=counts_file)
     g = guard_live(registry(ctx), name, counts, stage=stage, margin=margin, apply=apply, push=push)

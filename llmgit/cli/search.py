@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, human_size, number, table
-from llmgit.search import Hit, Query
+
+if TYPE_CHECKING:
+    from llmgit.search import Hit
 
 KEY_METRICS = 3
 
@@ -49,6 +51,8 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Versions of every model matching a filter (see docs/filter-grammar.md)."""
+    from llmgit.search import Query
+
     hits = registry(ctx).search(Query(filter=expression, order_by=order_by, descending=desc, limit=limit,
                                       with_stages=True))
     if as_json:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from llmgit import stages as stages_core
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, say, table
-from llmgit.config import ARCHIVED
 from llmgit.errors import UsageError
-from llmgit.reconcile import Plan
-from llmgit.transitions import PromoteRequest, TransitionResult
+
+if TYPE_CHECKING:
+    from llmgit.reconcile import Plan
+    from llmgit.transitions import TransitionResult
 
 
 def _describe(plan: Plan) -> None:
@@ -57,6 +57,8 @@ def promote(
     if direct and pr:
         raise UsageError("choose one of --direct and --pr")
     mode = "direct" if direct else "pr" if pr else None
+    from llmgit.transitions import PromoteRequest
+
     r = registry(ctx).promote(PromoteRequest(
         reference, to, reason=reason, mode=mode, skip_previous_stage=skip_previous, push=push,
         open_pr=open_pr, body_file=body_file,
@@ -72,7 +74,7 @@ def promote(
         if r.pr_url:
             say(f"  opened {r.pr_url}")
         elif r.pushed:
-            say(f"  pushed; open a pull request into {r.stage} from {r.branch}")
+            say(f"  pushed; open a pull request from {r.branch} into the {r.stage} stage branch")
         else:
             say(f"  push it with: git push origin {r.branch} (or rerun with --push)")
     else:
@@ -130,7 +132,7 @@ def stages(
         return
     cols = list(reg.settings.stages)
     rows = [[name, *[", ".join(f"v{v}" for v in held.get(s, [])) or "-" for s in cols],
-             len(held.get(ARCHIVED, []))] for name, held in data.items()]
+             len(held.get("archived", []))] for name, held in data.items()]
     table(["MODEL", *[c.upper() for c in cols], "ARCHIVED"], rows)
 
 
@@ -144,6 +146,8 @@ def history(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Who promoted what to which stage, when and why; rollbacks and archiving too."""
+    from llmgit import stages as stages_core
+
     reg = registry(ctx)
     events = reg.history(name)
     if stage is not None:

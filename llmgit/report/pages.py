@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from llmgit import charts, templating
+from llmgit import charts, templating, units
 from llmgit.compare import format_change, format_number
 from llmgit.report.collect import (
     ModelReport,
@@ -54,14 +54,7 @@ def href(path: str) -> str:
 
 
 def human_size(size: int | None) -> str:
-    if size is None:
-        return "unknown"
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
+    return units.human_size(size, missing="unknown")
 
 
 def when(text: str) -> str:
