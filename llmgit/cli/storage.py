@@ -137,14 +137,19 @@ def cost(
         emit_json(r.to_json())
         return
     sys.stdout.write(f"Storage remote: {r.remote}\n\n")
-    table(["CLASS", "GB", "$/MONTH"], [[c, f"{b / GB:.2f}", f"{b / GB * _price(ctx, c):.2f}"]
-                                       for c, b in r.bytes_by_class.items()])
+    table(["CLASS", "SIZE", "GB", "$/MONTH"],
+          [[c, human_size(b), f"{b / GB:.3f}", _money(b / GB * _price(ctx, c))] for c, b in r.bytes_by_class.items()])
     sys.stdout.write("\n")
-    table(["MODEL", "VERSIONS", "GB", "$/MONTH", "SHARED GB"],
-          [[m.model, m.versions, f"{sum(m.bytes_by_class.values()) / GB:.2f}", f"{m.monthly:.2f}",
-            f"{m.shared_bytes / GB:.2f}"] for m in r.models])
-    sys.stdout.write(f"\nTotal: ${r.monthly:.2f}/month; after `llmgit lifecycle apply`: "
-                     f"${r.after_plan_monthly:.2f}/month (saving ${r.saving:.2f}, {r.saving_ratio:.0%})\n")
+    table(["MODEL", "VERSIONS", "SIZE", "$/MONTH", "SHARED WITH OTHER MODELS"],
+          [[m.model, m.versions, human_size(sum(m.bytes_by_class.values())), _money(m.monthly),
+            human_size(m.shared_bytes)] for m in r.models])
+    sys.stdout.write(f"\nTotal: ${_money(r.monthly)}/month; after `llmgit lifecycle apply`: "
+                     f"${_money(r.after_plan_monthly)}/month (saving ${_money(r.saving)}, {r.saving_ratio:.0%})\n")
+
+
+def _money(dollars: float) -> str:
+    """Cents for real amounts; more digits for the tiny ones small test registries cost."""
+    return f"{dollars:,.2f}" if dollars >= 10 else f"{dollars:.4f}"
 
 
 def _price(ctx: typer.Context, cls: str) -> float:
