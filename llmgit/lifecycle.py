@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmgit import git, ledger, objects, refs, s3, stages
@@ -153,7 +154,7 @@ def _inventory(r: objects.Remote, c: Any) -> dict[str, tuple[int, str]]:
             rest = st.key[len(base):].replace("/", "")
             found[rest] = (st.size, st.storage_class)
         return found
-    root = r.path("00").parent.parent
+    root = Path(r.url) / "files" / "md5"
     if root.is_dir():
         for p in root.glob("*/*"):
             found[p.parent.name + p.name] = (p.stat().st_size, "LOCAL")

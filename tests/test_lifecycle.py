@@ -148,7 +148,7 @@ def test_cost_by_class_and_model_with_plan_savings(history: Path, clock: Clock) 
     assert "GLACIER" in text and "Total: $" in text
 
 
-def test_local_remote_plans_tiering_as_blocked(registry_repo: Path, clock: Clock) -> None:
+def test_local_remote_plans_tiering_as_blocked(registry_repo: Path, clock: Clock, tmp_path: Path) -> None:
     repo = registry_repo
     clock.set(T0)
     for adapter in ("a1", "a2"):
@@ -162,6 +162,14 @@ def test_local_remote_plans_tiering_as_blocked(registry_repo: Path, clock: Clock
     assert actions[0]["blocked"] == "tiering needs an S3 remote"
     out = ok(repo, "lifecycle", "apply")
     assert "skipped tier mistral-7b-chat@v1.0.0: tiering needs an S3 remote" in out
+    remote = tmp_path / "remote" / "files" / "md5"
+    own, shared = _md5(_blob("adapter-a1")), _md5(_blob("base", 64 * 1024))
+    assert (remote / own[:2] / own[2:]).is_file()
     clock.set(T0 + 400 * DAY)
-    ok(repo, "lifecycle", "apply")  # purging works on a directory remote
+    out = ok(repo, "lifecycle", "apply")  # purging works on a directory remote
+    assert "purge mistral-7b-chat@v1.0.0: 2 object(s)" in out
+    assert not (remote / own[:2] / own[2:]).exists()  # its own adapter is gone
+    assert (remote / shared[:2] / shared[2:]).is_file()  # the shard v1.0.1 also uses stays
     assert json.loads(run_cli(repo, "verify", f"{M}@v1.0.0", "--json").out)[0]["purged"] is True
+    cost = json.loads(run_cli(repo, "cost", "--json").out)
+    assert cost["bytes_by_class"]["LOCAL"] > 64 * 1024

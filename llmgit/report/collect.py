@@ -2,9 +2,8 @@
 frozen values: models, their versions, who holds each stage, the stage history, and
 per-version cards, provenance, weights and the change from the previous version.
 
-Features that land later (canary shares, storage class and cost) are read duck-typed from
-what the registry offers and show as unknown until then: see :func:`canary_of` and
-:func:`storage_by_model`.
+Canary shares come from the stage holders' ``canary`` entries, storage classes and monthly
+cost from :meth:`Registry.cost_report`; both show as unknown when absent.
 """
 
 from __future__ import annotations
@@ -195,58 +194,24 @@ def canary_of(branches: Mapping[str, StageBranch], name: str) -> Canary | None:
         entry = b.file.holders.get(name)
         raw = entry.extra.get("canary") if entry is not None else None
         if isinstance(raw, Mapping) and raw.get("version"):
-            share = next((raw[k] for k in ("percent", "share", "weight") if k in raw), None)
-            try:
-                percent = float(share) if share is not None else None
-            except (TypeError, ValueError):
-                percent = None
+            percent = raw.get("percent")
+            percent = float(percent) if isinstance(percent, (int, float)) else None
             return Canary(stage, str(raw["version"]).removeprefix("v"), percent)
     return None
 
 
-def _field(obj: object, *names: str) -> Any:
-    for n in names:
-        value = obj.get(n) if isinstance(obj, Mapping) else getattr(obj, n, None)
-        if value is not None:
-            return value
-    return None
-
-
-def _cost_report(reg: Registry) -> object | None:
-    """The registry's storage cost report, when this llmgit can make one."""
-    method = getattr(reg, "cost_report", None)
-    try:
-        if callable(method):
-            result: object = method()
-            return result
-        from llmgit import cost
-
-        return cost.report(reg)
-    except (ImportError, LlmgitError):
-        return None
-
-
 def storage_by_model(reg: Registry) -> dict[str, StorageInfo]:
-    """Storage classes and monthly cost per model, when the registry can tell (else empty)."""
-    result = _cost_report(reg)
-    rows = _field(result, "models", "rows") if not isinstance(result, (list, tuple)) else result
-    if isinstance(rows, Mapping):
-        rows = [{"model": k, **v} if isinstance(v, Mapping) else v for k, v in rows.items()]
-    found: dict[str, StorageInfo] = {}
-    for row in rows or ():
-        name = _field(row, "model", "name")
-        cost = _field(row, "monthly_cost", "cost_per_month", "monthly")
-        try:
-            cost_value = float(cost) if cost is not None else None
-        except (TypeError, ValueError):
-            cost_value = None
-        classes = _field(row, "storage_class", "bytes_by_class")
-        if isinstance(classes, Mapping):
-            classes = ", ".join(str(k) for k, size in classes.items() if size) or "nothing stored"
-        if name:
-            found[str(name)] = StorageInfo(str(classes) if classes else None, cost_value,
-                                           str(_field(row, "currency") or "USD"))
-    return found
+    """Storage classes and monthly cost per model from ``cost_report`` (empty when the
+    registry has no storage remote or it cannot be read)."""
+    try:
+        report = reg.cost_report()
+    except LlmgitError:
+        return {}
+    return {
+        m.model: StorageInfo(", ".join(c for c, size in m.bytes_by_class.items() if size) or "nothing stored",
+                             m.monthly)
+        for m in report.models
+    }
 
 
 def semver_rank(report: ModelReport) -> dict[str, int]:
