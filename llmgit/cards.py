@@ -8,9 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from llmgit import templating
+from llmgit import templating, yamlio
 from llmgit.errors import InputError
 
 TEMPLATE = "model_card.yaml"
@@ -20,8 +18,8 @@ TRAINING_FIELDS = ("dataset", "dataset_version", "samples", "epochs", "learning_
 
 def parse(text: str | bytes, source: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
+        data = yamlio.load(text)
+    except yamlio.YAMLError as e:
         raise InputError(f"{source} is not valid YAML: {str(e).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise InputError(f"{source} must be a YAML mapping")
@@ -29,7 +27,7 @@ def parse(text: str | bytes, source: str) -> dict[str, Any]:
 
 
 def dump(card: Mapping[str, Any]) -> str:
-    return yaml.safe_dump(dict(card), sort_keys=False, allow_unicode=True, width=100)
+    return yamlio.dump(dict(card), sort_keys=False, allow_unicode=True, width=100)
 
 
 def template(root: Path) -> dict[str, Any]:
@@ -116,7 +114,7 @@ def front_matter(card: Mapping[str, Any]) -> dict[str, Any]:
 
 def render_markdown(card: Mapping[str, Any], root: Path | None = None) -> str:
     """Hugging Face README Markdown: YAML front matter, then sections."""
-    header = yaml.safe_dump(front_matter(card), sort_keys=False, allow_unicode=True)
+    header = yamlio.dump(front_matter(card), sort_keys=False, allow_unicode=True)
     training = card.get("training") if isinstance(card.get("training"), dict) else {}
     body = templating.render(
         MARKDOWN_TEMPLATE,

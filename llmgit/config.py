@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from llmgit import refs
+from llmgit import refs, yamlio
 from llmgit.bump_rules import BumpRules
 from llmgit.bump_rules import parse as parse_bump_rules
 from llmgit.errors import ConfigError, InvalidName, NotInitialized
@@ -299,7 +297,7 @@ def load(root: Path) -> Settings:
             "this repository has no llmgit registry yet", hint="run 'llmgit init' first"
         ) from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
+        data = yamlio.load(text)
+    except yamlio.YAMLError as e:
         raise ConfigError(f"{CONFIG_FILE} is not valid YAML: {e}".splitlines()[0]) from None
     return parse(data)

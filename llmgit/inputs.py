@@ -8,8 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from llmgit import yamlio
 from llmgit.errors import InputError
 
 Scalar = int | float | str | bool | None
@@ -54,8 +53,8 @@ def load_mapping_file(path: Path, what: str) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"cannot read {what} file '{path}': {e}") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as e:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yamlio.load(text)
+    except (json.JSONDecodeError, yamlio.YAMLError) as e:
         first = str(e).splitlines()[0]
         raise InputError(f"{what} file '{path}' is malformed: {first}") from None
     if not isinstance(data, dict):

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from llmgit import git, refs
+from llmgit import git, refs, yamlio
 from llmgit.errors import UsageError
 from llmgit.remote import PushSpec
 
@@ -52,8 +50,8 @@ def read(root: Path, remote: str) -> Ledger:
         return Ledger(None, local, {s: {} for s in SECTIONS})
     text = git.read_blob(root, tip, FILE)
     try:
-        doc = yaml.safe_load(text or b"") or {}
-    except yaml.YAMLError:
+        doc = yamlio.load(text or b"") or {}
+    except yamlio.YAMLError:
         doc = None
     if not isinstance(doc, dict) or not all(isinstance(doc.get(s, {}) or {}, dict) for s in SECTIONS):
         raise UsageError(f"{BRANCH[len(refs.HEADS):]}:{FILE} is not valid",
@@ -65,7 +63,7 @@ def read(root: Path, remote: str) -> Ledger:
 def commit(root: Path, ledger: Ledger, message: str) -> tuple[git.RefUpdate, PushSpec]:
     """Record ``ledger`` as a new commit on the branch; returns the ref move and its push."""
     header = "# llmgit lifecycle ledger: pins, purges and published copies. Written by llmgit.\n"
-    body = yaml.safe_dump({"llmgit": 1, **ledger.data}, sort_keys=True, allow_unicode=True)
+    body = yamlio.dump({"llmgit": 1, **ledger.data}, sort_keys=True, allow_unicode=True)
     blob = git.hash_object(root, (header + body).encode())
     tree = git.tree_with(root, ledger.tip, {FILE: blob})
     new = git.commit_tree(root, tree, [ledger.tip] if ledger.tip else [], message)

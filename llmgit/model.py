@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+from llmgit import yamlio
 
 SUMMARY_FORMAT = 1
 
@@ -92,8 +92,8 @@ def parse_summary(contents: str) -> dict[str, Any]:
         data = json.loads(body)
     except json.JSONDecodeError:
         try:
-            data = yaml.safe_load(body)
-        except yaml.YAMLError:
+            data = yamlio.load(body)
+        except yamlio.YAMLError:
             return {}
     return data if isinstance(data, dict) else {}
 

@@ -12,9 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from llmgit import filters, git, refs, versions
+from llmgit import filters, git, refs, versions, yamlio
 from llmgit.config import ARCHIVED
 from llmgit.errors import UsageError
 from llmgit.filter_tokens import FieldKind, field_from_text
@@ -74,8 +72,8 @@ def _cards(reg: Registry, found: Sequence[ModelVersion]) -> dict[str, Mapping[st
     for tag, spec in specs.items():
         raw = blobs.get(spec)
         try:
-            data = yaml.safe_load(raw) if raw is not None else None
-        except yaml.YAMLError:
+            data = yamlio.load(raw) if raw is not None else None
+        except yamlio.YAMLError:
             data = None
         cards[tag] = data if isinstance(data, dict) else {}
     return cards

@@ -10,9 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import yaml
-
-from llmgit import refs, versions
+from llmgit import refs, versions, yamlio
 from llmgit.config import ARCHIVED
 from llmgit.errors import InvalidVersion, UsageError
 
@@ -111,8 +109,8 @@ def parse(text: bytes | str | None, stage: str, branch: str) -> StageFile:
     if text is None:
         raise StageFileError(f"branch '{branch}' has no {FILE}", hint=hint)
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as e:
+        doc = yamlio.load(text)
+    except yamlio.YAMLError as e:
         raise StageFileError(f"{branch}:{FILE} is not valid YAML: {str(e).splitlines()[0]}", hint=hint) from None
     if not isinstance(doc, dict) or doc.get("llmgit") != FORMAT or doc.get("stage") != stage:
         raise StageFileError(f"{branch}:{FILE} is not an llmgit stage file for '{stage}'", hint=hint)
@@ -138,6 +136,32 @@ def parse(text: bytes | str | None, stage: str, branch: str) -> StageFile:
     return StageFile(stage, holders, archived)
 
 
+def parse_model(text: bytes | None, stage: str, branch: str, name: str) -> StageFile:
+    """Like :func:`parse`, but only ``name``'s entry: history reads one stage file per stage
+    commit, and slicing out one model's block keeps that cheap for big registries."""
+    if text is None or name.encode() not in text:
+        return parse(text, stage, branch) if text is None else StageFile(stage)
+    head, sep, body = text.partition(b"\nmodels:\n")
+    if sep:
+        for key in (f"  {name}:".encode(), f"  '{name}':".encode()):
+            start = body.find(key + b"\n") if body.startswith(key) else body.find(b"\n" + key + b"\n")
+            if start < 0:
+                continue
+            start = 0 if body.startswith(key) else start + 1
+            end = start + len(key) + 1
+            while end < len(body) and (body[end:end + 3] == b"   " or body[end:end + 3] == b"  -"):
+                nl = body.find(b"\n", end)
+                end = len(body) if nl < 0 else nl + 1
+            return parse(head + sep + body[start:end], stage, branch)
+    return _only(parse(text, stage, branch), name)  # not llmgit's layout: parse it all
+
+
+def _only(sf: StageFile, name: str) -> StageFile:
+    holders = {name: sf.holders[name]} if name in sf.holders else {}
+    archived = {name: sf.archived[name]} if name in sf.archived else {}
+    return StageFile(sf.stage, holders, archived)
+
+
 def dump(sf: StageFile) -> str:
     if sf.stage == ARCHIVED:
         models: dict[str, Any] = {n: [e.to_yaml() for e in es] for n, es in sorted(sf.archived.items())}
@@ -147,6 +171,6 @@ def dump(sf: StageFile) -> str:
         f"# Stage '{sf.stage}' of this llmgit registry. Written by llmgit; each commit on this\n"
         "# branch is one reviewed transition, so 'git log' is the audit trail.\n"
     )
-    body = yaml.safe_dump({"llmgit": FORMAT, "stage": sf.stage, "models": models},
+    body = yamlio.dump({"llmgit": FORMAT, "stage": sf.stage, "models": models},
                           sort_keys=False, allow_unicode=True, width=100)
     return header + body

@@ -115,8 +115,10 @@ def history(root: Path, settings: Settings, name: str | None = None) -> list[His
         previous = StageFile(stage)
         branch = refs.stage_branch(settings.stage_branch_prefix, stage)
         for c in commits:
+            blob = blobs[f"{c.commit}:{stagefile.FILE}"]
             try:
-                current = stagefile.parse(blobs[f"{c.commit}:{stagefile.FILE}"], stage, branch)
+                current = (stagefile.parse_model(blob, stage, branch, name) if name
+                           else stagefile.parse(blob, stage, branch))
             except UsageError:
                 continue  # a broken intermediate state: compare the next good one with the last
             events.extend(_diff(stage, previous, current, c, name))

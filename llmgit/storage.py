@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from llmgit import yamlio
 from llmgit.errors import InputError, OperationFailed
 
 if TYPE_CHECKING:
@@ -53,10 +52,10 @@ class ManifestEntry:
 def parse_pointer(text: str | bytes, data_path: str) -> Pointer:
     """Parse a ``.dvc`` file for the data at ``data_path`` (repo-relative)."""
     try:
-        doc = yaml.safe_load(text)
+        doc = yamlio.load(text)
         out = doc["outs"][0]
         md5 = str(out["md5"])
-    except (yaml.YAMLError, KeyError, IndexError, TypeError):
+    except (yamlio.YAMLError, KeyError, IndexError, TypeError):
         raise InputError(f"'{data_path}.dvc' is not a DVC pointer file llmgit understands") from None
     is_dir = md5.endswith(".dir")
     return Pointer(
