@@ -62,7 +62,7 @@ def verdict(repo: Path, url: str) -> dict:
         data: dict = json.loads(r.out)
         return data if all(a["requests"] >= 1000 for a in data["arms"]) else None
 
-    return wait_for("a live verdict", ready)
+    return wait_for("a live verdict", ready, timeout=90)
 
 
 def recorded_ratio(url: str) -> dict[str, float] | None:
@@ -81,7 +81,7 @@ def test_better_canary_is_promoted(served: Path, tmp_path: Path) -> None:
         assert arms[STABLE]["requests"] == pytest.approx(4 * arms[CANDIDATE]["requests"], rel=1e-9)
         assert data["difference"] == pytest.approx(0.15, abs=1e-9) and data["interval"][0] > 0
         assert data["source"] == f"Prometheus at {url}" and data["window"] == WINDOW
-        ratios = wait_for("the rendered recording rules", lambda: recorded_ratio(url))
+        ratios = wait_for("the rendered recording rules", lambda: recorded_ratio(url), timeout=90)
         assert ratios == pytest.approx({STABLE: 0.75, CANDIDATE: 0.90}, abs=1e-9)
         text = run_cli(served, "ab", "status", M, "--prometheus", url, "--window", WINDOW)
         assert text.code == 0 and "verdict: PROMOTE: the 95% interval of the difference" in text.out
@@ -106,7 +106,7 @@ def test_worse_canary_is_rolled_back(served: Path, tmp_path: Path) -> None:
         assert data["verdict"] == "rollback" and data["interval"][1] < -0.02
         assert {a["version"]: a["accuracy"] for a in data["arms"]} == pytest.approx({STABLE: 0.75, CANDIDATE: 0.5})
         alert = f'ALERTS{{alertname="{manifests.ALERT_NAME}",alertstate="firing"}}'
-        firing = wait_for("the rendered canary alert", lambda: promql.query(url, alert, timeout=5))
+        firing = wait_for("the rendered canary alert", lambda: promql.query(url, alert, timeout=5), timeout=90)
         assert [(s.labels["model"], s.labels["version"]) for s in firing] == [(M, CANDIDATE)]
         before = snapshot(served)
         guard = run_cli(served, "guard", M, "--source", "prometheus", "--prometheus", url, "--window", WINDOW)
