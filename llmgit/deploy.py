@@ -171,7 +171,7 @@ def has_files(root: Path, sb: StageBranch, name: str) -> bool:
 
 def commit(root: Path, sb: StageBranch, file: StageFile, files: Mapping[str, bytes], message: str) -> str:
     """A commit on top of ``sb``: its tree with ``stage.yaml`` from ``file`` and ``files`` written."""
-    blobs = {stagefile.FILE: git.hash_object(root, stagefile.dump(file).encode())}
+    blobs = {stagefile.FILE: stages.stage_blob(root, file)}
     blobs.update({path: git.hash_object(root, data) for path, data in files.items()})
     tree = git.tree_with(root, sb.tip, blobs)
     return git.commit_tree(root, tree, [sb.tip] if sb.tip else [], message)

@@ -6,6 +6,7 @@ Ref changes go through :func:`update_refs`, one ``git update-ref --stdin`` trans
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import tempfile
@@ -100,6 +101,13 @@ def toplevel(path: Path | str) -> Path:
             hint="run llmgit inside a git work tree ('git init' creates one)",
         )
     return Path(proc.stdout.decode().strip())
+
+
+@functools.lru_cache(maxsize=8)
+def common_dir(root: Path) -> Path:
+    """The repository's git directory shared by all work trees (``.git`` usually)."""
+    path = Path(out(root, ["rev-parse", "--git-common-dir"]).strip())
+    return path if path.is_absolute() else (root / path).resolve()
 
 
 def is_shallow(root: Path) -> bool:

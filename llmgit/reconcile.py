@@ -16,7 +16,7 @@ from llmgit import git, refs, stagefile
 from llmgit.config import ARCHIVED, Settings
 from llmgit.remote import PushSpec
 from llmgit.stagefile import Entry
-from llmgit.stages import StageBranch
+from llmgit.stages import StageBranch, stage_blob
 
 
 @dataclass(frozen=True)
@@ -60,21 +60,16 @@ def branch_update(sb: StageBranch, new_tip: str) -> tuple[git.RefUpdate, PushSpe
 
 
 def stage_commit(root: Path, sb: StageBranch, file: stagefile.StageFile, message: str) -> str:
-    blob = git.hash_object(root, stagefile.dump(file).encode())
-    tree = git.tree_with(root, sb.tip, {stagefile.FILE: blob})
+    tree = git.tree_with(root, sb.tip, {stagefile.FILE: stage_blob(root, file)})
     return git.commit_tree(root, tree, [sb.tip] if sb.tip else [], message)
 
 
 def reconcile(root: Path, settings: Settings, branches: dict[str, StageBranch],
               who: git.Ident, now: str) -> Plan:
     """What must change so tags and archive agree with ``branches`` (maybe not yet applied)."""
-    by_commit: dict[tuple[str, str], str] = {}
     stage_tags: dict[tuple[str, str], git.RefTarget] = {}
-    for t in git.list_ref_targets(root, [refs.TAGS]):
-        short = t.ref[len(refs.TAGS):]
-        if (parsed := refs.parse_version_tag(short)) is not None:
-            by_commit[(parsed.name, t.commit)] = parsed.version
-        elif (st := refs.parse_stage_tag(short)) is not None:
+    for t in git.list_ref_targets(root, [f"{refs.TAGS}*#*"]):  # stage tags only: cheap at scale
+        if (st := refs.parse_stage_tag(t.ref[len(refs.TAGS):])) is not None:
             stage_tags[st] = t
     holding = {s: b for s, b in branches.items() if s != ARCHIVED}
     held = {(n, e.version) for b in holding.values() for n, e in b.file.holders.items()}
@@ -93,7 +88,7 @@ def reconcile(root: Path, settings: Settings, branches: dict[str, StageBranch],
             pushes.append(PushSpec(refs.TAGS + tag, obj, old.oid if old else ""))
             pushes.append(PushSpec(refs.TAGS + entry.tag, git.rev_parse(root, refs.TAGS + entry.tag)))
             changed_tags.append(tag)
-            prev = by_commit.get((name, old.commit)) if old else None
+            prev = _version_at(root, name, old.commit) if old else None
             if prev and (name, prev) not in held:
                 verb = "rolled back from" if entry.action == "rollback" else f"replaced by v{entry.version} in"
                 why = f"{verb} {stage}" + (f": {entry.reason}" if entry.reason else "")
@@ -138,6 +133,15 @@ def _archive(root: Path, ab: StageBranch, displaced: list[Change], held: set[tup
     new_tip = stage_commit(root, ab, file, message)
     local, push = branch_update(ab, new_tip)
     return Plan((local,), (push,), tuple(archived), tuple(unarchived))
+
+
+def _version_at(root: Path, name: str, commit: str) -> str | None:
+    """The version of ``name`` tagged on ``commit`` (one model's tags only)."""
+    for t in git.list_ref_targets(root, [refs.version_tag_pattern(name)]):
+        parsed = refs.parse_version_tag(t.ref)
+        if parsed is not None and parsed.name == name and t.commit == commit:
+            return parsed.version
+    return None
 
 
 def _weights_md5(root: Path, tag: str) -> str:

@@ -195,17 +195,21 @@ class Registry(MlflowStyle, StorageApi, CanaryApi):
     def stage_branches(self) -> dict[str, StageBranch]:
         """Every stage branch's state, after checking this clone has the tags they name."""
         branches = stages.read_all(self.root, self.require_initialized())
-        have = set(git.list_refnames(self.root, [refs.TAGS]))
+        self._require_tags(branches, None)
+        return branches
+
+    def _require_tags(self, branches: dict[str, StageBranch], name: str | None) -> None:
+        """A clone without tags (the default CI checkout) is an error, not an empty registry."""
+        have = set(git.list_refnames(self.root, [refs.version_tag_pattern(name)]))
         for b in branches.values():
             entries = [*b.file.holders.values(), *(e for es in b.file.archived.values() for e in es)]
             for e in entries:
-                if refs.TAGS + e.tag not in have:
+                if refs.TAGS + e.tag not in have and (name is None or e.tag.startswith(f"{name}@")):
                     raise UsageError(
                         f"{b.branch.removeprefix(refs.HEADS)} names {e.tag}, but this clone has no such tag",
                         hint=f"fetch the tags: git fetch --force --tags {self.settings.git_remote} "
                         "(CI checkouts fetch no tags by default)",
                     )
-        return branches
 
     def stages(self) -> dict[str, dict[str, list[str]]]:
         """model -> stage -> versions holding it (archived may hold several)."""
@@ -221,7 +225,7 @@ class Registry(MlflowStyle, StorageApi, CanaryApi):
         if name is not None:
             refs.validate_model_name(name)
         self.require_history()
-        self.stage_branches()
+        self._require_tags(stages.read_all(self.root, self.settings), name)
         return stages.history(self.root, self.settings, name)
 
     def promote(self, request: PromoteRequest) -> TransitionResult:

@@ -6,6 +6,8 @@ A holding stage (staging, production, ...) maps each model to the one version ho
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -103,15 +105,37 @@ def _entry(data: object, where: str) -> Entry:
     )
 
 
+def _trusted(data: dict[str, Any]) -> Entry:
+    return Entry(data["version"], data["tag"], data["commit"], data["weights_md5"], data["since"],
+                 data["by"], data["reason"], data["action"],
+                 {k: v for k, v in data.items() if k not in _ENTRY_KEYS})
+
+
+def _hint(branch: str) -> str:
+    return f"repair it with a commit on '{branch}' (for example 'git revert' of the bad commit)"
+
+
 def parse(text: bytes | str | None, stage: str, branch: str) -> StageFile:
     """Parse and validate; errors name the branch and say how to repair it."""
-    hint = f"repair it with a commit on '{branch}' (for example 'git revert' of the bad commit)"
     if text is None:
-        raise StageFileError(f"branch '{branch}' has no {FILE}", hint=hint)
+        raise StageFileError(f"branch '{branch}' has no {FILE}", hint=_hint(branch))
     try:
         doc = yamlio.load(text)
     except yamlio.YAMLError as e:
-        raise StageFileError(f"{branch}:{FILE} is not valid YAML: {str(e).splitlines()[0]}", hint=hint) from None
+        raise StageFileError(f"{branch}:{FILE} is not valid YAML: {str(e).splitlines()[0]}",
+                             hint=_hint(branch)) from None
+    return from_document(doc, stage, branch)
+
+
+def from_document(doc: object, stage: str, branch: str, *, trusted: bool = False) -> StageFile:
+    """Validate a loaded stage document; ``trusted`` (llmgit's own parsed-file cache, written
+    from an already validated file) skips the per-entry checks."""
+    if trusted and isinstance(doc, dict) and isinstance(doc.get("models"), dict):
+        models = doc["models"]
+        if stage == ARCHIVED:
+            return StageFile(stage, {}, {n: tuple(_trusted(e) for e in es) for n, es in models.items()})
+        return StageFile(stage, {n: _trusted(e) for n, e in models.items()}, {})
+    hint = _hint(branch)
     if not isinstance(doc, dict) or doc.get("llmgit") != FORMAT or doc.get("stage") != stage:
         raise StageFileError(f"{branch}:{FILE} is not an llmgit stage file for '{stage}'", hint=hint)
     models = doc.get("models") or {}
@@ -136,6 +160,14 @@ def parse(text: bytes | str | None, stage: str, branch: str) -> StageFile:
     return StageFile(stage, holders, archived)
 
 
+def to_document(sf: StageFile) -> dict[str, Any]:
+    if sf.stage == ARCHIVED:
+        models: dict[str, Any] = {n: [e.to_yaml() for e in es] for n, es in sorted(sf.archived.items())}
+    else:
+        models = {n: e.to_yaml() for n, e in sorted(sf.holders.items())}
+    return {"llmgit": FORMAT, "stage": sf.stage, "models": models}
+
+
 def parse_model(text: bytes | None, stage: str, branch: str, name: str) -> StageFile:
     """Like :func:`parse`, but only ``name``'s entry: history reads one stage file per stage
     commit, and slicing out one model's block keeps that cheap for big registries."""
@@ -143,7 +175,7 @@ def parse_model(text: bytes | None, stage: str, branch: str, name: str) -> Stage
         return parse(text, stage, branch) if text is None else StageFile(stage)
     head, sep, body = text.partition(b"\nmodels:\n")
     if sep:
-        for key in (f"  {name}:".encode(), f"  '{name}':".encode()):
+        for key in (f"  {name}:".encode(), f"  '{name}':".encode(), f"  {json.dumps(name)}:".encode()):
             start = body.find(key + b"\n") if body.startswith(key) else body.find(b"\n" + key + b"\n")
             if start < 0:
                 continue
@@ -162,15 +194,45 @@ def _only(sf: StageFile, name: str) -> StageFile:
     return StageFile(sf.stage, holders, archived)
 
 
+_PLAIN_KEY = re.compile(r"[a-z][a-z0-9._-]*")
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
+def _key(name: str) -> str:
+    """A model name as a YAML key: plain when YAML reads it back as the same string."""
+    return name if _PLAIN_KEY.fullmatch(name) and name not in _YAML_WORDS else json.dumps(name)
+
+
+_YAML_BREAKS = {"\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _value(value: Any) -> str:
+    """A YAML value: JSON scalars and flow collections are valid YAML and fast to write
+    (escaping the characters YAML, unlike JSON, reads as line breaks)."""
+    text = json.dumps(value, ensure_ascii=False)
+    for char, escaped in _YAML_BREAKS.items():
+        text = text.replace(char, escaped)
+    return text
+
+
 def dump(sf: StageFile) -> str:
-    if sf.stage == ARCHIVED:
-        models: dict[str, Any] = {n: [e.to_yaml() for e in es] for n, es in sorted(sf.archived.items())}
+    """The stage file as YAML, written directly (the YAML library's representer takes a
+    noticeable fraction of a second for a thousand models); ``parse`` reads it back."""
+    lines = [
+        f"# Stage '{sf.stage}' of this llmgit registry. Written by llmgit; each commit on this",
+        "# branch is one reviewed transition, so 'git log' is the audit trail.",
+        f"llmgit: {FORMAT}",
+        f"stage: {_value(sf.stage)}",
+    ]
+    doc = to_document(sf)["models"]
+    if not doc:
+        lines.append("models: {}")
     else:
-        models = {n: e.to_yaml() for n, e in sorted(sf.holders.items())}
-    header = (
-        f"# Stage '{sf.stage}' of this llmgit registry. Written by llmgit; each commit on this\n"
-        "# branch is one reviewed transition, so 'git log' is the audit trail.\n"
-    )
-    body = yamlio.dump({"llmgit": FORMAT, "stage": sf.stage, "models": models},
-                          sort_keys=False, allow_unicode=True, width=100)
-    return header + body
+        lines.append("models:")
+    for name, value in doc.items():
+        lines.append(f"  {_key(name)}:")
+        for item in value if isinstance(value, list) else [value]:
+            prefix = "  - " if isinstance(value, list) else "    "
+            for i, (k, v) in enumerate(item.items()):
+                lines.append(f"{prefix if i == 0 else '    '}{k}: {_value(v)}")
+    return "\n".join(lines) + "\n"

@@ -8,12 +8,14 @@ squashed or rebased reads the same.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from llmgit import git, refs, stagefile
 from llmgit.config import ARCHIVED, Settings
 from llmgit.errors import UnknownReference, UsageError
+from llmgit.files import write_atomic
 from llmgit.stagefile import Entry, StageFile
 
 
@@ -87,8 +89,44 @@ def read(root: Path, settings: Settings, stage: str) -> StageBranch:
     branch = branch_ref(settings, stage)
     if tip is None:
         return StageBranch(stage, branch, None, StageFile(stage), None)
-    text = git.read_blob(root, tip, stagefile.FILE)
-    return StageBranch(stage, branch, tip, stagefile.parse(text, stage, branch[len(refs.HEADS):]), local)
+    return StageBranch(stage, branch, tip, _parsed(root, tip, stage, branch[len(refs.HEADS):]), local)
+
+
+def _cache_file(root: Path, blob: str) -> Path:
+    return git.common_dir(root) / "llmgit" / "cache" / "stage-files" / f"{blob}.json"
+
+
+def _remember(root: Path, blob: str, sf: StageFile) -> None:
+    try:
+        path = _cache_file(root, blob)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(stagefile.to_document(sf)).encode())
+    except OSError:
+        pass  # a read-only repository: no cache, same answers
+
+
+def _parsed(root: Path, tip: str, stage: str, branch: str) -> StageFile:
+    """The stage file at ``tip``, parsed once per blob: YAML of a thousand models takes a
+    noticeable fraction of a second, so the parsed form is cached as JSON under the git
+    directory, keyed by the blob id (content-addressed: never stale)."""
+    blob = git.rev_parse(root, f"{tip}:{stagefile.FILE}")
+    if blob is None:
+        return stagefile.parse(None, stage, branch)
+    try:
+        doc = json.loads(_cache_file(root, blob).read_text(encoding="utf-8"))
+        return stagefile.from_document(doc, stage, branch, trusted=True)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    parsed = stagefile.parse(git.read_blobs(root, [blob])[blob], stage, branch)
+    _remember(root, blob, parsed)
+    return parsed
+
+
+def stage_blob(root: Path, sf: StageFile) -> str:
+    """Write ``sf`` as a blob (for a new stage commit) and remember it parsed."""
+    blob = git.hash_object(root, stagefile.dump(sf).encode())
+    _remember(root, blob, sf)
+    return blob
 
 
 def read_all(root: Path, settings: Settings) -> dict[str, StageBranch]:

@@ -138,13 +138,40 @@ def configure(root: Path, *, remote: str | None, local_remote: bool, endpoint_ur
 
 
 def remote_settings(root: Path) -> dict[str, Any] | None:
-    """The default DVC remote's merged settings (url, endpointurl, profile, ...), or None."""
+    """The default DVC remote's merged settings (url, endpointurl, profile, ...), or None.
+
+    Read from ``.dvc/config`` and ``.dvc/config.local`` directly when they name the remote
+    (no DVC import: rollback and checkout ask this before anything else); DVC's own config
+    loading covers the other levels (user, system)."""
+    quick = _repo_config_remote(root)
+    if quick is not None:
+        return quick
     with open_repo(root) as repo:
         conf = repo.config
         name = conf["core"].get("remote")
         if not name or name not in conf["remote"]:
             return None
         return dict(conf["remote"][name])
+
+
+def _repo_config_remote(root: Path) -> dict[str, Any] | None:
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read([root / ".dvc" / "config", root / ".dvc" / "config.local"], encoding="utf-8")
+    except configparser.Error:
+        return None
+    name = parser.get("core", "remote", fallback=None)
+    section = f'remote "{name}"'
+    for candidate in (section, f"'{section}'"):
+        if name and parser.has_section(candidate) and parser.has_option(candidate, "url"):
+            settings = {k: v.strip().strip('"') for k, v in parser.items(candidate)}
+            url = settings["url"]
+            if "://" not in url and not Path(url).is_absolute():  # relative to .dvc/
+                settings["url"] = str((root / ".dvc" / url).resolve())
+            return settings
+    return None
 
 
 def fetch_version(root: Path, v: ModelVersion) -> None:
