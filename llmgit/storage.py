@@ -24,7 +24,26 @@ if TYPE_CHECKING:
     from llmgit.model import ModelVersion
 
 REMOTE_NAME = "storage"
-CACHE_TYPES = "reflink,hardlink,symlink,copy"
+# DVC stops at the first link type its transfer into the cache supports: with reflink first on
+# a file system without reflinks (ext4) it copies every byte into the cache, so llmgit puts
+# reflink first only where it works.
+CACHE_TYPES_REFLINK = "reflink,hardlink,symlink,copy"
+CACHE_TYPES_LINKS = "hardlink,symlink,copy"
+
+
+def cache_types(root: Path) -> str:
+    """The link-first cache types for the file system holding ``root``'s DVC cache."""
+    probe_dir = root / ".dvc" / "tmp"
+    probe_dir.mkdir(parents=True, exist_ok=True)
+    src, dst = probe_dir / "llmgit-reflink-probe", probe_dir / "llmgit-reflink-probe.copy"
+    try:
+        src.write_bytes(b"llmgit")
+        return CACHE_TYPES_REFLINK if _reflink(src, dst) else CACHE_TYPES_LINKS
+    except OSError:
+        return CACHE_TYPES_LINKS
+    finally:
+        src.unlink(missing_ok=True)
+        dst.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -126,7 +145,7 @@ def configure(root: Path, *, remote: str | None, local_remote: bool, endpoint_ur
     with open_repo(root) as repo:
         with repo.config.edit("repo") as conf:
             conf["core"]["analytics"] = False
-            conf["cache"]["type"] = CACHE_TYPES
+            conf["cache"]["type"] = cache_types(root)
         if remote:
             level = "local" if local_remote else "repo"
             with repo.config.edit(level) as conf:
