@@ -211,6 +211,7 @@ def run_once(argv: Sequence[str | Path], *, cwd: Path, env: Mapping[str, str],
     this (large) Python process inherits its peak RSS on exec, so only a small parent reports
     the command's own peak; without GNU time the figure is a bound from above.
     """
+    program = Path(str(argv[0])).name
     rss_file = None
     if mem and TIME.exists():
         fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
@@ -242,7 +243,8 @@ def run_once(argv: Sequence[str | Path], *, cwd: Path, env: Mapping[str, str],
     message = ""
     if proc.returncode != 0:
         message = tail[-1] if tail else f"exit {proc.returncode}"
-        message = message if len(message) <= 160 else "…" + message[-120:]
+        if len(message) > 160:  # long paths: keep the program and the reason
+            message = f"{program}: …: {message.rsplit(': ', 1)[-1][-120:]}"
         if proc.returncode < 0:
             message = f"killed after {timeout:.0f} s" if timeout else f"signal {-proc.returncode}"
     return Sample(seconds, maxrss, read, proc.returncode), message

@@ -65,9 +65,9 @@ def run(env: dict[str, str], work: Path, quick: bool) -> Section:
     repo, objects = registered_repo(work, env, "tr-dir", str(remote), size)
     cache = repo / ".dvc" / "cache" / "files"
     push = measure("llmgit push REF", [LLMGIT, "push", ref], cwd=repo, env=env, repeats=reps, mem=True,
-                   setup=lambda: rmtree(remote / "files"))
+                   setup=lambda: rmtree(remote / "files"), sync=True)
     pull = measure("llmgit pull REF", [LLMGIT, "pull", ref], cwd=repo, env=env, repeats=reps, mem=True,
-                   setup=lambda: rmtree(cache))
+                   setup=lambda: rmtree(cache), sync=True)
     dest = work / "tr-cp"
 
     def fresh() -> None:
@@ -76,9 +76,9 @@ def run(env: dict[str, str], work: Path, quick: bool) -> Section:
 
     remote_objects = sorted(p for p in (remote / "files").rglob("*") if p.is_file() and not p.name.endswith(".dir"))
     cp_up = measure("cp (cache -> directory)", ["cp", *map(str, objects), str(dest)], cwd=work, env=env,
-                    repeats=reps, setup=fresh, mem=True)
+                    repeats=reps, setup=fresh, mem=True, sync=True)
     cp_down = measure("cp (remote -> directory)", ["cp", *map(str, remote_objects), str(dest)], cwd=work, env=env,
-                      repeats=reps, setup=fresh, mem=True)
+                      repeats=reps, setup=fresh, mem=True, sync=True)
     rmtree(dest)
     _pair(sec, "local directory", push, pull, cp_up, cp_down, "cp", target=False)
     rmtree(repo)
