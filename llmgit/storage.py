@@ -5,17 +5,15 @@ commands never pay for it; its chatter is silenced (llmgit's CLI reports instead
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import logging
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmgit import yamlio
+from llmgit import linking, yamlio
 from llmgit.errors import InputError, OperationFailed
 
 if TYPE_CHECKING:
@@ -24,28 +22,6 @@ if TYPE_CHECKING:
     from llmgit.model import ModelVersion
 
 REMOTE_NAME = "storage"
-# DVC stops at the first link type its transfer into the cache supports: with reflink first on
-# a file system without reflinks (ext4) it copies every byte into the cache, so llmgit puts
-# reflink first only where it works.
-CACHE_TYPES_REFLINK = "reflink,hardlink,symlink,copy"
-CACHE_TYPES_LINKS = "hardlink,symlink,copy"
-
-
-def cache_types(root: Path) -> str:
-    """The link-first cache types for the file system holding ``root``'s DVC cache."""
-    probe_dir = root / ".dvc" / "tmp"
-    probe_dir.mkdir(parents=True, exist_ok=True)
-    src, dst = probe_dir / "llmgit-reflink-probe", probe_dir / "llmgit-reflink-probe.copy"
-    try:
-        src.write_bytes(b"llmgit")
-        return CACHE_TYPES_REFLINK if _reflink(src, dst) else CACHE_TYPES_LINKS
-    except OSError:
-        return CACHE_TYPES_LINKS
-    finally:
-        src.unlink(missing_ok=True)
-        dst.unlink(missing_ok=True)
-
-
 @dataclass(frozen=True)
 class Pointer:
     """What a ``.dvc`` file says about the data it tracks."""
@@ -145,7 +121,7 @@ def configure(root: Path, *, remote: str | None, local_remote: bool, endpoint_ur
     with open_repo(root) as repo:
         with repo.config.edit("repo") as conf:
             conf["core"]["analytics"] = False
-            conf["cache"]["type"] = cache_types(root)
+            conf["cache"]["type"] = linking.cache_types(root)
         if remote:
             level = "local" if local_remote else "repo"
             with repo.config.edit(level) as conf:
@@ -360,36 +336,6 @@ def export(root: Path, pointer: Pointer, rev: str, dest: Path) -> list[Path]:
         for e in entries:
             target = dest / e.relpath
             target.parent.mkdir(parents=True, exist_ok=True)
-            _link_or_copy(_cache_path(repo, e.md5, False), target)
+            linking.link_or_copy(_cache_path(repo, e.md5, False), target)
             written.append(target)
         return written
-
-
-def _link_or_copy(src: Path, dst: Path) -> None:
-    if dst.exists() or dst.is_symlink():
-        dst.unlink()
-    if _reflink(src, dst):
-        return
-    try:
-        os.link(src, dst)
-        return
-    except OSError as e:
-        if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
-            raise
-    shutil.copyfile(src, dst)
-
-
-def _reflink(src: Path, dst: Path) -> bool:
-    try:
-        import fcntl
-    except ImportError:
-        return False
-    ficlone = 0x40049409
-    with open(src, "rb") as s, open(dst, "wb") as d:
-        try:
-            fcntl.ioctl(d.fileno(), ficlone, s.fileno())
-            return True
-        except OSError:
-            pass
-    dst.unlink()
-    return False
