@@ -20,7 +20,7 @@ from llmgit.errors import UsageError
 from llmgit.manifests import ServingMode, aborted, promoted
 from llmgit.model import ModelVersion
 from llmgit.reconcile import Plan, branch_update
-from llmgit.stagefile import Entry
+from llmgit.stagefile import Entry, StageFile
 from llmgit.stages import StageBranch
 from llmgit.transitions import TransitionResult, apply_transition, new_entry, publish
 
@@ -168,12 +168,19 @@ def start(reg: Registry, name: str, candidate: str, percent: int, *, stage: str 
     subject = (f"set canary {name} v{v.version} to {percent}% in {sb.stage}" if running else
                f"start canary {name} v{v.version} at {percent}% in {sb.stage}")
     message = _message(subject, reason, name, v.version, sb.stage, previous=holder.version, percent=percent)
+    commit, plan = _record(reg, sb, new_file, rendering, message, [v], push=push)
+    return CanaryResult(name, sb.stage, action, holder.version, v.version, percent, chosen.value,
+                        commit, sb.branch, tuple(rendering.files), plan, pushed=push)
+
+
+def _record(reg: Registry, sb: StageBranch, new_file: StageFile, rendering: deploy.Rendering,
+            message: str, weights: list[ModelVersion], *, push: bool) -> tuple[str, Plan]:
+    """One stage-branch commit (stage.yaml and the re-rendered manifests), published."""
     commit = deploy.commit(reg.root, sb, new_file, rendering.files, message)
     local, spec = branch_update(sb, commit)
     plan = Plan((local,), (spec,))
-    publish(reg, plan, [v], push=push)
-    return CanaryResult(name, sb.stage, action, holder.version, v.version, percent, chosen.value,
-                        commit, sb.branch, tuple(rendering.files), plan, pushed=push)
+    publish(reg, plan, weights, push=push)
+    return commit, plan
 
 
 def abort(reg: Registry, name: str, *, stage: str = "production", reason: str = "",
@@ -187,10 +194,7 @@ def abort(reg: Registry, name: str, *, stage: str = "production", reason: str = 
     new_file = sb.file.with_holder(name, canaryfile.with_canary(holder, None))
     message = _message(f"abort canary {name} v{canary.version} in {sb.stage}", reason, name,
                        canary.version, sb.stage, previous=holder.version, percent=0)
-    commit = deploy.commit(reg.root, sb, new_file, rendering.files, message)
-    local, push_spec = branch_update(sb, commit)
-    plan = Plan((local,), (push_spec,))
-    publish(reg, plan, [], push=push)
+    commit, plan = _record(reg, sb, new_file, rendering, message, [], push=push)
     return CanaryResult(name, sb.stage, "abort", holder.version, canary.version, 0, canary.mode,
                         commit, sb.branch, tuple(rendering.files), plan, pushed=push)
 

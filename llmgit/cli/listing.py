@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 KEY_METRICS = 3
 
 
+# the ordering options `versions` and `search` share
+ORDER_BY = typer.Option(
+    None, "--order-by", help="Sort by a field: version, created, metrics.X, params.X, card.X.Y, ..."
+)
+DESC = typer.Option(False, "--desc", help="Sort descending (missing values still last).")
+LIMIT = typer.Option(None, "--limit", "-n", help="Show at most N versions.")
+
+
 def models(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
@@ -45,11 +53,9 @@ def versions(
     filter_: Optional[str] = typer.Option(  # noqa: UP007
         None, "--filter", help="Only versions matching this expression (see docs/filter-grammar.md)."
     ),
-    order_by: Optional[str] = typer.Option(  # noqa: UP007
-        None, "--order-by", help="Sort by a field: version, created, metrics.X, params.X, card.X.Y, ..."
-    ),
-    desc: bool = typer.Option(False, "--desc", help="Sort descending (missing values still last)."),
-    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Show at most N versions."),  # noqa: UP007
+    order_by: Optional[str] = ORDER_BY,  # noqa: UP007
+    desc: bool = DESC,
+    limit: Optional[int] = LIMIT,  # noqa: UP007
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Versions of a model, newest first, with key metrics and size."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from llmgit.cli.context import registry
+from llmgit.cli.listing import DESC, LIMIT, ORDER_BY
 from llmgit.cli.output import emit_json, human_size, number, table
 
 if TYPE_CHECKING:
@@ -43,11 +44,9 @@ def search(
     expression: str = typer.Argument(
         ..., metavar="EXPR", help="Filter, e.g. \"metrics.accuracy > 0.8 and stage = 'production'\"."
     ),
-    order_by: Optional[str] = typer.Option(  # noqa: UP007
-        None, "--order-by", help="Sort by a field: version, created, metrics.X, params.X, card.X.Y, ..."
-    ),
-    desc: bool = typer.Option(False, "--desc", help="Sort descending (missing values still last)."),
-    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Show at most N versions."),  # noqa: UP007
+    order_by: Optional[str] = ORDER_BY,  # noqa: UP007
+    desc: bool = DESC,
+    limit: Optional[int] = LIMIT,  # noqa: UP007
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Versions of every model matching a filter (see docs/filter-grammar.md)."""
