@@ -19,17 +19,18 @@ class StorageApi:
     def _registry(self) -> Registry:
         return self  # type: ignore[return-value]
 
-    def push(self, *references: str) -> PushResult:
-        """Upload weights (verified), then push their tags; none given: everything."""
+    def push(self, *references: str, jobs: int | None = None) -> PushResult:
+        """Upload weights (verified), then push their tags; none given: everything.
+        ``jobs``: transfers in flight (default: the remote's ``jobs`` setting)."""
         from llmgit.transfer import push
 
-        return push(self._registry(), list(references))
+        return push(self._registry(), list(references), jobs=jobs)
 
-    def pull(self, reference: str) -> ModelVersion:
+    def pull(self, reference: str, jobs: int | None = None) -> ModelVersion:
         """Bring a version's weights into the local cache (fails fast on archived weights)."""
         from llmgit.transfer import pull
 
-        return pull(self._registry(), reference)
+        return pull(self._registry(), reference, jobs=jobs)
 
     def verify(self, *references: str, deep: bool = False) -> list[VerifyReport]:
         """Check each object of the versions (all when none given) on the remote."""

@@ -137,10 +137,10 @@ def _model_change(reg: Registry, name: str, a: stagefile.Entry | None, b: stagef
 
 
 def _remote_check(reg: Registry, v: ModelVersion) -> Check:
-    from llmgit import storage
+    from llmgit import replication
 
     try:
-        result = storage.remote_check(reg.root, v)
+        result = replication.remote_check(reg.root, v)
     except LlmgitError as e:
         return Check("weights are on the DVC remote", False, e.message)
     if result.missing:

@@ -67,13 +67,17 @@ class ObjectState:
         return "in progress" if 'ongoing-request="true"' in self.restore else "restored"
 
 
-def client(settings: dict[str, Any]) -> Any:
-    """A boto3 S3 client from DVC remote settings (endpointurl, profile, region, keys)."""
+def client(settings: dict[str, Any], pool: int = 10) -> Any:
+    """A boto3 S3 client from DVC remote settings (endpointurl, profile, region, keys,
+    connect_timeout and read_timeout in seconds); ``pool``: connections kept open."""
     import boto3
+    from botocore.config import Config
 
+    timeouts = {k: float(settings[k]) for k in ("connect_timeout", "read_timeout") if settings.get(k)}
     session = boto3.session.Session(profile_name=settings.get("profile"))
     return session.client(
         "s3",
+        config=Config(max_pool_connections=max(10, pool), **timeouts),
         endpoint_url=settings.get("endpointurl"),
         region_name=settings.get("region"),
         aws_access_key_id=settings.get("access_key_id"),
@@ -83,7 +87,7 @@ def client(settings: dict[str, Any]) -> Any:
 
 
 def _error(action: str, key: str, exc: Exception) -> OperationFailed:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "") if hasattr(exc, "response") else ""
+    code = (getattr(exc, "response", None) or {}).get("Error", {}).get("Code", "")
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     hint = "check the S3 endpoint and your credentials (AWS_* variables or an AWS profile)"
     if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
@@ -95,8 +99,8 @@ def head(c: Any, bucket: str, key: str) -> ObjectState:
     try:
         r = c.head_object(Bucket=bucket, Key=key)
     except Exception as e:
-        status = getattr(e, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if status == 404 or getattr(e, "response", {}).get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+        status = (getattr(e, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 404 or (getattr(e, "response", None) or {}).get("Error", {}).get("Code") in ("404", "NoSuchKey"):
             return ObjectState(key, False)
         raise _error("head", key, e) from None
     return ObjectState(key, True, int(r.get("ContentLength", 0)), r.get("StorageClass") or STANDARD,
@@ -108,7 +112,7 @@ def get_bytes(c: Any, bucket: str, key: str) -> bytes | None:
     try:
         return bytes(c.get_object(Bucket=bucket, Key=key)["Body"].read())
     except Exception as e:
-        if getattr(e, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+        if (getattr(e, "response", None) or {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
             return None
         raise _error("download", key, e) from None
 
@@ -139,7 +143,7 @@ def restore(c: Any, bucket: str, key: str, days: int) -> None:
         c.restore_object(Bucket=bucket, Key=key,
                          RestoreRequest={"Days": days, "GlacierJobParameters": {"Tier": "Standard"}})
     except Exception as e:
-        if getattr(e, "response", {}).get("Error", {}).get("Code") == "RestoreAlreadyInProgress":
+        if (getattr(e, "response", None) or {}).get("Error", {}).get("Code") == "RestoreAlreadyInProgress":
             return
         raise _error("restore", key, e) from None
 
@@ -163,7 +167,7 @@ def metadata(c: Any, bucket: str, key: str) -> dict[str, str] | None:
     try:
         return dict(c.head_object(Bucket=bucket, Key=key).get("Metadata") or {})
     except Exception as e:
-        if getattr(e, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+        if (getattr(e, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
             return None
         raise _error("head", key, e) from None
 

@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmgit import linking, yamlio
+from llmgit import linking, transport, yamlio
 from llmgit.errors import InputError, OperationFailed
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
-
-    from llmgit.model import ModelVersion
 
 REMOTE_NAME = "storage"
 @dataclass(frozen=True)
@@ -169,15 +167,6 @@ def _repo_config_remote(root: Path) -> dict[str, Any] | None:
     return None
 
 
-def fetch_version(root: Path, v: ModelVersion) -> None:
-    """Bring a version's objects into the local cache (no working-tree change)."""
-    if v.weights is None:
-        return
-    pointer = Pointer(v.weights.path, v.weights.md5, v.weights.is_dir, v.weights.size, v.weights.files)
-    with open_repo(root) as repo:
-        ensure_cached(repo, pointer, v.commit)
-
-
 def cache_size(root: Path, md5: str) -> int | None:
     """Size of an object in the local cache, or None when it is not cached."""
     path = root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
@@ -198,63 +187,38 @@ def default_remote(root: Path) -> str | None:
 
 
 def add(root: Path, data_path: str) -> Pointer:
-    """``dvc add`` one path; returns what the new ``.dvc`` file says."""
+    """Track one path with DVC (see :mod:`llmgit.ingest`); returns what the new ``.dvc`` file says."""
+    from llmgit import ingest
+
     with open_repo(root) as repo:
         try:
-            repo.add(str(root / data_path))
+            ingest.add(repo, root, data_path)
+        except InputError:
+            raise
         except Exception as e:
             raise _dvc_error("add", e) from None
     return parse_pointer((root / f"{data_path}.dvc").read_text(encoding="utf-8"), data_path)
 
 
-def push_version(root: Path, v: ModelVersion) -> None:
-    """Upload a version's weights (as committed at its tag) to the default DVC remote."""
-    if v.weights is None:
-        return
-    with open_repo(root) as repo:
-        try:
-            repo.push(targets=[f"{v.weights.path}.dvc"], revs=[v.commit], workspace=False)
-        except Exception as e:
-            raise _dvc_error("push", e) from None
-    check = remote_check(root, v)
-    if check.missing:
-        raise OperationFailed(
-            f"after pushing {v.tag}, {len(check.missing)} of {check.files} file(s) are still missing "
-            f"from the DVC remote: {', '.join(check.missing[:3])}",
-            hint="check that this clone's DVC cache has the weights ('llmgit checkout' fetches them)",
-        )
-
-
-@dataclass(frozen=True)
-class RemoteCheck:
-    files: int
-    missing: tuple[str, ...]  # relpaths (or the .dir manifest) absent from the remote
-
-
-def remote_check(root: Path, v: ModelVersion) -> RemoteCheck:
-    """Which objects of a version's weights are missing from the default DVC remote."""
-    if v.weights is None:
-        return RemoteCheck(0, ())
-    pointer = Pointer(v.weights.path, v.weights.md5, v.weights.is_dir, v.weights.size, v.weights.files)
-    with open_repo(root) as repo:
-        try:
-            odb = repo.cloud.get_remote_odb(None, "status")
-        except Exception as e:
-            raise _dvc_error("remote", e) from None
-        if not pointer.is_dir:
-            missing = () if odb.exists(pointer.md5) else (Path(pointer.path).name,)
-            return RemoteCheck(1, missing)
-        dir_oid = pointer.md5 + ".dir"
-        if not odb.exists(dir_oid):
-            return RemoteCheck(pointer.nfiles, (f"{pointer.path} (directory manifest)",))
-        local = _cache_path(repo, pointer.md5, True)
-        if local.exists():
-            entries = _read_manifest(local)
-        else:
-            with odb.fs.open(odb.oid_to_path(dir_oid), "r") as fh:
-                entries = [ManifestEntry(e["relpath"], e["md5"]) for e in json.load(fh)]
-        present = set(odb.oids_exist([e.md5 for e in entries]))
-        return RemoteCheck(len(entries), tuple(e.relpath for e in entries if e.md5 not in present))
+def _objects(repo: Repo, pointer: Pointer) -> tuple[list[transport.Obj], transport.Obj | None]:
+    """The file objects (from the cached manifest, when it is cached) and the manifest."""
+    if not pointer.is_dir:
+        return [transport.Obj(pointer.md5, _cache_path(repo, pointer.md5, False), pointer.size)], None
+    top = _cache_path(repo, pointer.md5, True)
+    manifest = transport.Obj(pointer.md5 + ".dir", top, None)
+    if not top.exists():
+        return [], manifest
+    files = []
+    for e in _read_manifest(top):
+        path = _cache_path(repo, e.md5, False)
+        size = e.size
+        if size is None:
+            try:
+                size = path.stat().st_size
+            except OSError:
+                size = None
+        files.append(transport.Obj(e.md5, path, size))
+    return files, manifest
 
 
 def workspace_matches(root: Path, pointer: Pointer) -> bool:
@@ -284,14 +248,24 @@ def _read_manifest(path: Path) -> list[ManifestEntry]:
     return [ManifestEntry(e["relpath"], e["md5"], e.get("size")) for e in entries]
 
 
-def ensure_cached(repo: Repo, pointer: Pointer, rev: str) -> None:
-    """Fetch the objects of ``pointer`` (as committed at ``rev``) unless all are cached."""
+def ensure_cached(repo: Repo, pointer: Pointer, rev: str, jobs: int | None = None) -> None:
+    """Fetch the objects of ``pointer`` unless all are cached (``rev``: where it is committed)."""
     if not _missing(repo, pointer):
         return
-    try:
-        repo.fetch(targets=[pointer.dvc_file], revs=[rev], workspace=False)
-    except Exception as e:
-        raise _dvc_error("fetch", e) from None
+    settings = remote_settings(Path(repo.root_dir))
+    if settings is None:
+        raise OperationFailed(
+            f"the weights of {pointer.path} are not in the local cache and there is no remote to fetch them from",
+            hint="set one: llmgit init --remote PATH|s3://...",
+        )
+    files, manifest = _objects(repo, pointer)
+    if manifest is not None and not manifest.path.exists():
+        transport.fetch(repo, settings, [], manifest, jobs)  # the manifest names the files
+        files, manifest = _objects(repo, pointer)
+    if manifest is None or manifest.path.exists():
+        missing = [f for f in files if not f.path.exists()]
+        if missing:
+            transport.fetch(repo, settings, missing, None, jobs)
     if _missing(repo, pointer):
         raise OperationFailed(
             f"the weights of {pointer.path} are neither in the local cache nor on the remote",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmgit import git, objects, refs, remote, s3, storage
+from llmgit import git, objects, refs, remote, replication, s3, storage
 from llmgit.errors import ArchivedWeights, LlmgitError, OperationFailed, UsageError
 from llmgit.model import ModelVersion
 
@@ -65,14 +65,14 @@ class PushResult:
     git_remote: str | None  # None: the repository has no git remote, only weights moved
 
 
-def push(reg: Registry, references: list[str]) -> PushResult:
+def push(reg: Registry, references: list[str], jobs: int | None = None) -> PushResult:
     """Weights of the versions first (verified on the remote), then their tags; with no
     references: every version, every stage branch and stage tag, and the ledger."""
     settings = reg.require_initialized()
     versions = [reg.get(r) for r in references] if references else reg.versions_all()
     for v in versions:
         try:
-            storage.push_version(reg.root, v)
+            replication.push_version(reg.root, v, jobs=jobs)
         except OperationFailed as e:
             raise OperationFailed(
                 f"uploading the weights of {v.tag} failed: {e.message}",
@@ -102,11 +102,11 @@ def _all_registry_refs(reg: Registry) -> list[remote.PushSpec]:
     return specs
 
 
-def pull(reg: Registry, reference: str) -> ModelVersion:
+def pull(reg: Registry, reference: str, jobs: int | None = None) -> ModelVersion:
     """Bring a version's weights into the local cache (restore-aware)."""
     v = reg.get(reference)
     require_readable(reg, v)
-    storage.fetch_version(reg.root, v)
+    replication.fetch_version(reg.root, v, jobs=jobs)
     return v
 
 

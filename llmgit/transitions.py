@@ -151,10 +151,10 @@ def apply_transition(reg: Registry, branches: dict[str, stages.StageBranch], sta
 def publish(reg: Registry, plan: Plan, versions: list[ModelVersion], *, push: bool) -> None:
     """With ``push``: the weights first, then one atomic git push; then the local refs."""
     if push:
-        from llmgit import storage
+        from llmgit import replication
 
         for v in versions:
-            storage.push_version(reg.root, v)
+            replication.push_version(reg.root, v)
         seen: dict[str, remote.PushSpec] = {}
         for s in plan.pushes:
             seen.setdefault(s.ref, s)

@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from llmgit.cli import progress as progress_cli
+
 from llmgit.cli.context import registry
 from llmgit.cli.output import say
 
@@ -18,8 +20,11 @@ def checkout(
         None, "--to", help="Write the weights into this directory; the working tree is left alone."
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite unsaved weights or card edits."),
+    quiet: bool = progress_cli.quiet_option(),
 ) -> None:
     """Put a version's card and weights back in the working tree, or export its weights."""
+    if quiet:
+        progress_cli.install(ctx, True)
     result = registry(ctx).checkout(reference, to=to, force=force)
     v = result.version
     if result.in_place:

@@ -27,6 +27,7 @@ from llmgit.cli import (
     storage,
 )
 from llmgit.cli import diff as diff_command
+from llmgit.cli import progress as progress_cli
 from llmgit.cli import report as report_command
 from llmgit.cli import search as search_command
 from llmgit.errors import LlmgitError, UsageError
@@ -54,9 +55,11 @@ def _global(
     version: Optional[bool] = typer.Option(  # noqa: UP007 (typer needs Optional on 3.9 syntax)
         None, "--version", callback=_version, is_eager=True, help="Show the llmgit version and exit."
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=progress_cli.QUIET_HELP),
 ) -> None:
     """Git-native version manager for LLM weights."""
     ctx.obj = repo
+    progress_cli.install(ctx, quiet)
 
 
 for module in (setup, register, listing, checkout, stages, review, storage):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, List, Optional
 import typer
 
 from llmgit import versions
+from llmgit.cli import progress as progress_cli
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, human_size, say
 
@@ -62,8 +63,11 @@ def register(
     copy: bool = typer.Option(False, "--copy", help="Copy weights from outside the repository."),
     push: bool = typer.Option(False, "--push", help="Then upload the weights (verified) and push the tag."),
     as_json: bool = typer.Option(False, "--json", help="Print the new version as JSON."),
+    quiet: bool = progress_cli.quiet_option(),
 ) -> None:
     """Register a new version: track the weights with DVC, write the card, commit and tag."""
+    if quiet:
+        progress_cli.install(ctx, True)
     from llmgit.registration import (
         RegisterRequest,  # when the command runs, not for --help
     )

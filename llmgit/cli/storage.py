@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import List
+from typing import List, Optional
 
 import typer
+
+from llmgit.cli import progress as progress_cli
 
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, human_size, say, table
@@ -20,9 +22,15 @@ def push(
     references: List[str] = typer.Argument(  # noqa: UP006
         None, metavar="[REF]...", help="Versions to push (default: all, with stage branches and tags)."
     ),
+    jobs: Optional[int] = typer.Option(  # noqa: UP007
+        None, "--jobs", "-j", min=1, help="Transfers in flight (default: the remote's jobs setting, else 10 on S3)."
+    ),
+    quiet: bool = progress_cli.quiet_option(),
 ) -> None:
     """Upload weights to the storage remote (verified), then push the git refs atomically."""
-    r = registry(ctx).push(*(references or []))
+    if quiet:
+        progress_cli.install(ctx, True)
+    r = registry(ctx).push(*(references or []), jobs=jobs)
     if r.git_remote is None:
         say(f"Pushed the weights of {len(r.versions)} version(s); no git remote, so no refs were pushed")
     else:
@@ -32,9 +40,15 @@ def push(
 def pull(
     ctx: typer.Context,
     reference: str = typer.Argument(..., metavar="REF", help="The version whose weights to fetch."),
+    jobs: Optional[int] = typer.Option(  # noqa: UP007
+        None, "--jobs", "-j", min=1, help="Transfers in flight (default: the remote's jobs setting, else 10 on S3)."
+    ),
+    quiet: bool = progress_cli.quiet_option(),
 ) -> None:
     """Fetch a version's weights into the local cache (fails fast on archived weights)."""
-    v = registry(ctx).pull(reference)
+    if quiet:
+        progress_cli.install(ctx, True)
+    v = registry(ctx).pull(reference, jobs=jobs)
     say(f"Fetched the weights of {v.tag} into the local cache")
 
 
@@ -75,8 +89,11 @@ def publish(
     reference: str = typer.Argument(..., metavar="REF", help="The version to publish."),
     to: str = typer.Option(..., "--to", help="Destination prefix: s3://bucket/prefix or a directory."),
     push_refs: bool = typer.Option(False, "--push", help="Push the ledger record."),
+    quiet: bool = progress_cli.quiet_option(),
 ) -> None:
     """Copy a version's files (server-side) to PREFIX/NAME/vX.Y.Z/ with a manifest."""
+    if quiet:
+        progress_cli.install(ctx, True)
     r = registry(ctx).publish(reference, to, push=push_refs)
     say(f"Published {r.version} to {r.uri} ({r.copied} copied, {r.unchanged} already there)")
 

@@ -1,0 +1,335 @@
+"""Moving a version's cache objects to and from the storage remote, with byte progress.
+
+S3 remotes go through boto3's transfer manager: parallel multipart uploads, downloads of
+whole objects in parallel (byte ranges only when a version has fewer files than requests
+in flight), ``jobs`` requests at once. Other remotes (a local directory, ...) and S3
+remotes with settings this path does not handle (server-side encryption, ACLs, version
+awareness) go through DVC's own object transfer. Either way the files go first and the
+directory manifest last, so a reader never finds a manifest whose files are missing.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmgit import progress, s3
+from llmgit.errors import OperationFailed
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+MiB = 1 << 20
+CHUNK = 50 * MiB  # s3fs's multipart chunk, which DVC uses
+S3_JOBS = 10  # the AWS CLI's max_concurrent_requests
+LOCAL_JOBS = 4
+COPY_STEP = 16 * MiB  # bytes per copy call between progress updates
+# Remote settings the boto3 path honours; any other key sends the transfer through DVC.
+_S3_KEYS = frozenset({"url", "endpointurl", "profile", "region", "access_key_id", "secret_access_key",
+                      "session_token", "jobs", "connect_timeout", "read_timeout"})
+
+
+@dataclass(frozen=True)
+class Obj:
+    oid: str  # md5, with '.dir' for a directory manifest
+    path: Path  # in the local cache
+    size: int | None  # None: not known yet (a file to download, before the manifest says)
+
+
+def jobs_for(settings: dict[str, Any] | None, jobs: int | None) -> int | None:
+    """The concurrency to use: ``--jobs``, else the remote's ``jobs`` setting, else None
+    (each path's default)."""
+    if jobs is not None:
+        return jobs
+    value = (settings or {}).get("jobs")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def boto3_path(settings: dict[str, Any] | None) -> bool:
+    if not settings or not str(settings.get("url", "")).startswith("s3://"):
+        return False
+    return set(settings) <= _S3_KEYS
+
+
+def local_path(settings: dict[str, Any] | None) -> bool:
+    """A plain local-directory remote (DVC's ``url`` is a path, no other setting but jobs)."""
+    if not settings or "://" in str(settings.get("url", "")):
+        return False
+    return set(settings) <= {"url", "jobs"} and Path(str(settings["url"])).is_absolute()
+
+
+def push(repo: Repo, settings: dict[str, Any], files: Sequence[Obj], manifest: Obj | None,
+         jobs: int | None) -> None:
+    """Upload the objects the remote lacks: files, then the manifest."""
+    if boto3_path(settings):
+        _S3(settings, jobs).push(files, manifest)
+    elif local_path(settings):
+        _Local(settings, jobs).push(files, manifest)
+    else:
+        _dvc_transfer(repo, files, manifest, jobs, upload=True)
+
+
+def fetch(repo: Repo, settings: dict[str, Any] | None, files: Sequence[Obj], manifest: Obj | None,
+          jobs: int | None) -> None:
+    """Download the given objects (those the cache lacks) into the local cache."""
+    if boto3_path(settings):
+        assert settings is not None
+        _S3(settings, jobs).fetch(files, manifest)
+    elif local_path(settings):
+        assert settings is not None
+        _Local(settings, jobs).fetch(files, manifest)
+    else:
+        _dvc_transfer(repo, files, manifest, jobs, upload=False)
+
+
+def _total(files: Sequence[Obj]) -> int:
+    return sum(f.size or 0 for f in files)
+
+
+class _Local:
+    """A local-directory remote: each object copied in chunks (the kernel's copy, no user-space
+    buffer), into a temporary name then renamed, ``jobs`` files at once."""
+
+    def __init__(self, settings: dict[str, Any], jobs: int | None) -> None:
+        self.base = Path(str(settings["url"])) / "files" / "md5"
+        self.jobs = jobs_for(settings, jobs) or LOCAL_JOBS
+
+    def path(self, oid: str) -> Path:
+        return self.base / oid[:2] / oid[2:]
+
+    def push(self, files: Sequence[Obj], manifest: Obj | None) -> None:
+        todo = [(f.path, self.path(f.oid), f.size) for f in files if not self.path(f.oid).exists()]
+        self._copy_all("Uploading", todo)
+        if manifest is not None and not self.path(manifest.oid).exists():
+            self._copy_all("Uploading", [(manifest.path, self.path(manifest.oid), None)])
+
+    def fetch(self, files: Sequence[Obj], manifest: Obj | None) -> None:
+        if manifest is not None and not manifest.path.exists() and self.path(manifest.oid).exists():
+            self._copy_all("Downloading", [(self.path(manifest.oid), manifest.path, None)], read_only=True)
+        todo: list[tuple[Path, Path, int | None]] = []
+        for f in files:
+            try:
+                size = self.path(f.oid).stat().st_size
+            except OSError:
+                continue  # not on the remote either: the caller says so
+            todo.append((self.path(f.oid), f.path, size))
+        self._copy_all("Downloading", todo, read_only=True)
+
+    def _copy_all(self, label: str, todo: Sequence[tuple[Path, Path, int | None]], *, read_only: bool = False) -> None:
+        if not todo:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with progress.task(label, sum(n or 0 for _, _, n in todo)) as bar:
+            def one(item: tuple[Path, Path, int | None]) -> None:
+                src, dst, _ = item
+                try:
+                    _copy_file(src, dst, bar, read_only=read_only)
+                except OSError as e:
+                    raise OperationFailed(f"copying '{src}' to '{dst}' failed: {e.strerror or e}") from None
+
+            with ThreadPoolExecutor(max_workers=max(1, min(self.jobs, len(todo)))) as pool:
+                list(pool.map(one, todo))
+
+
+def _copy_file(src: Path, dst: Path, bar: progress.Task, *, read_only: bool) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
+    tmp = Path(name)
+    try:
+        with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
+            size = os.fstat(fin.fileno()).st_size
+            offset = 0
+            while offset < size:
+                try:
+                    n = os.copy_file_range(fin.fileno(), fout.fileno(), min(COPY_STEP, size - offset))
+                except (AttributeError, OSError):
+                    n = _copy_chunk(fin, fout, min(COPY_STEP, size - offset))
+                if n <= 0:
+                    break
+                offset += n
+                bar.advance(n)
+        if read_only:
+            os.chmod(tmp, 0o444)  # cache objects are read-only, as DVC leaves them
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _copy_chunk(fin: Any, fout: Any, n: int) -> int:
+    data = fin.read(n)
+    fout.write(data)
+    return len(data)
+
+
+class _S3:
+    def __init__(self, settings: dict[str, Any], jobs: int | None) -> None:
+        self.settings = settings
+        self.location = s3.parse_url(str(settings["url"]))
+        self.jobs = jobs_for(settings, jobs) or S3_JOBS
+        self.client = s3.client(settings, pool=self.jobs)
+
+    def key(self, oid: str) -> str:
+        return self.location.key("files", "md5", oid[:2], oid[2:])
+
+    def _manager(self, *, ranged: bool) -> Any:
+        from boto3.s3.transfer import TransferConfig, create_transfer_manager
+
+        threshold = CHUNK if ranged else 1 << 62
+        config = TransferConfig(max_concurrency=self.jobs, multipart_threshold=threshold,
+                                multipart_chunksize=CHUNK)
+        return create_transfer_manager(self.client, config)
+
+    def _states(self, files: Sequence[Obj]) -> list[s3.ObjectState]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        if not files:
+            return []
+        bucket = self.location.bucket
+        with ThreadPoolExecutor(max_workers=max(1, min(self.jobs, len(files)))) as pool:
+            return list(pool.map(lambda f: s3.head(self.client, bucket, self.key(f.oid)), files))
+
+    def _missing(self, files: Sequence[Obj]) -> list[Obj]:
+        return [f for f, st in zip(files, self._states(files)) if not st.exists]
+
+    def push(self, files: Sequence[Obj], manifest: Obj | None) -> None:
+        todo = self._missing(files)
+        with progress.task("Uploading", _total(todo)) as bar, self._manager(ranged=True) as manager:
+            subscribers = [_Bytes(bar)]
+            futures = [(f, manager.upload(str(f.path), self.location.bucket, self.key(f.oid),
+                                          subscribers=subscribers)) for f in todo]
+            self._wait("upload", futures)
+        if manifest is not None and self._missing([manifest]):
+            with self._manager(ranged=False) as manager:
+                self._wait("upload", [(manifest, manager.upload(
+                    str(manifest.path), self.location.bucket, self.key(manifest.oid)))])
+
+    def fetch(self, files: Sequence[Obj], manifest: Obj | None) -> None:
+        # the manifest first: it names the files (the caller passes them when it knows them)
+        if manifest is not None and not manifest.path.exists() and not self._missing([manifest]):
+            with self._manager(ranged=False) as manager:
+                self._download(manager, [manifest])
+        present = [Obj(f.oid, f.path, st.size) for f, st in zip(files, self._states(files)) if st.exists]
+        if present:  # an object missing here too is left for the caller to report
+            ranged = len(present) * 2 < self.jobs  # too few objects to keep the requests busy
+            with progress.task("Downloading", _total(present)) as bar, self._manager(ranged=ranged) as manager:
+                self._download(manager, present, bar)
+
+    def _download(self, manager: Any, objs: Sequence[Obj], bar: progress.Task | None = None) -> None:
+        subscribers = [_Bytes(bar)] if bar is not None else []
+        temps: list[tuple[Obj, Path]] = []
+        futures = []
+        try:
+            for o in objs:
+                o.path.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(prefix=f".{o.path.name}.", suffix=".part", dir=o.path.parent)
+                os.close(fd)
+                temps.append((o, Path(name)))
+                futures.append((o, manager.download(self.location.bucket, self.key(o.oid), name,
+                                                    subscribers=subscribers)))
+            self._wait("download", futures)
+            for o, tmp in temps:
+                os.chmod(tmp, 0o444)  # cache objects are read-only, as DVC leaves them
+                os.replace(tmp, o.path)
+        finally:
+            for _, tmp in temps:
+                tmp.unlink(missing_ok=True)
+
+    def _wait(self, action: str, futures: list[tuple[Obj, Any]]) -> None:
+        failure: OperationFailed | None = None
+        for o, fut in futures:
+            try:
+                fut.result()
+            except Exception as e:  # boto3/botocore raise many types; each is one failed object
+                if failure is None:
+                    failure = s3._error(action, self.key(o.oid), e)
+        if failure is not None:
+            raise failure
+
+
+class _Bytes:
+    """An s3transfer subscriber that advances a progress task by the bytes moved."""
+
+    def __init__(self, bar: progress.Task | None) -> None:
+        self.bar = bar
+
+    def on_queued(self, future: Any, **kwargs: Any) -> None:
+        pass
+
+    def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+        if self.bar is not None:
+            self.bar.advance(bytes_transferred)
+
+    def on_done(self, future: Any, **kwargs: Any) -> None:
+        pass
+
+
+def _dvc_transfer(repo: Repo, files: Sequence[Obj], manifest: Obj | None, jobs: int | None,
+                  *, upload: bool) -> None:
+    from dvc_data.hashfile.db import get_index
+    from dvc_data.hashfile.hash_info import HashInfo
+
+    from llmgit.storage import _dvc_error
+
+    try:
+        odb = repo.cloud.get_remote_odb(None, "push" if upload else "fetch")
+    except Exception as e:
+        raise _dvc_error("remote", e) from None
+    cache = repo.cache.local
+    ids = [HashInfo("md5", o.oid) for o in [*files, *([manifest] if manifest is not None else [])]]
+    label = "Uploading" if upload else "Downloading"
+    with progress.task(label, _total(files)) as bar:
+        callback = _callback(bar, files)
+        try:
+            if upload:
+                result = repo.cloud.transfer(cache, odb, ids, jobs=jobs, dest_index=get_index(odb),
+                                             cache_odb=cache, callback=callback)
+            else:
+                result = repo.cloud.transfer(odb, cache, ids, jobs=jobs, src_index=get_index(odb),
+                                             cache_odb=cache, verify=odb.verify, callback=callback)
+        except Exception as e:
+            raise _dvc_error("push" if upload else "fetch", e) from None
+    if result.failed:
+        raise OperationFailed(f"{len(result.failed)} object(s) failed to {'upload' if upload else 'download'}")
+
+
+def _callback(bar: progress.Task, files: Sequence[Obj]) -> Any:
+    """An fsspec callback for DVC's transfer: each file's child reports its bytes to ``bar``
+    (DVC copies small files without reporting, so a child makes up the rest when it closes)."""
+    from fsspec.callbacks import Callback
+
+    sizes = {f.oid: f.size or 0 for f in files}
+
+    class Bytes(Callback):  # type: ignore[misc]
+        def __init__(self, expected: int) -> None:
+            super().__init__()
+            self.expected, self.reported = expected, 0
+
+        def relative_update(self, inc: int | None = 1) -> None:
+            self.reported += inc or 0
+            bar.advance(inc or 0)
+
+        def absolute_update(self, value: int) -> None:
+            self.relative_update(value - self.reported)
+
+        def close(self) -> None:
+            if self.reported < self.expected:
+                self.relative_update(self.expected - self.reported)
+
+    class Files(Callback):  # type: ignore[misc]
+        def relative_update(self, inc: int | None = 1) -> None:
+            pass  # counts files; the bytes come from the children
+
+        def branched(self, path_1: Any, path_2: Any, **kwargs: Any) -> Callback:
+            parts = str(path_1).replace("\\", "/").rstrip("/").split("/")
+            oid = "".join(parts[-2:])
+            return Bytes(sizes.get(oid, 0))
+
+    return Files()
