@@ -67,22 +67,24 @@ def remote_check(root: Path, v: ModelVersion) -> RemoteCheck:
     if v.weights is None:
         return RemoteCheck(0, ())
     pointer = Pointer(v.weights.path, v.weights.md5, v.weights.is_dir, v.weights.size, v.weights.files)
+    settings = remote_settings(root)
     with open_repo(root) as repo:
-        try:
-            odb = repo.cloud.get_remote_odb(None, "status")
-        except Exception as e:
-            raise _dvc_error("remote", e) from None
+        remote = transport.remote(settings)
+        if remote is None:  # a remote only DVC knows how to reach
+            try:
+                remote = transport.DvcRemote(repo.cloud.get_remote_odb(None, "status"))
+            except Exception as e:
+                raise _dvc_error("remote", e) from None
         if not pointer.is_dir:
-            missing = () if odb.exists(pointer.md5) else (Path(pointer.path).name,)
+            missing = () if remote.present([pointer.md5]) else (Path(pointer.path).name,)
             return RemoteCheck(1, missing)
         dir_oid = pointer.md5 + ".dir"
-        if not odb.exists(dir_oid):
+        if not remote.present([dir_oid]):
             return RemoteCheck(pointer.nfiles, (f"{pointer.path} (directory manifest)",))
         local = _cache_path(repo, pointer.md5, True)
         if local.exists():
             entries = _read_manifest(local)
         else:
-            with odb.fs.open(odb.oid_to_path(dir_oid), "r") as fh:
-                entries = [ManifestEntry(e["relpath"], e["md5"]) for e in json.load(fh)]
-        present = set(odb.oids_exist([e.md5 for e in entries]))
+            entries = [ManifestEntry(e["relpath"], e["md5"]) for e in json.loads(remote.read(dir_oid))]
+        present = remote.present([e.md5 for e in entries])
         return RemoteCheck(len(entries), tuple(e.relpath for e in entries if e.md5 not in present))

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from llmgit import progress, s3
 from llmgit.errors import OperationFailed
@@ -65,6 +65,39 @@ def local_path(settings: dict[str, Any] | None) -> bool:
     return set(settings) <= {"url", "jobs"} and Path(str(settings["url"])).is_absolute()
 
 
+class Remote(Protocol):
+    def present(self, oids: Sequence[str]) -> set[str]:
+        """Which of the objects exist on the remote."""
+
+    def read(self, oid: str) -> bytes:
+        """A small object's bytes (a directory manifest)."""
+
+
+def remote(settings: dict[str, Any] | None) -> Remote | None:
+    """The remote, read without DVC, when llmgit's own paths handle it (else None)."""
+    if boto3_path(settings):
+        assert settings is not None
+        return _S3(settings, None)
+    if local_path(settings):
+        assert settings is not None
+        return _Local(settings, None)
+    return None
+
+
+class DvcRemote:
+    """Any other remote, through DVC's object database."""
+
+    def __init__(self, odb: Any) -> None:
+        self.odb = odb
+
+    def present(self, oids: Sequence[str]) -> set[str]:
+        return set(self.odb.oids_exist(list(oids)))
+
+    def read(self, oid: str) -> bytes:
+        with self.odb.fs.open(self.odb.oid_to_path(oid), "rb") as fh:
+            return bytes(fh.read())
+
+
 def push(repo: Repo, settings: dict[str, Any], files: Sequence[Obj], manifest: Obj | None,
          jobs: int | None) -> None:
     """Upload the objects the remote lacks: files, then the manifest."""
@@ -103,6 +136,12 @@ class _Local:
 
     def path(self, oid: str) -> Path:
         return self.base / oid[:2] / oid[2:]
+
+    def present(self, oids: Sequence[str]) -> set[str]:
+        return {o for o in oids if self.path(o).is_file()}
+
+    def read(self, oid: str) -> bytes:
+        return self.path(oid).read_bytes()
 
     def push(self, files: Sequence[Obj], manifest: Obj | None) -> None:
         todo = [(f.path, self.path(f.oid), f.size) for f in files if not self.path(f.oid).exists()]
@@ -199,6 +238,16 @@ class _S3:
     def _missing(self, files: Sequence[Obj]) -> list[Obj]:
         return [f for f, st in zip(files, self._states(files)) if not st.exists]
 
+    def present(self, oids: Sequence[str]) -> set[str]:
+        objs = [Obj(o, Path(), None) for o in oids]
+        return {o.oid for o, st in zip(objs, self._states(objs)) if st.exists}
+
+    def read(self, oid: str) -> bytes:
+        data = s3.get_bytes(self.client, self.location.bucket, self.key(oid))
+        if data is None:
+            raise OperationFailed(f"'{self.key(oid)}' is missing from the remote")
+        return data
+
     def push(self, files: Sequence[Obj], manifest: Obj | None) -> None:
         todo = self._missing(files)
         with progress.task("Uploading", _total(todo)) as bar, self._manager(ranged=True) as manager:
@@ -234,24 +283,29 @@ class _S3:
                 temps.append((o, Path(name)))
                 futures.append((o, manager.download(self.location.bucket, self.key(o.oid), name,
                                                     subscribers=subscribers)))
-            self._wait("download", futures)
-            for o, tmp in temps:
-                os.chmod(tmp, 0o444)  # cache objects are read-only, as DVC leaves them
-                os.replace(tmp, o.path)
+            failed = self._wait("download", futures, raise_now=False)
+            for o, tmp in temps:  # keep what arrived whole: a rerun fetches only the rest
+                if o.oid not in failed:
+                    os.chmod(tmp, 0o444)  # cache objects are read-only, as DVC leaves them
+                    os.replace(tmp, o.path)
+            if failed:
+                raise next(iter(failed.values()))
         finally:
             for _, tmp in temps:
                 tmp.unlink(missing_ok=True)
 
-    def _wait(self, action: str, futures: list[tuple[Obj, Any]]) -> None:
-        failure: OperationFailed | None = None
+    def _wait(self, action: str, futures: list[tuple[Obj, Any]], *,
+              raise_now: bool = True) -> dict[str, OperationFailed]:
+        """Wait for every transfer; the failed ones by oid (raised at once unless asked not to)."""
+        failed: dict[str, OperationFailed] = {}
         for o, fut in futures:
             try:
                 fut.result()
             except Exception as e:  # boto3/botocore raise many types; each is one failed object
-                if failure is None:
-                    failure = s3._error(action, self.key(o.oid), e)
-        if failure is not None:
-            raise failure
+                failed[o.oid] = s3._error(action, self.key(o.oid), e)
+        if failed and raise_now:
+            raise next(iter(failed.values()))
+        return failed
 
 
 class _Bytes:

@@ -190,3 +190,27 @@ def test_no_reporter_means_no_output_and_the_reporter_is_restored() -> None:
     with progress.task("Hashing", 3) as t:
         t.advance(3)
     assert seen == [("Uploading", 10), ("+", 4), ("+", 6), ("done", 0)]
+
+
+def test_a_remote_only_dvc_handles_still_reports_bytes(registry_repo: Path, tmp_path: Path) -> None:
+    """A remote setting llmgit's own copy path does not handle (here DVC's ``verify``) sends
+    the transfer through DVC's object transfer, still with a byte-level bar."""
+    repo = registry_repo
+    from llmgit import storage, transport
+
+    assert transport.local_path(storage.remote_settings(repo))
+    with (repo / ".dvc" / "config.local").open("a") as fh:
+        fh.write("['remote \"storage\"']\n    verify = true\n")
+    settings = storage.remote_settings(repo)
+    assert settings is not None and settings["verify"] == "true"
+    assert not transport.local_path(settings) and transport.remote(settings) is None
+    _weights(repo, size=12 * MiB)
+    assert run_cli(repo, "register", M, "-w", f"out/{M}").code == 0
+    code, out = tty(repo, "push", M)
+    assert code == 0, out
+    assert re.search(r"\rUploading [\d.]+ \w?i?B / 12\.0 MiB", out), out
+    assert len(list((tmp_path / "remote").rglob("*.dir"))) == 1
+    shutil.rmtree(repo / ".dvc" / "cache")
+    code, out = tty(repo, "pull", M, "--jobs", "1")
+    assert code == 0, out
+    assert run_cli(repo, "verify", M, "--deep").code == 0
