@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,7 +111,13 @@ def test_worse_canary_is_rolled_back(served: Path, tmp_path: Path) -> None:
         assert [(s.labels["model"], s.labels["version"]) for s in firing] == [(M, CANDIDATE)]
         before = snapshot(served)
         guard = run_cli(served, "guard", M, "--source", "prometheus", "--prometheus", url, "--window", WINDOW)
-        assert guard.code == 5 and f"{M} production canary v{CANDIDATE}: DEGRADED: accuracy 0.5000" in guard.err
+        assert guard.code == 5, guard.err
+        # read a while after the verdict, so a scrape may fall differently across the window
+        # edge for requests and for correct answers; their ratio between the arms holds
+        seen = re.search(rf"{M} production canary v{CANDIDATE}: DEGRADED: accuracy (0\.\d+) of canary "
+                         rf"v{CANDIDATE} against (0\.\d+) of v{STABLE}", guard.err)
+        assert seen, guard.err
+        assert float(seen[1]) / float(seen[2]) == pytest.approx(0.5 / 0.75, abs=0.02)
         assert snapshot(served) == before
     aborted = ok(served, "ab", "abort", M, "--reason", "worse on long prompts")
     assert f"Aborted canary {M} v{CANDIDATE} in production; v{STABLE} serves all traffic" in aborted
