@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llmgit import git, refs, storage
+from llmgit import cache, git, refs, storage
 from llmgit.errors import OperationFailed, UnknownReference, WouldLoseWork
 from llmgit.files import write_atomic
 from llmgit.model import ModelVersion
@@ -36,9 +36,10 @@ def _pointer(reg: Registry, v: ModelVersion) -> storage.Pointer:
 def checkout(reg: Registry, reference: str, to: Path | None, *, force: bool) -> CheckoutResult:
     v = reg.get(reference)
     pointer = _pointer(reg, v)
-    from llmgit.transfer import require_readable
+    if cache.cached_files(reg.root, pointer) is None:  # a download ahead: is it possible?
+        from llmgit.transfer import require_readable
 
-    require_readable(reg, v)  # fail fast, before any download, on archived weights
+        require_readable(reg, v)  # fail fast, before any download, on archived weights
     if to is not None:
         dest = to if to.is_absolute() else reg.cwd / to
         if dest.exists() and not dest.is_dir():
@@ -47,7 +48,9 @@ def checkout(reg: Registry, reference: str, to: Path | None, *, force: bool) -> 
             raise WouldLoseWork(
                 f"'{to}' is not empty", hint="choose an empty directory, or pass --force to overwrite"
             )
-        written = storage.export(reg.root, pointer, v.commit, dest)
+        written = cache.export_cached(reg.root, pointer, dest)
+        if written is None:  # objects missing from the local cache: DVC fetches them
+            written = storage.export(reg.root, pointer, v.commit, dest)
         return CheckoutResult(v, dest, len(written), in_place=False)
     return _in_place(reg, v, pointer, force=force)
 
@@ -69,7 +72,8 @@ def _in_place(reg: Registry, v: ModelVersion, pointer: storage.Pointer, *, force
             card_file.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(card_file, card_blob)
         _ensure_ignored(root / pointer.path)
-        storage.checkout(root, pointer, v.commit)
+        if cache.checkout_copies(root, pointer) is None:  # anything but copies into an empty place
+            storage.checkout(root, pointer, v.commit)
     except BaseException:
         for path, data in before.items():
             if data is None:

@@ -1,11 +1,13 @@
 """Linking weights out of the DVC cache: the cache types ``init`` sets, and reflink, hardlink
-or copy for exports."""
+or copy for exports and checkouts."""
 
 from __future__ import annotations
 
 import errno
 import os
 import shutil
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # DVC stops at the first link type its transfer into the cache supports: with reflink first on
@@ -13,6 +15,17 @@ from pathlib import Path
 # reflink first only where it works.
 CACHE_TYPES_REFLINK = "reflink,hardlink,symlink,copy"
 CACHE_TYPES_LINKS = "hardlink,symlink,copy"
+
+_FICLONE = 0x40049409
+# errors that mean "this kind of link cannot be made here", not "this file is broken"
+_LINK_UNSUPPORTED = frozenset({errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOTTY,
+                               errno.ENOSYS, errno.EINVAL})
+# errors after which copy_file_range is never tried again for that pair of file systems
+_RANGE_UNSUPPORTED = frozenset({errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL,
+                                errno.EPERM})
+_MAX_COPY_THREADS = 8
+
+Pair = tuple[Path, Path]  # (cache object, target)
 
 
 def cache_types(root: Path) -> str:
@@ -31,28 +44,130 @@ def cache_types(root: Path) -> str:
 
 
 def link_or_copy(src: Path, dst: Path) -> None:
-    if dst.exists() or dst.is_symlink():
-        dst.unlink()
-    if reflink(src, dst):
-        return
+    """Put ``src`` at ``dst``: a reflink, else a hard link, else a copy."""
+    place([(src, dst)])
+
+
+def new_file_mode() -> int:
+    """The mode a new file gets (0666 less the umask). Read it before starting threads: the
+    umask is per process, and some libraries (DVC among them) set it to 0 for a moment."""
     try:
-        os.link(src, dst)
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def place(pairs: Sequence[Pair], *, hardlink: bool = True, mode: int | None = None) -> None:
+    """Put each cache object at its target: a reflink, else (with ``hardlink``) a hard link,
+    else a copy; whatever was at a target is replaced.
+
+    Reflinked and copied files are new files with ``mode`` (default: 0666 less the umask);
+    hard links share the read-only cache object. A link kind that fails once between two
+    file systems is not tried again for the other files, and the copies run in parallel."""
+    mode = new_file_mode() if mode is None else mode
+    no_reflink: set[tuple[int, int]] = set()
+    no_hardlink: set[tuple[int, int]] = set()
+    copies: list[Pair] = []
+    for src, dst in pairs:
+        _remove(dst)
+        devices = (os.stat(src).st_dev, os.stat(dst.parent).st_dev)
+        if devices not in no_reflink:
+            if reflink(src, dst, mode):
+                continue
+            no_reflink.add(devices)
+        if hardlink and devices not in no_hardlink:
+            try:
+                os.link(src, dst)
+                continue
+            except OSError as e:
+                if e.errno not in _LINK_UNSUPPORTED and e.errno != errno.EMLINK:
+                    raise
+                if e.errno != errno.EMLINK:  # too many links concerns this one object only
+                    no_hardlink.add(devices)
+        copies.append((src, dst))
+    copy_files(copies, mode)
+
+
+def copy_files(pairs: Sequence[Pair], mode: int | None = None) -> None:
+    """Copy each source to its target, a new file with ``mode`` (default: 0666 less the
+    umask), several files at a time: the copies run in the kernel, outside the GIL. Each copy
+    is written under a temporary name and renamed into place, so a target is either complete
+    or absent."""
+    mode = new_file_mode() if mode is None else mode
+    if len(pairs) <= 1:
+        for src, dst in pairs:
+            _copy_into_place(src, dst, mode)
         return
-    except OSError as e:
-        if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
-            raise
+    threads = min(len(pairs), _MAX_COPY_THREADS, max(2, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="llmgit-copy") as pool:
+        futures = [pool.submit(_copy_into_place, src, dst, mode) for src, dst in pairs]
+        for future in futures:
+            future.result()
+
+
+def _copy_into_place(src: Path, dst: Path, mode: int) -> None:
+    tmp = dst.with_name(f".{dst.name}.llmgit-tmp")
+    try:
+        copy_file(src, tmp, mode)
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def copy_file(src: Path, dst: Path, mode: int) -> None:
+    """Copy ``src`` to ``dst`` (with ``mode``) byte for byte: ``copy_file_range`` where the
+    kernel offers it between the two file systems (a server-side copy on NFS, shared extents
+    on some), else ``shutil.copyfile`` (``sendfile``, or read and write)."""
+    with open(src, "rb") as fsrc, open(dst, "wb") as fdst:
+        os.fchmod(fdst.fileno(), mode)
+        if _copy_range(fsrc.fileno(), fdst.fileno(), os.fstat(fsrc.fileno()).st_size):
+            return
     shutil.copyfile(src, dst)
 
 
-def reflink(src: Path, dst: Path) -> bool:
+def _copy_range(fd_in: int, fd_out: int, size: int) -> bool:
+    """Copy with ``copy_file_range`` up to the end of the file; False when the call is not
+    supported between these file systems (nothing was copied then)."""
+    copy_range = getattr(os, "copy_file_range", None)
+    if copy_range is None:
+        return False
+    done = 0
+    while True:
+        try:
+            n = copy_range(fd_in, fd_out, min(max(size - done, 1 << 20), 1 << 30))
+        except OSError as e:
+            if done == 0 and e.errno in _RANGE_UNSUPPORTED:
+                return False
+            raise
+        if n == 0:
+            return True
+        done += n
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.exists():
+        path.unlink()
+
+
+def reflink(src: Path, dst: Path, mode: int | None = None) -> bool:
+    """Clone ``src`` into a new ``dst`` (FICLONE; with ``mode`` when given); False, and no
+    ``dst``, where unsupported."""
     try:
         import fcntl
     except ImportError:
         return False
-    ficlone = 0x40049409
     with open(src, "rb") as s, open(dst, "wb") as d:
+        if mode is not None:
+            os.fchmod(d.fileno(), mode)
         try:
-            fcntl.ioctl(d.fileno(), ficlone, s.fileno())
+            fcntl.ioctl(d.fileno(), _FICLONE, s.fileno())
             return True
         except OSError:
             pass
