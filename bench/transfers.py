@@ -137,9 +137,9 @@ def run(env: dict[str, str], work: Path, quick: bool) -> Section:
         "several times slower than one GET of the same bytes and would flatter llmgit.",
         "`push` runs with the remote emptied first and `pull` with the local cache emptied first (untimed); "
         "`push REF` includes llmgit's verification that every object reached the remote.",
-        "DVC's parallelism: its default `jobs` (4 x cores = 8 files at once here), and within each file "
-        "s3fs's 10 concurrent 50 MiB parts; llmgit has no `--jobs` option, the only knobs are DVC's remote "
-        "config (`dvc remote modify storage jobs N`, `max_concurrent_requests`).",
+        "llmgit ran with its defaults: on S3, boto3's transfer manager with 10 requests in flight and "
+        "50 MiB parts, whole objects on download (as the peer); on the directory remote, kernel copies, "
+        "4 files at once. `--jobs N` (or the remote's `jobs` setting) changes the requests in flight.",
     ]
     log("  transfers done")
     sec.seconds = time.perf_counter() - t0
