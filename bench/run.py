@@ -94,7 +94,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="100x10 only, 256 MiB weights, fewer repeats")
     p.add_argument("--only", action="append", choices=SECTIONS, help="run only this section (repeatable)")
-    p.add_argument("--out", type=Path, default=BENCH / "results" / "RESULTS.md", help="where to write the report")
+    p.add_argument("--out", type=Path, default=None,
+                   help="where to write the report (default: bench/results/RESULTS.md, RESULTS-quick.md with --quick)")
     p.add_argument("--workdir", type=Path, default=None, help="parent of the temporary directory (default $TMPDIR)")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory")
     p.add_argument("--offline", action="store_true", help="never install the peers")
@@ -127,6 +128,8 @@ def main() -> int:
             rmtree(work)
         else:
             log(f"kept {work}")
+    if a.out is None:
+        a.out = BENCH / "results" / ("RESULTS-quick.md" if a.quick else "RESULTS.md")
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(report, encoding="utf-8")
     sys.stdout.write(report)
