@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import Clock, git, make_weights, run_cli, snapshot
+from conftest import Clock, git, make_weights, run_cli, snapshot, tree_md5
 from llmgit import Registry, RegisterRequest
 from llmgit.errors import OperationFailed
 
@@ -168,3 +168,33 @@ def test_api_returns_dataclasses(registry_repo: Path) -> None:
     assert v.commit == git(registry_repo, "rev-parse", "HEAD").strip()
     assert reg.get("m@1.0.0") == v
     assert json.loads(json.dumps(v.to_json()))["weights"]["files"] == 4
+
+
+def test_register_refuses_weights_that_contain_dvc_pointers(registry_repo: Path) -> None:
+    repo = registry_repo
+    make_weights(repo / "out" / "m", seed=1)
+    (repo / "out" / "m" / "sub").mkdir()
+    (repo / "out" / "m" / "sub" / "data.dvc").write_text("outs: []\n")
+    before = snapshot(repo)
+    r = run_cli(repo, "register", "m", "-w", "out/m")
+    assert r.code == 2, r.err
+    assert r.err.startswith("error: 'out/m' contains DVC pointer files")
+    assert snapshot(repo) == before
+
+
+def test_register_in_a_repository_with_a_pipeline_goes_through_dvc_add(registry_repo: Path) -> None:
+    """With a dvc.yaml, DVC's own add (and its check of pipeline outputs) does the work; the
+    pointer is the same as llmgit's direct add writes."""
+    repo = registry_repo
+    files = make_weights(repo / "out" / "m", seed=3)
+    register(repo, "m", "-w", "out/m")
+    direct = yaml.safe_load((repo / "out" / "m.dvc").read_text())
+    (repo / "dvc.yaml").write_text("stages:\n  prep:\n    cmd: echo prep\n    outs:\n      - out/m\n")
+    before = snapshot(repo)
+    r = run_cli(repo, "register", "m", "-w", "out/m", "--version", "2.0.0")
+    assert r.code == 1 and "dvc add failed" in r.err  # DVC refuses: a pipeline stage owns out/m
+    assert snapshot(repo) == before
+    (repo / "dvc.yaml").write_text("stages:\n  prep:\n    cmd: echo prep\n    outs:\n      - data/prepared\n")
+    register(repo, "m", "-w", "out/m", "--version", "2.0.0")
+    assert yaml.safe_load((repo / "out" / "m.dvc").read_text()) == direct
+    assert tree_md5(repo / "out" / "m") == files
