@@ -88,6 +88,20 @@ def cache_dir(root: Path) -> Path | None:
     return expanded if expanded.is_absolute() else Path(os.path.abspath(conf_dir / expanded))
 
 
+def local_dir(root: Path) -> Path:
+    """:func:`cache_dir`, or DVC's default ``.dvc/cache`` when the config says something this
+    module does not read."""
+    return cache_dir(root) or root / ".dvc" / "cache"
+
+
+def object_size(cache: Path, md5: str) -> int | None:
+    """The size of a file object in the cache at ``cache``, or None when it is not there."""
+    try:
+        return object_path(cache, md5).stat().st_size
+    except OSError:
+        return None
+
+
 def link_types(root: Path) -> list[str] | None:
     """The configured ``[cache] type`` list (DVC's default: reflink, then copy), or None."""
     section = _cache_section(root)
@@ -157,16 +171,16 @@ def cached_files(root: Path, pointer: Pointer) -> list[CachedFile] | None:
     return files
 
 
-def export_cached(root: Path, pointer: Pointer, dest: Path) -> list[Path] | None:
+def export_cached(root: Path, pointer: Pointer, dest: Path,
+                  files: list[CachedFile] | None = None) -> list[Path] | None:
     """Write ``pointer``'s data into ``dest`` straight from the local cache, linking where
     the file systems allow and copying otherwise; None (and nothing written) when any object
-    is missing from the cache, so the caller fetches through DVC instead."""
-    files = cached_files(root, pointer)
+    is missing from the cache, so the caller fetches through DVC instead. ``files``: what
+    :func:`cached_files` already answered for ``pointer``."""
+    files = files if files is not None else cached_files(root, pointer)
     if files is None:
         return None
     pairs = [(f.source, dest / f.relpath) for f in files]
-    for parent in sorted({target.parent for _, target in pairs}):
-        parent.mkdir(parents=True, exist_ok=True)
     linking.place(pairs)
     return [target for _, target in pairs]
 
@@ -198,7 +212,7 @@ def plain_pointer(text: str | bytes, pointer: Pointer) -> bool:
     )
 
 
-def checkout_copies(root: Path, pointer: Pointer) -> list[Path] | None:
+def checkout_copies(root: Path, pointer: Pointer, files: list[CachedFile] | None = None) -> list[Path] | None:
     """Copy ``pointer``'s data from the cache into the working tree where nothing is yet, as
     ``dvc checkout`` does with cache type copy, and record the copies in DVC's state database
     (so ``dvc status`` does not hash them again) and its links list.
@@ -207,7 +221,8 @@ def checkout_copies(root: Path, pointer: Pointer) -> list[Path] | None:
     them once they are complete. None, with the working tree as it was, when this is not
     that case (other cache types, data already there, objects missing, a ``.dvc`` file beyond
     ``dvc add``'s, files DVC marks executable) or anything failed: the caller then runs DVC's
-    own checkout, which also reports the error."""
+    own checkout, which also reports the error. ``files``: what :func:`cached_files` already
+    answered for ``pointer``."""
     root = root.absolute()
     data = root / pointer.path
     if os.path.lexists(data):
@@ -219,8 +234,9 @@ def checkout_copies(root: Path, pointer: Pointer) -> list[Path] | None:
         plain = plain_pointer((root / pointer.dvc_file).read_bytes(), pointer)
     except OSError:
         return None
-    files = cached_files(root, pointer) if plain else None
-    if files is None or any(f.executable for f in files):
+    if plain and files is None:
+        files = cached_files(root, pointer)
+    if not plain or files is None or any(f.executable for f in files):
         return None
     base = data if pointer.is_dir else data.parent
     pairs = [(f.source, base / f.relpath) for f in files]
@@ -231,8 +247,6 @@ def checkout_copies(root: Path, pointer: Pointer) -> list[Path] | None:
     except OSError:
         return None
     try:
-        for parent in sorted({target.parent for _, target in pairs}):
-            parent.mkdir(parents=True, exist_ok=True)
         linking.place(pairs, hardlink=False)
         helper.communicate(request)
         recorded = helper.returncode == 0

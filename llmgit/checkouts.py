@@ -36,7 +36,8 @@ def _pointer(reg: Registry, v: ModelVersion) -> storage.Pointer:
 def checkout(reg: Registry, reference: str, to: Path | None, *, force: bool) -> CheckoutResult:
     v = reg.get(reference)
     pointer = _pointer(reg, v)
-    if cache.cached_files(reg.root, pointer) is None:  # a download ahead: is it possible?
+    cached = cache.cached_files(reg.root, pointer)
+    if cached is None:  # a download ahead: is it possible?
         from llmgit.transfer import require_readable
 
         require_readable(reg, v)  # fail fast, before any download, on archived weights
@@ -48,14 +49,15 @@ def checkout(reg: Registry, reference: str, to: Path | None, *, force: bool) -> 
             raise WouldLoseWork(
                 f"'{to}' is not empty", hint="choose an empty directory, or pass --force to overwrite"
             )
-        written = cache.export_cached(reg.root, pointer, dest)
+        written = cache.export_cached(reg.root, pointer, dest, cached) if cached is not None else None
         if written is None:  # objects missing from the local cache: DVC fetches them
             written = storage.export(reg.root, pointer, v.commit, dest)
         return CheckoutResult(v, dest, len(written), in_place=False)
-    return _in_place(reg, v, pointer, force=force)
+    return _in_place(reg, v, pointer, cached, force=force)
 
 
-def _in_place(reg: Registry, v: ModelVersion, pointer: storage.Pointer, *, force: bool) -> CheckoutResult:
+def _in_place(reg: Registry, v: ModelVersion, pointer: storage.Pointer, cached: list[cache.CachedFile] | None,
+              *, force: bool) -> CheckoutResult:
     root = reg.root
     card_rel = refs.card_path(v.name)
     card_blob = git.read_blob(root, v.commit, card_rel)
@@ -72,7 +74,7 @@ def _in_place(reg: Registry, v: ModelVersion, pointer: storage.Pointer, *, force
             card_file.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(card_file, card_blob)
         _ensure_ignored(root / pointer.path)
-        if cache.checkout_copies(root, pointer) is None:  # anything but copies into an empty place
+        if cached is None or cache.checkout_copies(root, pointer, cached) is None:  # anything but copies into an empty place
             storage.checkout(root, pointer, v.commit)
     except BaseException:
         for path, data in before.items():

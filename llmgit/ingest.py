@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmgit import progress, yamlio
+from llmgit import progress, transport, yamlio
 from llmgit.errors import InputError
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def _prehash(repo: Repo, files: list[str]) -> None:
     if not todo:
         return
     with progress.task("Hashing", sum(int(infos[p]["size"]) for p in todo)) as bar:
-        callback = _callback(bar)
+        callback = transport.bytes_callback(bar)
 
         def one(path: str) -> tuple[str, HashInfo, dict[str, Any]]:
             return path, HashInfo("md5", file_md5(path, localfs, callback=callback, name="md5",
@@ -77,19 +77,6 @@ def _prehash(repo: Repo, files: list[str]) -> None:
         with ThreadPoolExecutor(max_workers=min(HASH_JOBS, len(todo))) as pool:
             results = list(pool.map(one, todo))
     state.save_many(results, localfs)
-
-
-def _callback(bar: progress.Task) -> Any:
-    from fsspec.callbacks import Callback
-
-    class Bytes(Callback):  # type: ignore[misc]
-        def relative_update(self, inc: int | None = 1) -> None:
-            bar.advance(inc or 0)
-
-        def set_size(self, size: int | None) -> None:
-            pass
-
-    return Bytes()
 
 
 def _can_add_directly(root: Path, data_path: str) -> bool:

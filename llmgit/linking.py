@@ -6,7 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,8 +24,11 @@ _LINK_UNSUPPORTED = frozenset({errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EO
 _RANGE_UNSUPPORTED = frozenset({errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL,
                                 errno.EPERM})
 _MAX_COPY_THREADS = 8
+_STEP = 1 << 30  # bytes per copy_file_range call
+_STEP_REPORTED = 16 << 20  # ... when someone is told of each step's bytes
 
 Pair = tuple[Path, Path]  # (cache object, target)
+Progress = Callable[[int], None]  # told the bytes of each copied step (from copying threads)
 
 
 def cache_types(root: Path) -> str:
@@ -41,11 +44,6 @@ def cache_types(root: Path) -> str:
     finally:
         src.unlink(missing_ok=True)
         dst.unlink(missing_ok=True)
-
-
-def link_or_copy(src: Path, dst: Path) -> None:
-    """Put ``src`` at ``dst``: a reflink, else a hard link, else a copy."""
-    place([(src, dst)])
 
 
 def new_file_mode() -> int:
@@ -64,8 +62,8 @@ def new_file_mode() -> int:
 
 
 def place(pairs: Sequence[Pair], *, hardlink: bool = True, mode: int | None = None) -> None:
-    """Put each cache object at its target: a reflink, else (with ``hardlink``) a hard link,
-    else a copy; whatever was at a target is replaced.
+    """Put each cache object at its target (parent directories made as needed): a reflink,
+    else (with ``hardlink``) a hard link, else a copy; whatever was at a target is replaced.
 
     Reflinked and copied files are new files with ``mode`` (default: 0666 less the umask);
     hard links share the read-only cache object. A link kind that fails once between two
@@ -74,6 +72,7 @@ def place(pairs: Sequence[Pair], *, hardlink: bool = True, mode: int | None = No
     no_reflink: set[tuple[int, int]] = set()
     no_hardlink: set[tuple[int, int]] = set()
     copies: list[Pair] = []
+    _make_parents(pairs)
     for src, dst in pairs:
         _remove(dst)
         devices = (os.stat(src).st_dev, os.stat(dst.parent).st_dev)
@@ -94,54 +93,67 @@ def place(pairs: Sequence[Pair], *, hardlink: bool = True, mode: int | None = No
     copy_files(copies, mode)
 
 
-def copy_files(pairs: Sequence[Pair], mode: int | None = None) -> None:
+def copy_files(pairs: Sequence[Pair], mode: int | None = None, *, threads: int | None = None,
+               progress: Progress | None = None) -> None:
     """Copy each source to its target, a new file with ``mode`` (default: 0666 less the
-    umask), several files at a time: the copies run in the kernel, outside the GIL. Each copy
-    is written under a temporary name and renamed into place, so a target is either complete
-    or absent."""
+    umask), ``threads`` files at a time (default: by cores): the copies run in the kernel,
+    outside the GIL. Each copy is written under a temporary name and renamed into place, so
+    a target is either complete or absent. ``progress`` is told the bytes as they move."""
     mode = new_file_mode() if mode is None else mode
-    if len(pairs) <= 1:
+    _make_parents(pairs)
+    if threads is None:
+        threads = min(_MAX_COPY_THREADS, max(2, os.cpu_count() or 1))
+    threads = max(1, min(threads, len(pairs)))
+    if threads <= 1:
         for src, dst in pairs:
-            _copy_into_place(src, dst, mode)
+            _copy_into_place(src, dst, mode, progress)
         return
-    threads = min(len(pairs), _MAX_COPY_THREADS, max(2, os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="llmgit-copy") as pool:
-        futures = [pool.submit(_copy_into_place, src, dst, mode) for src, dst in pairs]
+        futures = [pool.submit(_copy_into_place, src, dst, mode, progress) for src, dst in pairs]
         for future in futures:
             future.result()
 
 
-def _copy_into_place(src: Path, dst: Path, mode: int) -> None:
+def _make_parents(pairs: Sequence[Pair]) -> None:
+    for parent in sorted({dst.parent for _, dst in pairs}):
+        parent.mkdir(parents=True, exist_ok=True)
+
+
+def _copy_into_place(src: Path, dst: Path, mode: int, progress: Progress | None) -> None:
     tmp = dst.with_name(f".{dst.name}.llmgit-tmp")
     try:
-        copy_file(src, tmp, mode)
+        copy_file(src, tmp, mode, progress)
         os.replace(tmp, dst)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
 
 
-def copy_file(src: Path, dst: Path, mode: int) -> None:
+def copy_file(src: Path, dst: Path, mode: int, progress: Progress | None = None) -> None:
     """Copy ``src`` to ``dst`` (with ``mode``) byte for byte: ``copy_file_range`` where the
     kernel offers it between the two file systems (a server-side copy on NFS, shared extents
     on some), else ``shutil.copyfile`` (``sendfile``, or read and write)."""
     with open(src, "rb") as fsrc, open(dst, "wb") as fdst:
         os.fchmod(fdst.fileno(), mode)
-        if _copy_range(fsrc.fileno(), fdst.fileno(), os.fstat(fsrc.fileno()).st_size):
+        size = os.fstat(fsrc.fileno()).st_size
+        if _copy_range(fsrc.fileno(), fdst.fileno(), size, progress):
             return
     shutil.copyfile(src, dst)
+    if progress is not None:
+        progress(size)
 
 
-def _copy_range(fd_in: int, fd_out: int, size: int) -> bool:
+def _copy_range(fd_in: int, fd_out: int, size: int, progress: Progress | None) -> bool:
     """Copy with ``copy_file_range`` up to the end of the file; False when the call is not
     supported between these file systems (nothing was copied then)."""
     copy_range = getattr(os, "copy_file_range", None)
     if copy_range is None:
         return False
+    step = _STEP if progress is None else _STEP_REPORTED
     done = 0
     while True:
         try:
-            n = copy_range(fd_in, fd_out, min(max(size - done, 1 << 20), 1 << 30))
+            n = copy_range(fd_in, fd_out, min(max(size - done, 1 << 20), step))
         except OSError as e:
             if done == 0 and e.errno in _RANGE_UNSUPPORTED:
                 return False
@@ -149,6 +161,8 @@ def _copy_range(fd_in: int, fd_out: int, size: int) -> bool:
         if n == 0:
             return True
         done += n
+        if progress is not None:
+            progress(n)
 
 
 def _remove(path: Path) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from llmgit import s3, storage
+from llmgit import cache, s3, storage
 from llmgit.errors import OperationFailed, UsageError
 from llmgit.model import ModelVersion
 
@@ -81,7 +81,7 @@ def of_version(root: Path, v: ModelVersion, r: Remote | None = None, c: Any = No
     w = v.weights
     if not w.is_dir:
         return [VersionObject(Path(w.path).name, w.md5)]
-    local = root / ".dvc" / "cache" / "files" / "md5" / w.md5[:2] / f"{w.md5[2:]}.dir"
+    local = cache.object_path(cache.local_dir(root), w.md5, is_dir=True)
     text: str | None = local.read_text(encoding="utf-8") if local.is_file() else None
     if text is None:
         r = r or remote(root)

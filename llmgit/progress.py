@@ -13,7 +13,6 @@ a terminal), or nowhere. A Python API user may install their own::
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Protocol
@@ -31,24 +30,19 @@ class Reporter(Protocol):
 
 
 class Task:
-    """One step's handle: thread-safe, and a no-op when nobody listens."""
+    """One step's handle (a no-op when nobody listens); callable from any thread, as the
+    reporter is."""
 
     def __init__(self, reporter: Reporter | None) -> None:
         self._reporter = reporter
-        self._lock = threading.Lock()
-        self.done = 0
 
     @property
     def active(self) -> bool:
         return self._reporter is not None
 
     def advance(self, nbytes: int) -> None:
-        if nbytes <= 0:
-            return
-        with self._lock:
-            self.done += nbytes
-            if self._reporter is not None:
-                self._reporter.advance(nbytes)
+        if nbytes > 0 and self._reporter is not None:
+            self._reporter.advance(nbytes)
 
 
 _current: ContextVar[Reporter | None] = ContextVar("llmgit_progress", default=None)

@@ -13,13 +13,13 @@ from llmgit.model import ModelVersion
 from llmgit.storage import (
     ManifestEntry,
     Pointer,
-    _cache_path,
-    _dvc_error,
-    _objects,
-    _read_manifest,
+    cache_path,
+    dvc_error,
     ensure_cached,
     open_repo,
+    read_manifest,
     remote_settings,
+    version_objects,
 )
 
 
@@ -42,7 +42,7 @@ def push_version(root: Path, v: ModelVersion, jobs: int | None = None) -> None:
         raise OperationFailed("no storage remote is configured",
                               hint="set one: llmgit init --remote PATH|s3://...")
     with open_repo(root) as repo:
-        files, manifest = _objects(repo, pointer)
+        files, manifest = version_objects(repo, pointer)
         present = [f for f in files if f.path.exists()]
         if len(present) < len(files) or (manifest is not None and not manifest.path.exists()):
             manifest = None  # never a manifest on the remote whose files are not all there
@@ -69,21 +69,21 @@ def remote_check(root: Path, v: ModelVersion) -> RemoteCheck:
     pointer = Pointer(v.weights.path, v.weights.md5, v.weights.is_dir, v.weights.size, v.weights.files)
     settings = remote_settings(root)
     with open_repo(root) as repo:
-        remote = transport.remote(settings)
+        remote: transport.Remote | None = transport.remote(settings)
         if remote is None:  # a remote only DVC knows how to reach
             try:
                 remote = transport.DvcRemote(repo.cloud.get_remote_odb(None, "status"))
             except Exception as e:
-                raise _dvc_error("remote", e) from None
+                raise dvc_error("remote", e) from None
         if not pointer.is_dir:
             missing = () if remote.present([pointer.md5]) else (Path(pointer.path).name,)
             return RemoteCheck(1, missing)
         dir_oid = pointer.md5 + ".dir"
         if not remote.present([dir_oid]):
             return RemoteCheck(pointer.nfiles, (f"{pointer.path} (directory manifest)",))
-        local = _cache_path(repo, pointer.md5, True)
+        local = cache_path(repo, pointer.md5, True)
         if local.exists():
-            entries = _read_manifest(local)
+            entries = read_manifest(local)
         else:
             entries = [ManifestEntry(e["relpath"], e["md5"]) for e in json.loads(remote.read(dir_oid))]
         present = remote.present([e.md5 for e in entries])

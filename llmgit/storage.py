@@ -90,7 +90,7 @@ def open_repo(root: Path) -> Iterator[Repo]:
         os.chdir(old_cwd)
 
 
-def _dvc_error(action: str, exc: BaseException) -> OperationFailed:
+def dvc_error(action: str, exc: BaseException) -> OperationFailed:
     text = str(exc).strip().splitlines()
     return OperationFailed(f"dvc {action} failed: {text[0] if text else type(exc).__name__}")
 
@@ -107,7 +107,7 @@ def init(root: Path) -> None:
     try:
         Repo.init(str(root)).close()
     except Exception as e:  # DVC raises many types; any of them means init failed
-        raise _dvc_error("init", e) from None
+        raise dvc_error("init", e) from None
 
 
 def configure(root: Path, *, remote: str | None, local_remote: bool, endpoint_url: str | None) -> None:
@@ -167,15 +167,6 @@ def _repo_config_remote(root: Path) -> dict[str, Any] | None:
     return None
 
 
-def cache_size(root: Path, md5: str) -> int | None:
-    """Size of an object in the local cache, or None when it is not cached."""
-    path = root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
-    try:
-        return path.stat().st_size
-    except OSError:
-        return None
-
-
 def default_remote(root: Path) -> str | None:
     """The URL of the default DVC remote, or None when there is none."""
     with open_repo(root) as repo:
@@ -196,21 +187,21 @@ def add(root: Path, data_path: str) -> Pointer:
         except InputError:
             raise
         except Exception as e:
-            raise _dvc_error("add", e) from None
+            raise dvc_error("add", e) from None
     return parse_pointer((root / f"{data_path}.dvc").read_text(encoding="utf-8"), data_path)
 
 
-def _objects(repo: Repo, pointer: Pointer) -> tuple[list[transport.Obj], transport.Obj | None]:
+def version_objects(repo: Repo, pointer: Pointer) -> tuple[list[transport.Obj], transport.Obj | None]:
     """The file objects (from the cached manifest, when it is cached) and the manifest."""
     if not pointer.is_dir:
-        return [transport.Obj(pointer.md5, _cache_path(repo, pointer.md5, False), pointer.size)], None
-    top = _cache_path(repo, pointer.md5, True)
+        return [transport.Obj(pointer.md5, cache_path(repo, pointer.md5, False), pointer.size)], None
+    top = cache_path(repo, pointer.md5, True)
     manifest = transport.Obj(pointer.md5 + ".dir", top, None)
     if not top.exists():
         return [], manifest
     files = []
-    for e in _read_manifest(top):
-        path = _cache_path(repo, e.md5, False)
+    for e in read_manifest(top):
+        path = cache_path(repo, e.md5, False)
         size = e.size
         if size is None:
             try:
@@ -230,20 +221,20 @@ def workspace_matches(root: Path, pointer: Pointer) -> bool:
             return False
 
 
-def _cache_path(repo: Repo, md5: str, is_dir: bool) -> Path:
+def cache_path(repo: Repo, md5: str, is_dir: bool) -> Path:
     return Path(repo.cache.local.oid_to_path(md5 + (".dir" if is_dir else "")))
 
 
 def _missing(repo: Repo, pointer: Pointer) -> list[str]:
-    top = _cache_path(repo, pointer.md5, pointer.is_dir)
+    top = cache_path(repo, pointer.md5, pointer.is_dir)
     if not top.exists():
         return [pointer.md5]
     if not pointer.is_dir:
         return []
-    return [e.md5 for e in _read_manifest(top) if not _cache_path(repo, e.md5, False).exists()]
+    return [e.md5 for e in read_manifest(top) if not cache_path(repo, e.md5, False).exists()]
 
 
-def _read_manifest(path: Path) -> list[ManifestEntry]:
+def read_manifest(path: Path) -> list[ManifestEntry]:
     entries = json.loads(path.read_text(encoding="utf-8"))
     return [ManifestEntry(e["relpath"], e["md5"], e.get("size")) for e in entries]
 
@@ -258,10 +249,10 @@ def ensure_cached(repo: Repo, pointer: Pointer, rev: str, jobs: int | None = Non
             f"the weights of {pointer.path} are not in the local cache and there is no remote to fetch them from",
             hint="set one: llmgit init --remote PATH|s3://...",
         )
-    files, manifest = _objects(repo, pointer)
+    files, manifest = version_objects(repo, pointer)
     if manifest is not None and not manifest.path.exists():
         transport.fetch(repo, settings, [], manifest, jobs)  # the manifest names the files
-        files, manifest = _objects(repo, pointer)
+        files, manifest = version_objects(repo, pointer)
     if manifest is None or manifest.path.exists():
         missing = [f for f in files if not f.path.exists()]
         if missing:
@@ -278,10 +269,10 @@ def manifest(root: Path, pointer: Pointer, rev: str) -> list[ManifestEntry]:
     with open_repo(root) as repo:
         if not pointer.is_dir:
             return [ManifestEntry(Path(pointer.path).name, pointer.md5, pointer.size)]
-        top = _cache_path(repo, pointer.md5, True)
+        top = cache_path(repo, pointer.md5, True)
         if not top.exists():
             ensure_cached(repo, pointer, rev)
-        return _read_manifest(top)
+        return read_manifest(top)
 
 
 def checkout(root: Path, pointer: Pointer, rev: str) -> None:
@@ -291,7 +282,7 @@ def checkout(root: Path, pointer: Pointer, rev: str) -> None:
         try:
             repo.checkout(targets=[str(root / pointer.dvc_file)], force=True)
         except Exception as e:
-            raise _dvc_error("checkout", e) from None
+            raise dvc_error("checkout", e) from None
 
 
 def export(root: Path, pointer: Pointer, rev: str, dest: Path) -> list[Path]:
@@ -303,13 +294,9 @@ def export(root: Path, pointer: Pointer, rev: str, dest: Path) -> list[Path]:
     with open_repo(root) as repo:
         ensure_cached(repo, pointer, rev)
         if pointer.is_dir:
-            entries = _read_manifest(_cache_path(repo, pointer.md5, True))
+            entries = read_manifest(cache_path(repo, pointer.md5, True))
         else:
             entries = [ManifestEntry(Path(pointer.path).name, pointer.md5)]
-        written = []
-        for e in entries:
-            target = dest / e.relpath
-            target.parent.mkdir(parents=True, exist_ok=True)
-            linking.link_or_copy(_cache_path(repo, e.md5, False), target)
-            written.append(target)
-        return written
+        pairs = [(cache_path(repo, e.md5, False), dest / e.relpath) for e in entries]
+        linking.place(pairs)
+        return [target for _, target in pairs]

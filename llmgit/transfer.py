@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmgit import git, objects, refs, remote, replication, s3, storage
+from llmgit import cache, git, objects, refs, remote, replication, s3
 from llmgit.errors import ArchivedWeights, LlmgitError, OperationFailed, UsageError
 from llmgit.model import ModelVersion
 
@@ -27,7 +27,8 @@ def require_readable(reg: Registry, v: ModelVersion, *, only_uncached: bool = Tr
     c = r.client()
     objs = objects.of_version(reg.root, v, r, c)
     if only_uncached:
-        objs = [o for o in objs if not o.manifest and storage.cache_size(reg.root, o.md5) is None]
+        local = cache.local_dir(reg.root)
+        objs = [o for o in objs if not o.manifest and cache.object_size(local, o.md5) is None]
     blocked = []
     for o in objs:
         st = r.state(o.oid, c)
@@ -153,12 +154,13 @@ def _verify_one(root: Path, r: objects.Remote, c: Any, v: ModelVersion, deep: bo
     except OperationFailed:
         return VerifyReport(v.tag, v.weights.files if v.weights else 0, missing=("(directory manifest)",))
     missing, corrupt, archived = [], [], []
+    local = cache.local_dir(root)
     for o in objs:
         st = r.state(o.oid, c)
         if not st.exists:
             missing.append(o.label)
             continue
-        expected = storage.cache_size(root, o.oid) if not o.manifest else None
+        expected = cache.object_size(local, o.oid) if not o.manifest else None
         if v.weights and not v.weights.is_dir:
             expected = v.weights.size
         if expected is not None and st.size != expected:

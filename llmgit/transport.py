@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from llmgit import progress, s3
+from llmgit import linking, progress, s3
 from llmgit.errors import OperationFailed
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ MiB = 1 << 20
 CHUNK = 50 * MiB  # s3fs's multipart chunk, which DVC uses
 S3_JOBS = 10  # the AWS CLI's max_concurrent_requests
 LOCAL_JOBS = 4
-COPY_STEP = 16 * MiB  # bytes per copy call between progress updates
+READ_ONLY = 0o444  # cache objects are read-only, as DVC leaves them
 # Remote settings the boto3 path honours; any other key sends the transfer through DVC.
 _S3_KEYS = frozenset({"url", "endpointurl", "profile", "region", "access_key_id", "secret_access_key",
                       "session_token", "jobs", "connect_timeout", "read_timeout"})
@@ -73,14 +73,12 @@ class Remote(Protocol):
         """A small object's bytes (a directory manifest)."""
 
 
-def remote(settings: dict[str, Any] | None) -> Remote | None:
-    """The remote, read without DVC, when llmgit's own paths handle it (else None)."""
-    if boto3_path(settings):
-        assert settings is not None
-        return _S3(settings, None)
-    if local_path(settings):
-        assert settings is not None
-        return _Local(settings, None)
+def remote(settings: dict[str, Any] | None, jobs: int | None = None) -> _S3 | _Local | None:
+    """The remote through llmgit's own paths (no DVC), or None when only DVC handles it."""
+    if settings is not None and boto3_path(settings):
+        return _S3(settings, jobs)
+    if settings is not None and local_path(settings):
+        return _Local(settings, jobs)
     return None
 
 
@@ -101,10 +99,9 @@ class DvcRemote:
 def push(repo: Repo, settings: dict[str, Any], files: Sequence[Obj], manifest: Obj | None,
          jobs: int | None) -> None:
     """Upload the objects the remote lacks: files, then the manifest."""
-    if boto3_path(settings):
-        _S3(settings, jobs).push(files, manifest)
-    elif local_path(settings):
-        _Local(settings, jobs).push(files, manifest)
+    r = remote(settings, jobs)
+    if r is not None:
+        r.push(files, manifest)
     else:
         _dvc_transfer(repo, files, manifest, jobs, upload=True)
 
@@ -112,12 +109,9 @@ def push(repo: Repo, settings: dict[str, Any], files: Sequence[Obj], manifest: O
 def fetch(repo: Repo, settings: dict[str, Any] | None, files: Sequence[Obj], manifest: Obj | None,
           jobs: int | None) -> None:
     """Download the given objects (those the cache lacks) into the local cache."""
-    if boto3_path(settings):
-        assert settings is not None
-        _S3(settings, jobs).fetch(files, manifest)
-    elif local_path(settings):
-        assert settings is not None
-        _Local(settings, jobs).fetch(files, manifest)
+    r = remote(settings, jobs)
+    if r is not None:
+        r.fetch(files, manifest)
     else:
         _dvc_transfer(repo, files, manifest, jobs, upload=False)
 
@@ -127,11 +121,12 @@ def _total(files: Sequence[Obj]) -> int:
 
 
 class _Local:
-    """A local-directory remote: each object copied in chunks (the kernel's copy, no user-space
-    buffer), into a temporary name then renamed, ``jobs`` files at once."""
+    """A local-directory remote: the kernel copies each object (no user-space buffer) under a
+    temporary name, then renames it, ``jobs`` files at once."""
 
     def __init__(self, settings: dict[str, Any], jobs: int | None) -> None:
-        self.base = Path(str(settings["url"])) / "files" / "md5"
+        self.url = str(settings["url"])
+        self.base = Path(self.url) / "files" / "md5"
         self.jobs = jobs_for(settings, jobs) or LOCAL_JOBS
 
     def path(self, oid: str) -> Path:
@@ -144,68 +139,27 @@ class _Local:
         return self.path(oid).read_bytes()
 
     def push(self, files: Sequence[Obj], manifest: Obj | None) -> None:
-        todo = [(f.path, self.path(f.oid), f.size) for f in files if not self.path(f.oid).exists()]
-        self._copy_all("Uploading", todo)
+        todo = [f for f in files if not self.path(f.oid).exists()]
+        mode = linking.new_file_mode()
+        self._copy("Uploading", [(f.path, self.path(f.oid)) for f in todo], _total(todo), mode)
         if manifest is not None and not self.path(manifest.oid).exists():
-            self._copy_all("Uploading", [(manifest.path, self.path(manifest.oid), None)])
+            self._copy("Uploading", [(manifest.path, self.path(manifest.oid))], 0, mode)
 
     def fetch(self, files: Sequence[Obj], manifest: Obj | None) -> None:
         if manifest is not None and not manifest.path.exists() and self.path(manifest.oid).exists():
-            self._copy_all("Downloading", [(self.path(manifest.oid), manifest.path, None)], read_only=True)
-        todo: list[tuple[Path, Path, int | None]] = []
-        for f in files:
-            try:
-                size = self.path(f.oid).stat().st_size
-            except OSError:
-                continue  # not on the remote either: the caller says so
-            todo.append((self.path(f.oid), f.path, size))
-        self._copy_all("Downloading", todo, read_only=True)
+            self._copy("Downloading", [(self.path(manifest.oid), manifest.path)], 0, READ_ONLY)
+        there = [Obj(f.oid, f.path, self.path(f.oid).stat().st_size)
+                 for f in files if self.path(f.oid).is_file()]  # the rest: the caller says so
+        self._copy("Downloading", [(self.path(f.oid), f.path) for f in there], _total(there), READ_ONLY)
 
-    def _copy_all(self, label: str, todo: Sequence[tuple[Path, Path, int | None]], *, read_only: bool = False) -> None:
-        if not todo:
+    def _copy(self, label: str, pairs: list[linking.Pair], total: int, mode: int) -> None:
+        if not pairs:
             return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with progress.task(label, sum(n or 0 for _, _, n in todo)) as bar:
-            def one(item: tuple[Path, Path, int | None]) -> None:
-                src, dst, _ = item
-                try:
-                    _copy_file(src, dst, bar, read_only=read_only)
-                except OSError as e:
-                    raise OperationFailed(f"copying '{src}' to '{dst}' failed: {e.strerror or e}") from None
-
-            with ThreadPoolExecutor(max_workers=max(1, min(self.jobs, len(todo)))) as pool:
-                list(pool.map(one, todo))
-
-
-def _copy_file(src: Path, dst: Path, bar: progress.Task, *, read_only: bool) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
-    tmp = Path(name)
-    try:
-        with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
-            size = os.fstat(fin.fileno()).st_size
-            offset = 0
-            while offset < size:
-                try:
-                    n = os.copy_file_range(fin.fileno(), fout.fileno(), min(COPY_STEP, size - offset))
-                except (AttributeError, OSError):
-                    n = _copy_chunk(fin, fout, min(COPY_STEP, size - offset))
-                if n <= 0:
-                    break
-                offset += n
-                bar.advance(n)
-        if read_only:
-            os.chmod(tmp, 0o444)  # cache objects are read-only, as DVC leaves them
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _copy_chunk(fin: Any, fout: Any, n: int) -> int:
-    data = fin.read(n)
-    fout.write(data)
-    return len(data)
+        with progress.task(label, total) as bar:
+            try:
+                linking.copy_files(pairs, mode, threads=self.jobs, progress=bar.advance)
+            except OSError as e:
+                raise OperationFailed(f"copying '{e.filename}' ({self.url}) failed: {e.strerror or e}") from None
 
 
 class _S3:
@@ -286,7 +240,7 @@ class _S3:
             failed = self._wait("download", futures, raise_now=False)
             for o, tmp in temps:  # keep what arrived whole: a rerun fetches only the rest
                 if o.oid not in failed:
-                    os.chmod(tmp, 0o444)  # cache objects are read-only, as DVC leaves them
+                    os.chmod(tmp, READ_ONLY)
                     os.replace(tmp, o.path)
             if failed:
                 raise next(iter(failed.values()))
@@ -330,12 +284,12 @@ def _dvc_transfer(repo: Repo, files: Sequence[Obj], manifest: Obj | None, jobs: 
     from dvc_data.hashfile.db import get_index
     from dvc_data.hashfile.hash_info import HashInfo
 
-    from llmgit.storage import _dvc_error
+    from llmgit.storage import dvc_error
 
     try:
         odb = repo.cloud.get_remote_odb(None, "push" if upload else "fetch")
     except Exception as e:
-        raise _dvc_error("remote", e) from None
+        raise dvc_error("remote", e) from None
     cache = repo.cache.local
     ids = [HashInfo("md5", o.oid) for o in [*files, *([manifest] if manifest is not None else [])]]
     label = "Uploading" if upload else "Downloading"
@@ -349,22 +303,20 @@ def _dvc_transfer(repo: Repo, files: Sequence[Obj], manifest: Obj | None, jobs: 
                 result = repo.cloud.transfer(odb, cache, ids, jobs=jobs, src_index=get_index(odb),
                                              cache_odb=cache, verify=odb.verify, callback=callback)
         except Exception as e:
-            raise _dvc_error("push" if upload else "fetch", e) from None
+            raise dvc_error("push" if upload else "fetch", e) from None
     if result.failed:
         raise OperationFailed(f"{len(result.failed)} object(s) failed to {'upload' if upload else 'download'}")
 
 
-def _callback(bar: progress.Task, files: Sequence[Obj]) -> Any:
-    """An fsspec callback for DVC's transfer: each file's child reports its bytes to ``bar``
-    (DVC copies small files without reporting, so a child makes up the rest when it closes)."""
+def bytes_callback(bar: progress.Task, expected: int = 0) -> Any:
+    """An fsspec callback that reports bytes to ``bar``; closed short of ``expected`` bytes
+    (DVC copies small files without reporting), it reports the rest."""
     from fsspec.callbacks import Callback
 
-    sizes = {f.oid: f.size or 0 for f in files}
-
     class Bytes(Callback):  # type: ignore[misc]
-        def __init__(self, expected: int) -> None:
+        def __init__(self) -> None:
             super().__init__()
-            self.expected, self.reported = expected, 0
+            self.reported = 0
 
         def relative_update(self, inc: int | None = 1) -> None:
             self.reported += inc or 0
@@ -374,16 +326,25 @@ def _callback(bar: progress.Task, files: Sequence[Obj]) -> Any:
             self.relative_update(value - self.reported)
 
         def close(self) -> None:
-            if self.reported < self.expected:
-                self.relative_update(self.expected - self.reported)
+            if self.reported < expected:
+                self.relative_update(expected - self.reported)
+
+    return Bytes()
+
+
+def _callback(bar: progress.Task, files: Sequence[Obj]) -> Any:
+    """An fsspec callback for DVC's transfer: it counts files; each file's child reports its
+    bytes to ``bar``."""
+    from fsspec.callbacks import Callback
+
+    sizes = {f.oid: f.size or 0 for f in files}
 
     class Files(Callback):  # type: ignore[misc]
         def relative_update(self, inc: int | None = 1) -> None:
-            pass  # counts files; the bytes come from the children
+            pass
 
-        def branched(self, path_1: Any, path_2: Any, **kwargs: Any) -> Callback:
+        def branched(self, path_1: Any, path_2: Any, **kwargs: Any) -> Any:
             parts = str(path_1).replace("\\", "/").rstrip("/").split("/")
-            oid = "".join(parts[-2:])
-            return Bytes(sizes.get(oid, 0))
+            return bytes_callback(bar, sizes.get("".join(parts[-2:]), 0))
 
     return Files()

@@ -20,11 +20,9 @@ def checkout(
         None, "--to", help="Write the weights into this directory; the working tree is left alone."
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite unsaved weights or card edits."),
-    quiet: bool = progress_cli.quiet_option(),
+    quiet: bool = progress_cli.quiet_option(),  # noqa: ARG001 (acts in its callback)
 ) -> None:
     """Put a version's card and weights back in the working tree, or export its weights."""
-    if quiet:
-        progress_cli.install(ctx, True)
     result = registry(ctx).checkout(reference, to=to, force=force)
     v = result.version
     if result.in_place:

@@ -63,11 +63,9 @@ def register(
     copy: bool = typer.Option(False, "--copy", help="Copy weights from outside the repository."),
     push: bool = typer.Option(False, "--push", help="Then upload the weights (verified) and push the tag."),
     as_json: bool = typer.Option(False, "--json", help="Print the new version as JSON."),
-    quiet: bool = progress_cli.quiet_option(),
+    quiet: bool = progress_cli.quiet_option(),  # noqa: ARG001 (acts in its callback)
 ) -> None:
     """Register a new version: track the weights with DVC, write the card, commit and tag."""
-    if quiet:
-        progress_cli.install(ctx, True)
     from llmgit.registration import (
         RegisterRequest,  # when the command runs, not for --help
     )

@@ -25,11 +25,9 @@ def push(
     jobs: Optional[int] = typer.Option(  # noqa: UP007
         None, "--jobs", "-j", min=1, help="Transfers in flight (default: the remote's jobs setting, else 10 on S3)."
     ),
-    quiet: bool = progress_cli.quiet_option(),
+    quiet: bool = progress_cli.quiet_option(),  # noqa: ARG001 (acts in its callback)
 ) -> None:
     """Upload weights to the storage remote (verified), then push the git refs atomically."""
-    if quiet:
-        progress_cli.install(ctx, True)
     r = registry(ctx).push(*(references or []), jobs=jobs)
     if r.git_remote is None:
         say(f"Pushed the weights of {len(r.versions)} version(s); no git remote, so no refs were pushed")
@@ -43,11 +41,9 @@ def pull(
     jobs: Optional[int] = typer.Option(  # noqa: UP007
         None, "--jobs", "-j", min=1, help="Transfers in flight (default: the remote's jobs setting, else 10 on S3)."
     ),
-    quiet: bool = progress_cli.quiet_option(),
+    quiet: bool = progress_cli.quiet_option(),  # noqa: ARG001 (acts in its callback)
 ) -> None:
     """Fetch a version's weights into the local cache (fails fast on archived weights)."""
-    if quiet:
-        progress_cli.install(ctx, True)
     v = registry(ctx).pull(reference, jobs=jobs)
     say(f"Fetched the weights of {v.tag} into the local cache")
 
@@ -89,11 +85,9 @@ def publish(
     reference: str = typer.Argument(..., metavar="REF", help="The version to publish."),
     to: str = typer.Option(..., "--to", help="Destination prefix: s3://bucket/prefix or a directory."),
     push_refs: bool = typer.Option(False, "--push", help="Push the ledger record."),
-    quiet: bool = progress_cli.quiet_option(),
+    quiet: bool = progress_cli.quiet_option(),  # noqa: ARG001 (acts in its callback)
 ) -> None:
     """Copy a version's files (server-side) to PREFIX/NAME/vX.Y.Z/ with a manifest."""
-    if quiet:
-        progress_cli.install(ctx, True)
     r = registry(ctx).publish(reference, to, push=push_refs)
     say(f"Published {r.version} to {r.uri} ({r.copied} copied, {r.unchanged} already there)")
 
