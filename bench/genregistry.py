@@ -5,9 +5,9 @@ Two repositories with the same version commits and the same version tags:
 - ``DEST/llmgit``: an llmgit registry (``llmgit init --remote DEST/remote`` first), then one
   commit per version on ``main`` holding ``models/NAME/model_card.yaml``, the DVC pointer
   ``models/NAME/weights.dvc`` and ``models/NAME/.gitignore``, each tagged ``NAME@vX.Y.Z``
-  (annotated, llmgit's subject + JSON summary, :func:`llmgit.model.tag_message`); the stage
+  (annotated, llmgit's subject + JSON summary, :func:`llmgit.core.model.tag_message`); the stage
   branches ``stage/staging``, ``stage/production`` and ``stage/archived`` (``stage.yaml`` as
-  :func:`llmgit.stagefile.dump` writes it) and the ``NAME#STAGE`` annotated tags.
+  :func:`llmgit.core.stagefile.dump` writes it) and the ``NAME#STAGE`` annotated tags.
 - ``DEST/gto``: the same commits and version tags, with the stages as GTO assignment tags
   ``NAME#STAGE#N`` (GTO's default notation).
 
@@ -35,10 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import IDENTITY, LLMGIT, check, git, make_env  # noqa: E402
 
-from llmgit import cards, stagefile  # noqa: E402
-from llmgit.model import ModelVersion, WeightsInfo, tag_message  # noqa: E402
-from llmgit.reconcile import stage_tag_message  # noqa: E402
-from llmgit.stagefile import Entry, StageFile  # noqa: E402
+from llmgit.store import cards
+from llmgit.core import stagefile
+from llmgit.core.model import ModelVersion, WeightsInfo, tag_message  # noqa: E402
+from llmgit.store.reconcile import stage_tag_message  # noqa: E402
+from llmgit.core.stagefile import Entry, StageFile  # noqa: E402
 
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
 WHO = f"{IDENTITY[0]} <{IDENTITY[1]}>"

@@ -13,15 +13,15 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "LlmgitError": "llmgit.errors",
-    "ModelSummary": "llmgit.model",
-    "ModelVersion": "llmgit.model",
-    "WeightsInfo": "llmgit.model",
-    "VersionDetails": "llmgit.mlflow_api",
-    "RegisterRequest": "llmgit.registration",
-    "Registry": "llmgit.registry",
-    "Query": "llmgit.search",
-    "Run": "llmgit.tracking",
-    "start_run": "llmgit.tracking",
+    "ModelSummary": "llmgit.core.model",
+    "ModelVersion": "llmgit.core.model",
+    "WeightsInfo": "llmgit.core.model",
+    "VersionDetails": "llmgit.api.mlflow_style",
+    "RegisterRequest": "llmgit.register.register",
+    "Registry": "llmgit.store.store",
+    "Query": "llmgit.inspect.search",
+    "Run": "llmgit.api.tracking",
+    "start_run": "llmgit.api.tracking",
 }
 
 __all__ = [
@@ -31,12 +31,12 @@ __all__ = [
 
 if TYPE_CHECKING:
     from llmgit.errors import LlmgitError
-    from llmgit.mlflow_api import VersionDetails
-    from llmgit.model import ModelSummary, ModelVersion, WeightsInfo
-    from llmgit.registration import RegisterRequest
-    from llmgit.registry import Registry
-    from llmgit.search import Query
-    from llmgit.tracking import Run, start_run
+    from llmgit.api.mlflow_style import VersionDetails
+    from llmgit.core.model import ModelSummary, ModelVersion, WeightsInfo
+    from llmgit.register.register import RegisterRequest
+    from llmgit.store.store import Registry
+    from llmgit.inspect.search import Query
+    from llmgit.api.tracking import Run, start_run
 
 
 def __getattr__(name: str) -> Any:

@@ -18,8 +18,8 @@ from conftest import git, run_cli, snapshot
 from promkit import Rates, exporter, prometheus, prometheus_bin, wait_for
 from stagekit import ok
 
-from llmgit import manifests
-from llmgit import prometheus as promql
+from llmgit.infra import manifests
+from llmgit.infra import prometheus as promql
 
 WINDOW = "30s"
 STABLE, CANDIDATE = "1.0.1", "1.0.2"

@@ -1,4 +1,4 @@
-"""llmgit.abstats against hand-computed and published numbers."""
+"""llmgit.core.abstats against hand-computed and published numbers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from llmgit.abstats import (
+from llmgit.core.abstats import (
     Arm,
     Verdict,
     compare,

@@ -13,7 +13,7 @@ from stagekit import ok
 
 import llmgit
 from llmgit.errors import InputError, UnknownReference, UsageError
-from llmgit.tracking import default_run_name
+from llmgit.api.tracking import default_run_name
 
 M = "llama2-7b-alpaca"
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, make_weights, run_cli, snapshot, tree_md5
-from llmgit import cache, storage
+from llmgit.weights import cache, dvc as storage
 
 REF = "m@v1.0.0"
 
@@ -107,7 +107,7 @@ def test_export_is_byte_exact_links_or_copies(
 
 
 def test_copies_replace_what_was_there(tmp_path: Path) -> None:
-    from llmgit import linking
+    from llmgit.weights import linking
 
     sources = []
     for i in range(5):
@@ -304,7 +304,7 @@ def test_in_place_copy_leaves_executable_entries_to_dvc(registered: tuple[Path, 
 
 def test_copies_take_the_mode_read_before_the_umask_changes(tmp_path: Path) -> None:
     """DVC sets the umask to 0 for a moment while it loads, as the copies run beside it."""
-    from llmgit import linking
+    from llmgit.weights import linking
 
     src = tmp_path / "object"
     src.write_bytes(b"weights" * 1000)

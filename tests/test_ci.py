@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import run_cli
-from llmgit.ci import render_github
+from llmgit.setup.ci import render_github
 
 
 @pytest.fixture

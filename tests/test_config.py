@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llmgit import config
+from llmgit.core import config
 from llmgit.errors import ConfigError, NotInitialized
 
 

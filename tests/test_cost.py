@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from llmgit.config import DEFAULT_PRICES
-from llmgit.cost import GB, monthly
+from llmgit.core.config import DEFAULT_PRICES
+from llmgit.storage.cost import GB, monthly
 
 
 def test_hundred_versions_of_seven_gb() -> None:

@@ -13,7 +13,7 @@ from conftest import git, make_weights, run_cli, snapshot
 from promkit import prometheus_bin
 from stagekit import ok
 
-from llmgit import config
+from llmgit.core import config
 from llmgit.errors import ConfigError
 
 

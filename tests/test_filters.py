@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from llmgit.errors import FilterSyntaxError, UsageError
-from llmgit.filters import Expr, Record, needs_card, order_key, parse
+from llmgit.core.filters import Expr, Record, needs_card, order_key, parse
 
 # Four versions; a-c are one model, d another. Their ``created`` strings are chosen so that
 # string order differs from time order (b is later than a although "21:30" < "22:00").

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from llmgit import inputs
+from llmgit.core import inputs
 from llmgit.errors import InputError
 
 

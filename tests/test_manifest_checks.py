@@ -1,4 +1,4 @@
-"""llmgit.manifest_checks: shipped schemas, semantic checks and promtool, with exact messages.
+"""llmgit.infra.manifest_checks: shipped schemas, semantic checks and promtool, with exact messages.
 
 ``tests/data/`` holds the shared example manifests (first line: the expected result).
 """
@@ -15,9 +15,9 @@ import pytest
 import yaml
 from prometheus_bin import find_prometheus_bin
 
-from llmgit import manifests
+from llmgit.infra import manifests
 from llmgit.errors import UsageError
-from llmgit.manifest_checks import (
+from llmgit.infra.manifest_checks import (
     Problem,
     promtool_path,
     validate_dir,

@@ -1,4 +1,4 @@
-"""llmgit.manifests: golden renders, canary/abort/promote semantics, names, resources, overrides.
+"""llmgit.infra.manifests: golden renders, canary/abort/promote semantics, names, resources, overrides.
 
 Regenerate the golden files with ``LLMGIT_UPDATE_GOLDEN=1 pytest tests/test_manifests.py``.
 """
@@ -15,9 +15,9 @@ import pytest
 import yaml
 from prometheus_bin import find_prometheus_bin
 
-from llmgit import manifest_checks, manifests
+from llmgit.infra import manifest_checks, manifests
 from llmgit.errors import InputError, InvalidName, InvalidVersion, UsageError
-from llmgit.manifests import DeploySpec, ServingMode
+from llmgit.infra.manifests import DeploySpec, ServingMode
 
 GOLDEN = Path(__file__).parent / "golden"
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")

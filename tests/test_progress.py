@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import S3Target, git, run_cli, snapshot
-from llmgit import progress
+from llmgit.infra import progress
 from llmgit.cli.progress import TerminalBar
 
 M = "llama2-7b-alpaca"
@@ -196,7 +196,7 @@ def test_a_remote_only_dvc_handles_still_reports_bytes(registry_repo: Path, tmp_
     """A remote setting llmgit's own copy path does not handle (here DVC's ``verify``) sends
     the transfer through DVC's object transfer, still with a byte-level bar."""
     repo = registry_repo
-    from llmgit import storage, transport
+    from llmgit.weights import dvc as storage, remote as transport
 
     assert transport.local_path(storage.remote_settings(repo))
     with (repo / ".dvc" / "config.local").open("a") as fh:

@@ -1,4 +1,4 @@
-"""llmgit.prometheus against a real Prometheus that loads the rules llmgit.manifests renders."""
+"""llmgit.infra.prometheus against a real Prometheus that loads the rules llmgit.infra.manifests renders."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from promkit import exporter, free_port, wait_for
 from promkit import prometheus as running_prometheus
 
-from llmgit import abstats, manifests, prometheus
+from llmgit.core import abstats
+from llmgit.infra import manifests, prometheus
 from llmgit.errors import UsageError
 
 MODEL = "support-llm"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmgit import refs, versions
+from llmgit.core import refs, versions
 from llmgit.errors import InvalidName, InvalidVersion, UnknownReference
 
 

@@ -22,7 +22,7 @@ from sitekit import (
     isolated,
 )
 
-from llmgit import charts
+from llmgit.report import charts
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def history_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def site(history_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from llmgit import report
-    from llmgit.registry import Registry
+    from llmgit.store.store import Registry
 
     out = tmp_path_factory.mktemp("site") / "site"
     with isolated(tmp_path_factory.mktemp("home")):

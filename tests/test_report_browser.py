@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from llmgit import report
-    from llmgit.registry import Registry
+    from llmgit.store.store import Registry
 
     base = tmp_path_factory.mktemp("browser")
     with isolated(base / "home") as mp:

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from llmgit.abstats import Verdict
+from llmgit.core.abstats import Verdict
 
 if TYPE_CHECKING:
-    from llmgit.canary import CanaryResult
+    from llmgit.canary.ab import CanaryResult
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, say, table
 
@@ -90,7 +90,7 @@ def status(
     as_json: bool = JsonOpt,
 ) -> None:
     """The live verdict: per-arm accuracy, the difference with its interval, promote / roll back / keep collecting."""
-    from llmgit import abtest
+    from llmgit.canary import status as abtest
 
     counts = abtest.gather(name, prometheus_url=None if counts_file else prometheus, window=window,
                            counts_file=counts_file)

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from llmgit.registry import Registry
+    from llmgit.store.store import Registry
 
 
 def registry(ctx: typer.Context) -> Registry:
-    from llmgit.registry import Registry  # imported when a command runs, not for --help
+    from llmgit.store.store import Registry  # imported when a command runs, not for --help
 
     root = ctx.find_root().obj
     return Registry(root if isinstance(root, Path) else Path("."))

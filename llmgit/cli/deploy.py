@@ -29,7 +29,7 @@ def render(
     ),
 ) -> None:
     """Render the InferenceService and PrometheusRule for a stage's holder and canary."""
-    from llmgit import deploy
+    from llmgit.store import serving as deploy
 
     r = registry(ctx).deploy_render(name, stage=stage, mode=serving_mode)
     spec = r.spec
@@ -53,7 +53,8 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help="Print the problems as JSON."),
 ) -> None:
     """Check manifests offline: JSON schemas, semantic checks, and promtool when on PATH."""
-    from llmgit import deploy, manifest_checks
+    from llmgit.store import serving as deploy
+    from llmgit.infra import manifest_checks
 
     problems = deploy.validate(path, use_promtool=not no_promtool)  # offline: needs no repository
     promtool = None if no_promtool else manifest_checks.promtool_path()

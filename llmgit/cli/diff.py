@@ -24,7 +24,7 @@ def diff(
     fmt: DiffFormat = typer.Option(DiffFormat.table, "--format", "-f", help="table, markdown or json."),
 ) -> None:
     """Metrics (better or worse), params, card fields and weights file by file, of two versions."""
-    from llmgit import diff_format
+    from llmgit.core import diff_format
 
     d = registry(ctx).diff(old, new)
     if fmt is DiffFormat.json:

@@ -11,7 +11,7 @@ from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, human_size, number, table
 
 if TYPE_CHECKING:
-    from llmgit.model import ModelVersion
+    from llmgit.core.model import ModelVersion
 
 KEY_METRICS = 3
 
@@ -63,7 +63,7 @@ def versions(
     if filter_ is None and order_by is None and limit is None:
         found = reg.versions(name)
     else:
-        from llmgit.search import Query
+        from llmgit.inspect.search import Query
 
         query = Query(filter=filter_, name=name, order_by=order_by, descending=desc, limit=limit)
         found = [h.version for h in reg.search(query)]

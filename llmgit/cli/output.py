@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from llmgit.units import human_size
+from llmgit.core.units import human_size
 
 __all__ = ["emit_json", "human_size", "number", "say", "table"]
 

@@ -15,8 +15,8 @@ from typing import TextIO
 
 import typer
 
-from llmgit import progress
-from llmgit.units import human_size
+from llmgit.infra import progress
+from llmgit.core.units import human_size
 
 REDRAW = 0.1  # seconds between redraws
 
@@ -29,7 +29,7 @@ def _delay() -> float:
 
 
 class TerminalBar:
-    """A :class:`llmgit.progress.Reporter` that redraws one line on a terminal."""
+    """A :class:`llmgit.infra.progress.Reporter` that redraws one line on a terminal."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
-from llmgit import versions
+from llmgit.core import versions
 from llmgit.cli import progress as progress_cli
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json, human_size, say
 
 if TYPE_CHECKING:
-    from llmgit.registration import RegisterPlan
+    from llmgit.register.register import RegisterPlan
 
 
 class BumpChoice(str, Enum):
@@ -66,7 +66,7 @@ def register(
     quiet: bool = progress_cli.quiet_option(),  # noqa: ARG001 (acts in its callback)
 ) -> None:
     """Register a new version: track the weights with DVC, write the card, commit and tag."""
-    from llmgit.registration import (
+    from llmgit.register.register import (
         RegisterRequest,  # when the command runs, not for --help
     )
 

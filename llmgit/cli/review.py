@@ -109,8 +109,8 @@ def guard(
 def _guard_live(ctx: typer.Context, name: str, *, stage: str, margin: float | None,
                 prometheus: str | None, window: str, counts_file: Path | None, apply: bool,
                 push: bool, as_json: bool) -> None:
-    from llmgit import abtest
-    from llmgit.sync import guard_live
+    from llmgit.canary import status as abtest
+    from llmgit.stages.sync import guard_live
 
     counts = abtest.gather(name, prometheus_url=None if counts_file else prometheus, window=window,
                            counts_file=counts_file)

@@ -12,7 +12,7 @@ from llmgit.cli.listing import DESC, LIMIT, ORDER_BY
 from llmgit.cli.output import emit_json, human_size, number, table
 
 if TYPE_CHECKING:
-    from llmgit.search import Hit
+    from llmgit.inspect.search import Hit
 
 KEY_METRICS = 3
 
@@ -50,7 +50,7 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Versions of every model matching a filter (see docs/filter-grammar.md)."""
-    from llmgit.search import Query
+    from llmgit.inspect.search import Query
 
     hits = registry(ctx).search(Query(filter=expression, order_by=order_by, descending=desc, limit=limit,
                                       with_stages=True))

@@ -13,8 +13,8 @@ from llmgit.cli.output import emit_json, say, table
 from llmgit.errors import UsageError
 
 if TYPE_CHECKING:
-    from llmgit.reconcile import Plan
-    from llmgit.transitions import TransitionResult
+    from llmgit.store.reconcile import Plan
+    from llmgit.stages.promote import TransitionResult
 
 
 def _describe(plan: Plan) -> None:
@@ -57,7 +57,7 @@ def promote(
     if direct and pr:
         raise UsageError("choose one of --direct and --pr")
     mode = "direct" if direct else "pr" if pr else None
-    from llmgit.transitions import PromoteRequest
+    from llmgit.stages.promote import PromoteRequest
 
     r = registry(ctx).promote(PromoteRequest(
         reference, to, reason=reason, mode=mode, skip_previous_stage=skip_previous, push=push,
@@ -146,7 +146,7 @@ def history(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Who promoted what to which stage, when and why; rollbacks and archiving too."""
-    from llmgit import stages as stages_core
+    from llmgit.store import branches as stages_core
 
     reg = registry(ctx)
     events = reg.history(name)

@@ -141,7 +141,7 @@ def cost(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
     """GB and $/month by storage class and by model; the saving if the lifecycle plan ran."""
-    from llmgit.cost import GB
+    from llmgit.storage.cost import GB
 
     r = registry(ctx).cost_report()
     if as_json:

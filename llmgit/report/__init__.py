@@ -17,7 +17,7 @@ from llmgit.report.pages import Page, render
 from llmgit.report.site import write
 
 if TYPE_CHECKING:
-    from llmgit.registry import Registry
+    from llmgit.store.store import Registry
 
 __all__ = ["Page", "RegistryReport", "ReportOptions", "SiteResult", "build", "parse_since", "publish"]
 

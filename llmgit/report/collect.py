@@ -1,4 +1,4 @@
-"""What the report shows, read through the :class:`~llmgit.registry.Registry` API into
+"""What the report shows, read through the :class:`~llmgit.store.store.Registry` API into
 frozen values: models, their versions, who holds each stage, the stage history, and
 per-version cards, provenance, weights and the change from the previous version.
 
@@ -13,17 +13,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from llmgit import cards, refs, stages, versions, weightfiles
-from llmgit.compare import MetricDelta, card_changes, metric_deltas
-from llmgit.config import ARCHIVED
-from llmgit.diff import VersionDiff, WeightsDiff, file_changes, param_changes
+from llmgit.store import cards, branches as stages
+from llmgit.core import refs, versions
+from llmgit.weights import listing as weightfiles
+from llmgit.core.compare import MetricDelta, card_changes, metric_deltas
+from llmgit.core.config import ARCHIVED
+from llmgit.store.diffs import VersionDiff, WeightsDiff, file_changes, param_changes
 from llmgit.errors import LlmgitError, UnknownReference
-from llmgit.model import ModelVersion
-from llmgit.stages import HistoryEvent, StageBranch
-from llmgit.weightfiles import WeightFile
+from llmgit.core.model import ModelVersion
+from llmgit.store.branches import HistoryEvent, StageBranch
+from llmgit.weights.listing import WeightFile
 
 if TYPE_CHECKING:
-    from llmgit.registry import Registry
+    from llmgit.store.store import Registry
 
 PROMOTING = stages.HOLDER_ACTIONS
 

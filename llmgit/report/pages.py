@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from llmgit import charts, templating, units
-from llmgit.compare import format_change, format_number
+from llmgit.report import charts
+from llmgit.infra import templating
+from llmgit.core import units
+from llmgit.core.compare import format_change, format_number
 from llmgit.report.collect import (
     ModelReport,
     RegistryReport,
@@ -29,7 +31,7 @@ from llmgit.report.collect import (
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
 
-    from llmgit.config import Settings
+    from llmgit.core.config import Settings
 
 TEMPLATE_DIR = "report"
 

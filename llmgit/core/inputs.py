@@ -1,0 +1,103 @@
+"""Metrics and params from files (JSON or YAML, flat or nested) and ``name=value`` pairs."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from llmgit.core import yamlio
+from llmgit.errors import InputError
+
+Scalar = int | float | str | bool | None
+
+
+def parse_scalar(text: str) -> Scalar:
+    """``3e-4`` -> 0.0003, ``8`` -> 8, ``true`` -> True, anything else stays a string."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("null", "none", "~"):
+        return None
+    for conv in (int, float):
+        try:
+            value = conv(text)  # type: ignore[operator]
+        except ValueError:
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            break
+        return value  # type: ignore[no-any-return]
+    return text
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"eval": {"acc": 1}}`` -> ``{"eval.acc": 1}``."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{full}."))
+        else:
+            flat[full] = value
+    return flat
+
+
+def load_mapping_file(path: Path, what: str) -> dict[str, Any]:
+    """Load a JSON or YAML mapping file, or raise one clear :class:`InputError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{what} file '{path}' does not exist") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read {what} file '{path}': {e}") from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yamlio.load(text)
+    except (json.JSONDecodeError, yamlio.YAMLError) as e:
+        first = str(e).splitlines()[0]
+        raise InputError(f"{what} file '{path}' is malformed: {first}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{what} file '{path}' must hold a mapping of names to values")
+    return data
+
+
+def _check_number(name: str, value: Any, source: str) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+        isinstance(value, float) and not math.isfinite(value)
+    ):
+        raise InputError(f"metric '{name}' in {source} is not a finite number: {value!r}")
+    return value
+
+
+def _pairs(pairs: Iterable[str], what: str) -> dict[str, Scalar]:
+    result: dict[str, Scalar] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"{what} '{pair}' is not of the form name=value")
+        result[name.strip()] = parse_scalar(value)
+    return result
+
+
+def collect_metrics(file: Path | None, pairs: Iterable[str]) -> dict[str, float | int]:
+    """Metrics from a file and ``-M name=value`` pairs (pairs win); numbers only."""
+    metrics: dict[str, float | int] = {}
+    if file is not None:
+        for name, value in flatten(load_mapping_file(file, "metrics")).items():
+            metrics[name] = _check_number(name, value, f"'{file}'")
+    for name, value in _pairs(pairs, "metric").items():
+        metrics[name] = _check_number(name, value, "-M")
+    return metrics
+
+
+def collect_params(file: Path | None, pairs: Iterable[str]) -> dict[str, Any]:
+    """Params from a file and ``-p name=value`` pairs (pairs win); nested files flatten."""
+    params: dict[str, Any] = {}
+    if file is not None:
+        for name, value in flatten(load_mapping_file(file, "params")).items():
+            if isinstance(value, (list, tuple)):
+                value = list(value)
+            params[name] = value
+    params.update(_pairs(pairs, "param"))
+    return params

@@ -1,0 +1,132 @@
+"""``checkout``: a version's weights into a directory, or its card and weights back into
+the working tree, never destroying unsaved work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from llmgit.weights import cache, dvc as storage
+from llmgit.infra import git
+from llmgit.core import refs
+from llmgit.errors import OperationFailed, UnknownReference, WouldLoseWork
+from llmgit.infra.files import write_atomic
+from llmgit.core.model import ModelVersion
+
+if TYPE_CHECKING:
+    from llmgit.store.store import Registry
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    version: ModelVersion
+    destination: Path  # the export directory, or the weights path in the working tree
+    files: int
+    in_place: bool
+
+
+def _pointer(reg: Registry, v: ModelVersion) -> storage.Pointer:
+    if v.weights is None:
+        raise UnknownReference(f"version {v.tag} records no weights")
+    text = git.read_blob(reg.root, v.commit, f"{v.weights.path}.dvc")
+    if text is None:
+        raise OperationFailed(f"version {v.tag} has no DVC pointer at {v.weights.path}.dvc")
+    return storage.parse_pointer(text, v.weights.path)
+
+
+def checkout(reg: Registry, reference: str, to: Path | None, *, force: bool) -> CheckoutResult:
+    v = reg.get(reference)
+    pointer = _pointer(reg, v)
+    cached = cache.cached_files(reg.root, pointer)
+    if cached is None:  # a download ahead: is it possible?
+        from llmgit.storage.pushpull import require_readable
+
+        require_readable(reg, v)  # fail fast, before any download, on archived weights
+    if to is not None:
+        dest = to if to.is_absolute() else reg.cwd / to
+        if dest.exists() and not dest.is_dir():
+            raise WouldLoseWork(f"'{to}' exists and is not a directory")
+        if dest.is_dir() and any(dest.iterdir()) and not force:
+            raise WouldLoseWork(
+                f"'{to}' is not empty", hint="choose an empty directory, or pass --force to overwrite"
+            )
+        written = cache.export_cached(reg.root, pointer, dest, cached) if cached is not None else None
+        if written is None:  # objects missing from the local cache: DVC fetches them
+            written = storage.export(reg.root, pointer, v.commit, dest)
+        return CheckoutResult(v, dest, len(written), in_place=False)
+    return _in_place(reg, v, pointer, cached, force=force)
+
+
+def _in_place(reg: Registry, v: ModelVersion, pointer: storage.Pointer, cached: list[cache.CachedFile] | None,
+              *, force: bool) -> CheckoutResult:
+    root = reg.root
+    card_rel = refs.card_path(v.name)
+    card_blob = git.read_blob(root, v.commit, card_rel)
+    if not force:
+        _check_card_saved(reg, v.name, card_rel)
+        _check_weights_saved(reg, pointer)
+    dvc_file = root / pointer.dvc_file
+    card_file = root / card_rel
+    before = {p: (p.read_bytes() if p.is_file() else None) for p in (dvc_file, card_file)}
+    try:
+        dvc_file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(dvc_file, git.read_blob(root, v.commit, pointer.dvc_file) or b"")
+        if card_blob is not None:
+            card_file.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(card_file, card_blob)
+        _ensure_ignored(root / pointer.path)
+        if cached is None or cache.checkout_copies(root, pointer, cached) is None:  # anything but copies into an empty place
+            storage.checkout(root, pointer, v.commit)
+    except BaseException:
+        for path, data in before.items():
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, data)
+        raise
+    return CheckoutResult(v, root / pointer.path, pointer.nfiles, in_place=True)
+
+
+def _check_card_saved(reg: Registry, name: str, card_rel: str) -> None:
+    path = reg.root / card_rel
+    if not path.is_file():
+        return
+    current = git.hash_file(reg.root, path)
+    known = git.blob_ids(reg.root, [f"{v.commit}:{card_rel}" for v in reg.versions(name)])
+    head = git.blob_ids(reg.root, [f"HEAD:{card_rel}"]) if git.rev_parse(reg.root, "HEAD") else {}
+    if current not in {*known.values(), *head.values()}:
+        raise WouldLoseWork(
+            f"{card_rel} has edits that no version holds",
+            hint="commit or register them first, or pass --force to discard them",
+        )
+
+
+def _check_weights_saved(reg: Registry, pointer: storage.Pointer) -> None:
+    root = reg.root
+    data = root / pointer.path
+    dvc_file = root / pointer.dvc_file
+    if not data.exists():
+        return
+    if not dvc_file.is_file():
+        raise WouldLoseWork(
+            f"'{pointer.path}' holds weights that are not registered",
+            hint="register them first, or pass --force to overwrite them",
+        )
+    current = storage.parse_pointer(dvc_file.read_text(encoding="utf-8"), pointer.path)
+    registered = {v.weights.md5 for v in reg.versions_all() if v.weights is not None}
+    if current.md5 not in registered or not storage.workspace_matches(root, current):
+        raise WouldLoseWork(
+            f"the weights in '{pointer.path}' differ from every registered version",
+            hint="register them first, or pass --force to overwrite them",
+        )
+
+
+def _ensure_ignored(data: Path) -> None:
+    ignore = data.parent / ".gitignore"
+    entry = f"/{data.name}"
+    text = ignore.read_text(encoding="utf-8") if ignore.is_file() else ""
+    if entry not in text.splitlines():
+        if text and not text.endswith("\n"):
+            text += "\n"
+        write_atomic(ignore, f"{text}{entry}\n".encode())

@@ -1,0 +1,121 @@
+"""Searching versions with the filter language (:mod:`llmgit.core.filters`).
+
+Everything comes from one ``for-each-ref`` (the tag summaries); stages are read from the
+stage branches only when the filter, the ordering or the caller needs them, and model cards
+(one ``cat-file --batch`` for all candidates) only when a ``card.`` field is used. DVC is
+never imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from llmgit.core import filters, refs, versions, yamlio
+from llmgit.infra import git
+from llmgit.core.config import ARCHIVED
+from llmgit.errors import UsageError
+from llmgit.core.filter_tokens import FieldKind, field_from_text
+from llmgit.core.model import ModelVersion
+
+if TYPE_CHECKING:
+    from llmgit.store.store import Registry
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A version that matched, with the stages it holds (empty when they were not read)."""
+
+    version: ModelVersion
+    stages: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.version.to_json(), "stages": list(self.stages)}
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to search: a filter, an ordering and a limit; ``name`` narrows it to one model."""
+
+    filter: str | None = None
+    name: str | None = None
+    order_by: str | None = None
+    descending: bool = False
+    limit: int | None = None
+    with_stages: bool = False  # read the stages even when neither filter nor ordering needs them
+    order: tuple[tuple[str, bool], ...] = ()  # several (field, descending) keys, first wins
+
+    def keys(self) -> tuple[tuple[str, bool], ...]:
+        return self.order or (((self.order_by, self.descending),) if self.order_by else ())
+
+
+def _uses_stage(expr: filters.Expr | None, order: tuple[tuple[str, bool], ...]) -> bool:
+    in_filter = expr is not None and any(f.kind is FieldKind.stage for f in expr.fields())
+    return in_filter or any(field_from_text(k).kind is FieldKind.stage for k, _ in order)
+
+
+def stage_map(reg: Registry) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(model, version) -> the stages it holds, in promotion order, then ``archived``."""
+    held: dict[tuple[str, str], list[str]] = {}
+    for stage, branch in reg.stage_branches().items():
+        for name in [*branch.file.holders, *branch.file.archived]:
+            for v in branch.file.versions_of(name):
+                held.setdefault((name, v), []).append(stage)
+    order = {s: i for i, s in enumerate(reg.settings.all_stages)}
+    return {k: tuple(sorted(v, key=lambda s: order.get(s, len(order)))) for k, v in held.items()}
+
+
+def _cards(reg: Registry, found: Sequence[ModelVersion]) -> dict[str, Mapping[str, Any]]:
+    specs = {v.tag: f"{v.commit}:{refs.card_path(v.name)}" for v in found}
+    blobs = git.read_blobs(reg.root, list(specs.values()))
+    cards: dict[str, Mapping[str, Any]] = {}
+    for tag, spec in specs.items():
+        raw = blobs.get(spec)
+        try:
+            data = yamlio.load(raw) if raw is not None else None
+        except yamlio.YAMLError:
+            data = None
+        cards[tag] = data if isinstance(data, dict) else {}
+    return cards
+
+
+def record(v: ModelVersion, stages: Sequence[str] = (), card: Mapping[str, Any] | None = None) -> filters.Record:
+    return filters.Record(name=v.name, version=v.version, created=v.created, author=v.author,
+                          stages=frozenset(stages), metrics=v.metrics, params=v.params,
+                          card=card or {})
+
+
+def search(reg: Registry, query: Query) -> list[Hit]:
+    """Matching versions: by model name, newest (SemVer) first, then ``order_by``, then ``limit``."""
+    expr = filters.parse(query.filter) if query.filter and query.filter.strip() else None
+    order = query.keys()
+    sort_keys = [filters.order_key(k, descending=d) for k, d in order]
+    if query.limit is not None and query.limit < 0:
+        raise UsageError(f"--limit must be 0 or more, not {query.limit}")
+    found = reg.versions(query.name) if query.name is not None else reg.versions_all()
+    found = sorted(found, key=lambda v: versions.parse(v.version), reverse=True)
+    found = sorted(found, key=lambda v: v.name)  # stable: newest first within each model
+    with_stages = query.with_stages or _uses_stage(expr, order)
+    held = stage_map(reg) if with_stages else {}
+    card_needed = (expr is not None and filters.needs_card(expr)) or any(
+        filters.needs_card(k) for k, _ in order)
+    cards = _cards(reg, found) if card_needed else {}
+    rows = []
+    for v in found:
+        stages = held.get((v.name, v.version), ())
+        rec = record(v, stages, cards.get(v.tag))
+        if expr is None or expr.matches(rec):
+            rows.append((Hit(v, stages), rec))
+    for key in reversed(sort_keys):  # stable sorts: the first key decides, later ones break ties
+        rows.sort(key=lambda row, key=key: key(row[1]))  # type: ignore[misc]
+    hits = [h for h, _ in rows]
+    return hits if query.limit is None else hits[: query.limit]
+
+
+def holding_stage(stages: Sequence[str]) -> str | None:
+    """The most advanced stage held (the last in promotion order), else archived, else None."""
+    holding = [s for s in stages if s != ARCHIVED]
+    if holding:
+        return holding[-1]
+    return ARCHIVED if ARCHIVED in stages else None

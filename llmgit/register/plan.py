@@ -1,0 +1,133 @@
+"""The first step of ``register``: validate every input and choose the version, changing
+nothing. ``register --dry-run`` (and ``--bump auto --dry-run``) stop here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmgit.store import cards
+from llmgit.infra import git
+from llmgit.core import inputs, refs, versions
+from llmgit.errors import InputError, UsageError, VersionExists
+
+if TYPE_CHECKING:
+    from llmgit.register.advice import BumpAdvice
+    from llmgit.register.register import RegisterRequest
+    from llmgit.store.store import Registry
+
+COPY_DIR = "weights"
+
+
+def require_branch(root: Path) -> str:
+    branch = git.current_branch(root)
+    if branch is None:
+        raise UsageError(
+            "HEAD is detached: llmgit commits on a branch",
+            hint="switch to a branch first, for example 'git switch main'",
+        )
+    return branch
+
+
+def _repo_relative(reg: Registry, path: Path) -> str | None:
+    full = (reg.cwd / path).resolve() if not path.is_absolute() else path.resolve()
+    try:
+        return full.relative_to(reg.root).as_posix()
+    except ValueError:
+        return None
+
+
+def _resolve_weights(reg: Registry, req: RegisterRequest) -> tuple[str, Path | None]:
+    """(repo-relative weights path, source to copy from or None)."""
+    source = req.weights if req.weights.is_absolute() else reg.cwd / req.weights
+    if not source.exists():
+        raise InputError(f"weights path '{req.weights}' does not exist")
+    rel = _repo_relative(reg, source)
+    if rel is None:
+        if not req.copy:
+            raise InputError(
+                f"weights path '{req.weights}' is outside the repository",
+                hint="move them inside the repository, or pass --copy to copy them in",
+            )
+        return f"{refs.MODELS_DIR}/{req.name}/{COPY_DIR}", source
+    if rel in ("", ".") or rel.split("/")[0] in (".git", ".dvc"):
+        raise InputError(f"weights path '{req.weights}' cannot be the repository or its metadata")
+    if rel == refs.card_path(req.name) or rel.endswith(".dvc"):
+        raise InputError(f"'{req.weights}' is not a weights path")
+    if git.is_tracked(reg.root, rel):
+        raise InputError(
+            f"weights path '{rel}' is tracked by git itself",
+            hint=f"stop tracking it first: git rm -r --cached '{rel}' && git commit",
+        )
+    return rel, None
+
+
+def _next_version(existing: list[str], req: RegisterRequest) -> str:
+    if req.version is not None:
+        wanted = versions.normalize(req.version)
+        for v in existing:
+            if versions.parse(v) == versions.parse(wanted):
+                raise VersionExists(
+                    f"version {wanted} of '{req.name}' already exists"
+                    + (f" (as {v})" if v != wanted else ""),
+                    hint="version tags are immutable; register a higher version or use --bump",
+                )
+        return wanted
+    bump = req.bump if isinstance(req.bump, versions.Bump) else versions.Bump(req.bump)
+    return versions.bump(versions.highest(existing), bump)
+
+
+@dataclass(frozen=True)
+class RegisterPlan:
+    """What ``register`` would do, after validating every input; nothing has changed yet."""
+
+    name: str
+    version: str
+    tag: str
+    weights: str  # repository-relative weights path
+    copy_from: Path | None
+    metrics: Mapping[str, float | int]
+    params: Mapping[str, Any]
+    advice: BumpAdvice | None  # with --bump auto: the proposal and why
+
+
+def _candidate_card(reg: Registry, req: RegisterRequest) -> dict[str, Any]:
+    card_rel = refs.card_path(req.name)
+    card_file = reg.root / card_rel
+    card = cards.parse(card_file.read_bytes(), card_rel) if card_file.is_file() else cards.template(reg.root)
+    if req.base_model is not None:
+        card["base_model"] = req.base_model
+    return card
+
+
+def plan(reg: Registry, req: RegisterRequest) -> RegisterPlan:
+    """Validate a request and choose its version (``--dry-run`` stops here)."""
+    root = reg.root
+    reg.require_initialized()
+    refs.validate_model_name(req.name)
+    require_branch(root)
+    if git.is_shallow(root):
+        raise UsageError(
+            "this is a shallow clone, so existing versions may be missing",
+            hint="run 'git fetch --unshallow --tags' first",
+        )
+    if req.bump not in (*versions.Bump, "auto"):
+        raise UsageError(f"unknown bump '{req.bump}'", hint="use major, minor, patch or auto")
+    rel, copy_from = _resolve_weights(reg, req)
+    metrics = {**inputs.collect_metrics(req.metrics_file, req.metric_pairs), **req.metrics}
+    params = {**inputs.collect_params(req.params_file, req.param_pairs), **req.params}
+    existing = reg.versions(req.name)
+    advice = None
+    if req.version is None and req.bump == "auto":
+        from llmgit.register.advice import Candidate, advise
+
+        source = copy_from if copy_from is not None else root / rel
+        advice = advise(reg, Candidate(req.name, source, params, _candidate_card(reg, req)), existing)
+        version = advice.version
+    else:
+        version = _next_version([v.version for v in existing], req)
+    return RegisterPlan(req.name, version, refs.version_tag(req.name, version), rel, copy_from,
+                        metrics, params, advice)

@@ -1,0 +1,220 @@
+"""``register``: validate everything, ``dvc add``, write the card, commit only the model's
+files and create the version tag, all or nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from llmgit import __version__
+from llmgit.store import cards
+from llmgit.infra import git, environment as provenance
+from llmgit.core import refs, versions
+from llmgit.weights import dvc as storage
+from llmgit.infra.files import write_atomic
+from llmgit.core.model import ModelVersion, WeightsInfo, tag_message
+from llmgit.register.plan import RegisterPlan, plan, require_branch
+
+if TYPE_CHECKING:
+    from llmgit.store.store import Registry
+
+__all__ = ["RegisterPlan", "RegisterRequest", "commit_files", "plan", "register", "require_branch"]
+
+
+@dataclass(frozen=True)
+class RegisterRequest:
+    """Everything ``register`` needs; the CLI and the Python API both build one."""
+
+    name: str
+    weights: Path
+    version: str | None = None
+    bump: versions.Bump | Literal["auto"] = versions.Bump.patch  # auto: see llmgit.register.advice
+    metrics_file: Path | None = None
+    metric_pairs: Sequence[str] = ()
+    metrics: Mapping[str, float | int] = field(default_factory=dict)
+    params_file: Path | None = None
+    param_pairs: Sequence[str] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+    dataset: str | None = None
+    dataset_version: str | None = None
+    base_model: str | None = None
+    description: str | None = None
+    message: str = ""
+    copy: bool = False
+    push: bool = False  # then upload the weights (verified) and push the tag
+
+
+def prepare_commit(
+    root: Path, branch: str, files: Mapping[str, str], message: str
+) -> tuple[str | None, str | None]:
+    """(old head, new commit) recording ``files`` (path -> blob) on ``branch``; the new
+    commit is None when nothing would change. No ref moves here."""
+    head = git.rev_parse(root, branch)
+    if head is not None:
+        current = git.blob_ids(root, [f"{head}:{p}" for p in files])
+        if all(current[f"{head}:{p}"] == oid for p, oid in files.items()):
+            return head, None
+    tree = git.tree_with(root, head, files)
+    return head, git.commit_tree(root, tree, [head] if head else [], message)
+
+
+def commit_files(root: Path, branch: str, paths: Sequence[str], message: str) -> str | None:
+    """Commit the working-tree contents of ``paths`` on ``branch``, nothing else."""
+    files = {p: git.hash_object(root, (root / p).read_bytes()) for p in paths}
+    head, commit = prepare_commit(root, branch, files, message)
+    if commit is None:
+        return None
+    git.update_refs(root, [git.RefUpdate(branch, commit, head or git.ZERO)])
+    git.set_index_entries(root, files)
+    return commit
+
+
+@dataclass
+class _Snapshot:
+    """Working-tree files register may change, to put back if it fails."""
+
+    contents: dict[Path, bytes | None] = field(default_factory=dict)
+    new_dirs: list[Path] = field(default_factory=list)
+
+    def keep(self, path: Path) -> None:
+        self.contents[path] = path.read_bytes() if path.is_file() else None
+        missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+        self.new_dirs.extend(missing)  # deepest first
+
+    def restore(self) -> None:
+        for path, data in self.contents.items():
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, data)
+        for d in self.new_dirs:
+            if d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
+
+
+def _dataset_version(reg: Registry, req: RegisterRequest) -> str | None:
+    if req.dataset_version is not None or not req.dataset:
+        return req.dataset_version
+    pointer = reg.cwd / f"{req.dataset}.dvc"
+    if pointer.is_file():  # a DVC-tracked dataset in this repo: its content hash
+        return "md5:" + storage.parse_pointer(pointer.read_text(encoding="utf-8"), req.dataset).md5
+    return None
+
+
+def register(reg: Registry, req: RegisterRequest) -> ModelVersion:
+    # 1. validate every input before anything changes
+    root = reg.root
+    p = plan(reg, req)
+    branch = require_branch(root)
+    rel, copy_from, metrics, params = p.weights, p.copy_from, p.metrics, p.params
+    version, tag = p.version, p.tag
+    who = git.ident(root)
+    from llmgit.store.store import iso_time
+
+    created = iso_time(who)
+    card_rel = refs.card_path(req.name)
+    card_file = root / card_rel
+    base = cards.parse(card_file.read_bytes(), card_rel) if card_file.is_file() else cards.template(root)
+    dataset_version = _dataset_version(reg, req)
+    head_before = git.rev_parse(root, branch)
+
+    # 2. apply, remembering what to put back
+    snap = _Snapshot()
+    data = root / rel
+    ignore_file = data.parent / ".gitignore"
+    for path in (card_file, root / f"{rel}.dvc", ignore_file):
+        snap.keep(path)
+    copied = False
+    try:
+        if copy_from is not None:
+            if data.exists():
+                shutil.rmtree(data) if data.is_dir() else data.unlink()
+            data.parent.mkdir(parents=True, exist_ok=True)
+            if copy_from.is_dir():
+                shutil.copytree(copy_from, data)
+            else:
+                data.mkdir()
+                shutil.copy2(copy_from, data / copy_from.name)
+            copied = True
+        pointer = storage.add(root, rel)
+        weights = WeightsInfo(rel, pointer.md5, pointer.size, pointer.nfiles, pointer.is_dir)
+        card = cards.build(
+            base,
+            name=req.name,
+            version=version,
+            date=created,
+            description=req.description if req.description is not None else (
+                None if base.get("description") else req.message or None
+            ),
+            base_model=req.base_model,
+            dataset=req.dataset,
+            dataset_version=dataset_version,
+            params=params,
+            metrics=metrics,
+            weights={"path": rel, "md5": pointer.md5, "size": pointer.size,
+                     "files": pointer.nfiles, "dir": pointer.is_dir},
+            provenance={
+                "git_commit": head_before,
+                "git_branch": branch.removeprefix(refs.HEADS),
+                "author": who.who,
+                "created": created,
+                "dataset_version": dataset_version,
+                "llmgit_version": __version__,
+                "environment": provenance.environment(),
+            },
+        )
+        card_file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(card_file, cards.dump(card).encode())
+        files = {
+            card_rel: git.hash_object(root, card_file.read_bytes()),
+            f"{rel}.dvc": git.hash_object(root, (root / f"{rel}.dvc").read_bytes()),
+        }
+        ignore_rel = ignore_file.relative_to(root).as_posix()
+        ignore_blob = _committed_gitignore(root, head_before, ignore_rel, f"/{data.name}")
+        if ignore_blob:
+            files[ignore_rel] = ignore_blob
+        v = ModelVersion(
+            name=req.name, version=version, tag=tag, commit="", weights=weights,
+            metrics=metrics, params=params, author=who.who, created=created, message=req.message,
+        )
+        subject = f"llmgit: register {tag}" + (f"\n\n{req.message}" if req.message else "")
+        head, commit = prepare_commit(root, branch, files, subject + "\n")
+        if commit is None:  # identical files: still a new version, on an empty commit
+            commit = git.commit_tree(root, git.out(root, ["rev-parse", f"{head}^{{tree}}"]).strip(),
+                                     [head] if head else [], subject + "\n")
+        tag_obj = git.make_tag(root, commit, tag, tag_message(v), who)
+        index_before = git.index_entry(root, ignore_rel)
+        git.update_refs(root, [
+            git.RefUpdate(branch, commit, head or git.ZERO),
+            git.RefUpdate(refs.TAGS + tag, tag_obj, git.ZERO),
+        ])
+    except BaseException:
+        snap.restore()
+        if copied:
+            shutil.rmtree(data, ignore_errors=True)
+        raise
+    # 3. the index follows the new commit for llmgit's own files only
+    ours = {card_rel: files[card_rel], f"{rel}.dvc": files[f"{rel}.dvc"]}
+    head_ignore = git.blob_ids(root, [f"{head}:{ignore_rel}"]).get(f"{head}:{ignore_rel}") if head else None
+    if ignore_rel in files and (index_before is None and head_ignore is None or
+                                index_before is not None and index_before[1] == head_ignore):
+        ours[ignore_rel] = files[ignore_rel]
+    git.set_index_entries(root, ours)
+    return dataclasses.replace(v, commit=commit)
+
+
+def _committed_gitignore(root: Path, head: str | None, rel: str, entry: str) -> str | None:
+    """The .gitignore blob to commit: HEAD's content plus DVC's entry for the weights, so
+    the user's uncommitted edits to that file never ride along. None when HEAD has it."""
+    base = (git.read_blob(root, head, rel) if head else None) or b""
+    text = base.decode()
+    if entry in text.splitlines():
+        return None
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return git.hash_object(root, f"{text}{entry}\n".encode())

@@ -1,0 +1,55 @@
+"""``ci init github``: the review and sync workflows, rendered from ``templates/ci/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from llmgit import __version__
+from llmgit.infra import templating
+from llmgit.errors import UsageError, WouldLoseWork
+from llmgit.infra.files import write_atomic
+
+if TYPE_CHECKING:
+    from llmgit.store.store import Registry
+
+WORKFLOWS = ("llmgit-review.yml", "llmgit-sync.yml")
+TARGET = Path(".github") / "workflows"
+
+
+@dataclass(frozen=True)
+class CiFiles:
+    written: tuple[Path, ...]
+
+
+def render_github(prefix: str, install: str, deploy_command: str | None, root: Path | None = None) -> dict[str, str]:
+    """Workflow file name -> text; each is parsed back before it is returned."""
+    if "\n" in install or "\n" in (deploy_command or ""):
+        raise UsageError("--install and --deploy-command must be single lines")
+    deploy = f"          {deploy_command}" if deploy_command else (
+        "          # add your deploy command here, e.g.: llmgit deploy render MODEL --stage \"$stage\"")
+    out = {}
+    for name in WORKFLOWS:
+        text = templating.render(f"ci/github/{name}", {"prefix": prefix, "install": install,
+                                                        "deploy": deploy}, root, brackets=True)
+        yaml.safe_load(text)
+        out[name] = text
+    return out
+
+
+def init_github(reg: Registry, *, install: str | None = None, deploy_command: str | None = None,
+                force: bool = False) -> CiFiles:
+    settings = reg.require_initialized()
+    texts = render_github(settings.stage_branch_prefix, install or f"llmgit=={__version__}",
+                          deploy_command, reg.root)
+    target = reg.root / TARGET
+    existing = [target / n for n in texts if (target / n).exists()]
+    if existing and not force:
+        raise WouldLoseWork(f"{existing[0].relative_to(reg.root)} exists", hint="pass --force to overwrite it")
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        write_atomic(target / name, text.encode())
+    return CiFiles(tuple(target / n for n in texts))

@@ -1,0 +1,112 @@
+"""Storage cost: unique bytes per storage class (objects are content-addressed, so each is
+counted once), priced per GB-month, per model, and the monthly saving if the plan ran."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from llmgit.weights import objects
+from llmgit.errors import LlmgitError
+
+if TYPE_CHECKING:
+    from llmgit.storage.lifecycle import LifecyclePlan
+    from llmgit.store.store import Registry
+
+GB = 2**30  # AWS bills GB-months of 2**30 bytes
+
+
+def monthly(bytes_by_class: Mapping[str, int], prices: Mapping[str, float]) -> float:
+    """Dollars per month for the given bytes in each class (unpriced classes cost 0)."""
+    return sum(size / GB * prices.get(cls, 0.0) for cls, size in bytes_by_class.items())
+
+
+@dataclass(frozen=True)
+class ModelCost:
+    model: str
+    versions: int
+    bytes_by_class: dict[str, int]
+    monthly: float
+    shared_bytes: int  # bytes also referenced by another model
+
+
+@dataclass(frozen=True)
+class CostReport:
+    remote: str
+    bytes_by_class: dict[str, int]
+    monthly: float
+    models: tuple[ModelCost, ...]
+    after_plan_bytes: dict[str, int]
+    after_plan_monthly: float
+
+    @property
+    def saving(self) -> float:
+        return self.monthly - self.after_plan_monthly
+
+    @property
+    def saving_ratio(self) -> float:
+        return self.saving / self.monthly if self.monthly else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "remote": self.remote, "bytes_by_class": self.bytes_by_class, "monthly": self.monthly,
+            "models": [{"model": m.model, "versions": m.versions, "bytes_by_class": m.bytes_by_class,
+                        "monthly": m.monthly, "shared_bytes": m.shared_bytes} for m in self.models],
+            "after_plan": {"bytes_by_class": self.after_plan_bytes, "monthly": self.after_plan_monthly,
+                           "saving": self.saving, "saving_ratio": self.saving_ratio},
+        }
+
+
+def after_plan(sizes: Mapping[str, int], classes: Mapping[str, str], plan: LifecyclePlan,
+               archive_class: str) -> dict[str, int]:
+    moved = dict(classes)
+    for a in plan.actions:
+        if a.blocked:
+            continue
+        for oid in a.oids:
+            if a.kind == "purge":
+                moved.pop(oid, None)
+            elif a.kind == "tier":
+                moved[oid] = archive_class
+    return _by_class({o: sizes[o] for o in moved}, moved)
+
+
+def _by_class(sizes: Mapping[str, int], classes: Mapping[str, str]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for oid, size in sizes.items():
+        cls = classes.get(oid, "STANDARD")
+        totals[cls] = totals.get(cls, 0) + size
+    return dict(sorted(totals.items()))
+
+
+def report(reg: Registry) -> CostReport:
+    from llmgit.storage.lifecycle import plan as lifecycle_plan
+
+    settings = reg.require_initialized()
+    prices = settings.prices
+    p = lifecycle_plan(reg)
+    r = objects.remote(reg.root)
+    c = r.client() if r.is_s3 else None
+    sizes, classes = p.sizes, p.classes
+    owners: dict[str, set[str]] = {}
+    per_model: dict[str, set[str]] = {}
+    counts: dict[str, int] = {}
+    for v in reg.versions_all():
+        counts[v.name] = counts.get(v.name, 0) + 1
+        try:
+            oids = {o.oid for o in objects.of_version(reg.root, v, r, c)}
+        except LlmgitError:
+            continue  # its manifest was never pushed: nothing of it is stored
+        for oid in oids & sizes.keys():
+            owners.setdefault(oid, set()).add(v.name)
+            per_model.setdefault(v.name, set()).add(oid)
+    models = []
+    for name in sorted(counts):
+        oids = per_model.get(name, set())
+        by_class = _by_class({o: sizes[o] for o in oids}, classes)
+        shared = sum(sizes[o] for o in oids if len(owners[o]) > 1)
+        models.append(ModelCost(name, counts[name], by_class, monthly(by_class, prices), shared))
+    total = _by_class(sizes, classes)
+    after = after_plan(sizes, classes, p, settings.lifecycle.archive_class)
+    return CostReport(r.url, total, monthly(total, prices), tuple(models), after, monthly(after, prices))

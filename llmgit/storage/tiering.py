@@ -1,0 +1,140 @@
+"""Storage classes by hand: tier a version's weights, restore them, pin and unpin.
+
+Objects are shared between versions, so tiering skips every object that a live version
+(one that holds a stage or a canary, is pinned, or is not archived) also references.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from llmgit.infra import git
+from llmgit.store import ledger
+from llmgit.weights import objects, s3
+from llmgit.errors import UsageError
+from llmgit.core.model import ModelVersion
+
+if TYPE_CHECKING:
+    from llmgit.store.store import Registry
+
+
+@dataclass(frozen=True)
+class TierResult:
+    version: str
+    storage_class: str
+    moved: tuple[str, ...]
+    already: tuple[str, ...]
+    shared: tuple[str, ...]  # skipped: a live version references them
+    bytes_moved: int
+
+
+def live_versions(reg: Registry) -> set[tuple[str, str]]:
+    """Versions whose weights must stay readable: not archived, or pinned, or a canary."""
+    branches = reg.stage_branches()
+    archived = {(n, e.version) for n, es in branches["archived"].file.archived.items() for e in es}
+    live = {(v.name, v.version) for v in reg.versions_all()} - archived
+    led = ledger.read(reg.root, reg.settings.git_remote)
+    live |= led.versions("pins")
+    for b in branches.values():
+        for n, e in b.file.holders.items():
+            canary = e.extra.get("canary") if isinstance(e.extra, dict) else None
+            if isinstance(canary, dict) and canary.get("version"):
+                live.add((n, str(canary["version"])))
+    return live
+
+
+def protected_oids(reg: Registry, r: objects.Remote, versions: set[tuple[str, str]], c: object = None) -> set[str]:
+    oids: set[str] = set()
+    for v in reg.versions_all():
+        if (v.name, v.version) in versions:
+            oids |= {o.oid for o in objects.of_version(reg.root, v, r, c)}
+    return oids
+
+
+def current_roles(reg: Registry, v: ModelVersion) -> list[str]:
+    roles = []
+    for stage, b in reg.stage_branches().items():
+        e = b.file.holders.get(v.name)
+        if e and e.version == v.version:
+            roles.append(f"holds {stage}")
+        canary = e.extra.get("canary") if e and isinstance(e.extra, dict) else None
+        if isinstance(canary, dict) and str(canary.get("version")) == v.version:
+            roles.append(f"is the canary in {stage}")
+    if ledger.read(reg.root, reg.settings.git_remote).get("pins", v.name, v.version):
+        roles.append("is pinned")
+    return roles
+
+
+def tier(reg: Registry, reference: str, storage_class: str) -> TierResult:
+    reg.require_initialized()
+    storage_class = storage_class.upper()
+    if storage_class not in s3.CLASSES:
+        raise UsageError(f"unknown storage class '{storage_class}'", hint=f"classes: {', '.join(s3.CLASSES)}")
+    v = reg.get(reference)
+    r = objects.remote(reg.root)
+    objects.require_s3(r, "tiering")
+    roles = current_roles(reg, v) if storage_class != s3.STANDARD else []
+    if roles:
+        raise UsageError(f"{v.tag} {' and '.join(roles)}; its weights stay in STANDARD",
+                         hint="nothing ever tiers a stage holder, a canary or a pinned version")
+    c = r.client()
+    others = live_versions(reg) - {(v.name, v.version)}
+    protected = protected_oids(reg, r, others, c) if storage_class != s3.STANDARD else set()
+    moved, already, shared, size = [], [], [], 0
+    for o in objects.of_version(reg.root, v, r, c):
+        if o.manifest:
+            continue  # manifests stay readable, so llmgit can always list a version's files
+        if o.oid in protected:
+            shared.append(o.label)
+            continue
+        st = r.state(o.oid, c)
+        if st.storage_class == storage_class:
+            already.append(o.label)
+            continue
+        s3.set_class(c, r.location.bucket, r.key(o.oid), storage_class)
+        moved.append(o.label)
+        size += st.size
+    return TierResult(v.tag, storage_class, tuple(moved), tuple(already), tuple(shared), size)
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    version: str
+    states: dict[str, str]  # file -> not needed | not restored | in progress | restored
+
+
+def restore(reg: Registry, reference: str, days: int) -> RestoreResult:
+    if days < 1:
+        raise UsageError("--days must be at least 1")
+    v = reg.get(reference)
+    r = objects.remote(reg.root)
+    objects.require_s3(r, "restoring")
+    c = r.client()
+    states = {}
+    for o in objects.of_version(reg.root, v, r, c):
+        st = r.state(o.oid, c)
+        if st.storage_class in s3.ARCHIVE_CLASSES and st.restore_state == "not restored":
+            s3.restore(c, r.location.bucket, r.key(o.oid), days)
+            st = r.state(o.oid, c)
+        states[o.label] = st.restore_state
+    return RestoreResult(v.tag, states)
+
+
+def set_pin(reg: Registry, reference: str, pinned: bool, reason: str = "", push: bool = False) -> bool:
+    """Pin or unpin a version; returns False when nothing changed."""
+    from llmgit.store.reconcile import Plan
+    from llmgit.store.store import iso_time
+    from llmgit.stages.promote import publish
+
+    settings = reg.require_initialized()
+    v = reg.get(reference)
+    led = ledger.read(reg.root, settings.git_remote)
+    if bool(led.get("pins", v.name, v.version)) == pinned:
+        return False
+    who = git.ident(reg.root)
+    record = {"by": who.who, "since": iso_time(who), "reason": reason} if pinned else None
+    update, spec = ledger.commit(reg.root, led.with_record("pins", v.name, v.version, record),
+                                 f"{'pin' if pinned else 'unpin'} {v.tag}" + (f": {reason}" if reason else "") + "\n")
+    publish(reg, Plan((update,), (spec,)), [], push=push)
+    return True

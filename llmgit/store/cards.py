@@ -1,0 +1,133 @@
+"""Model cards: build from the template, validate against the JSON schema, render Markdown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from llmgit.infra import templating
+from llmgit.core import yamlio
+from llmgit.errors import InputError
+
+TEMPLATE = "model_card.yaml"
+MARKDOWN_TEMPLATE = "model_card.md.j2"
+TRAINING_FIELDS = ("dataset", "dataset_version", "samples", "epochs", "learning_rate")
+
+
+def parse(text: str | bytes, source: str) -> dict[str, Any]:
+    try:
+        data = yamlio.load(text)
+    except yamlio.YAMLError as e:
+        raise InputError(f"{source} is not valid YAML: {str(e).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{source} must be a YAML mapping")
+    return data
+
+
+def dump(card: Mapping[str, Any]) -> str:
+    return yamlio.dump(dict(card), sort_keys=False, allow_unicode=True, width=100)
+
+
+def template(root: Path) -> dict[str, Any]:
+    return parse(templating.read(TEMPLATE, root), f"template {TEMPLATE}")
+
+
+def build(
+    base: Mapping[str, Any],
+    *,
+    name: str,
+    version: str,
+    date: str,
+    description: str | None,
+    base_model: str | None,
+    dataset: str | None,
+    dataset_version: str | None,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float | int],
+    weights: Mapping[str, Any],
+    provenance: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A version's card: ``base`` (the template or the previous card) plus what is known now.
+
+    Hand-written fields of ``base`` (description, base model, license, resources,
+    limitations, tags) carry over; training inputs, metrics, weights and provenance are
+    always this version's, never inherited.
+    """
+    card = dict(base)
+    card["name"] = name
+    card["version"] = version
+    card["date"] = date
+    if description is not None:
+        card["description"] = description
+    if base_model is not None:
+        card["base_model"] = base_model
+    training: dict[str, Any] = {k: None for k in TRAINING_FIELDS}
+    training["dataset"] = dataset
+    training["dataset_version"] = dataset_version
+    training.update(params)
+    card["training"] = training
+    card["performance"] = dict(metrics)
+    card["weights"] = dict(weights)
+    card["provenance"] = dict(provenance)
+    order = ["name", "version", "date", "description", "base_model", "license", "training",
+             "performance", "resources", "limitations", "tags", "weights", "provenance"]
+    return {k: card[k] for k in order if k in card} | {k: v for k, v in card.items() if k not in order}
+
+
+def _schema() -> dict[str, Any]:
+    text = resources.files("llmgit").joinpath("schemas/model_card.schema.json").read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def validate(card: Mapping[str, Any]) -> list[str]:
+    """Problems with ``card``, one readable line each (empty when valid)."""
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(_schema())
+    problems = []
+    for err in sorted(validator.iter_errors(dict(card)), key=lambda e: list(map(str, e.path))):
+        where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+        problems.append(f"{where}: {err.message}")
+    return problems
+
+
+def front_matter(card: Mapping[str, Any]) -> dict[str, Any]:
+    """Hugging Face model-card metadata (the README's YAML header)."""
+    training = card.get("training") or {}
+    meta: dict[str, Any] = {}
+    if card.get("license"):
+        meta["license"] = card["license"]
+    if card.get("base_model"):
+        meta["base_model"] = card["base_model"]
+    if isinstance(training, dict) and training.get("dataset"):
+        meta["datasets"] = [training["dataset"]]
+    perf = card.get("performance") or {}
+    if perf:
+        meta["metrics"] = sorted(perf)
+    meta["tags"] = ["llmgit", *[t for t in card.get("tags") or [] if t != "llmgit"]]
+    meta["model_name"] = card.get("name")
+    meta["model_version"] = card.get("version")
+    return meta
+
+
+def render_markdown(card: Mapping[str, Any], root: Path | None = None) -> str:
+    """Hugging Face README Markdown: YAML front matter, then sections."""
+    header = yamlio.dump(front_matter(card), sort_keys=False, allow_unicode=True)
+    training = card.get("training") if isinstance(card.get("training"), dict) else {}
+    body = templating.render(
+        MARKDOWN_TEMPLATE,
+        {
+            "card": card,
+            "training": training,
+            "metrics": card.get("performance") or {},
+            "resources": card.get("resources") or {},
+            "limitations": card.get("limitations") or [],
+            "weights": card.get("weights") or {},
+            "provenance": card.get("provenance") or {},
+        },
+        root,
+    )
+    return f"---\n{header}---\n\n{body}"

@@ -1,0 +1,185 @@
+"""Deployment manifests from the registry: what a stage serves for a model (its holder and
+running canary), where the weights are, render + validate, and the stage-branch commits
+that carry the manifests under ``deploy/NAME/`` so Argo CD or Flux can watch the branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from llmgit.core import canaryfile, refs, stagefile
+from llmgit.infra import git, manifest_checks, manifests, templating
+from llmgit.store import branches as stages
+from llmgit.core.canaryfile import Canary
+from llmgit.errors import InputError, InternalError, UsageError
+from llmgit.infra.manifests import DeploySpec, Manifests, ServingMode
+from llmgit.core.model import ModelVersion
+from llmgit.core.stagefile import Entry, StageFile
+from llmgit.store.branches import StageBranch
+
+if TYPE_CHECKING:
+    from llmgit.store.store import Registry
+
+DEPLOY_DIR = "deploy"
+
+
+def storage_uri(reg: Registry, v: ModelVersion) -> str:
+    """Where KServe reads the weights of ``v``: the copy ``llmgit publish`` made, else
+    ``deploy.storage_uri`` in llmgit.yaml with ``{name}``, ``{version}``, ``{tag}`` and ``{md5}``
+    (the DVC hash of the weights) filled in."""
+    from llmgit.storage.publish import published_uri
+
+    published = published_uri(reg, v.name, v.version)
+    if published:
+        return published
+    pattern = reg.settings.deploy.storage_uri
+    md5 = v.weights.md5 if v.weights else ""
+    return pattern.format(name=v.name, version=v.version, tag=v.tag, md5=md5)
+
+
+def model_dir(name: str) -> str:
+    """Where a stage branch carries a model's manifests."""
+    return f"{DEPLOY_DIR}/{refs.validate_model_name(name)}"
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """Manifests for one model in one stage, and what they say."""
+
+    model: str
+    stage: str
+    spec: DeploySpec
+    manifests: Manifests
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """Path on the stage branch -> content."""
+        return {f"{model_dir(self.model)}/{r.filename}": r.text.encode() for r in self.manifests.files}
+
+
+def spec(reg: Registry, name: str, stable: ModelVersion, candidate: ModelVersion | None,
+         percent: int, mode: ServingMode) -> DeploySpec:
+    """The DeploySpec for serving ``stable`` (and ``candidate`` at ``percent``), from llmgit.yaml's
+    ``deploy`` settings; resources come from the served predictor's model card (the candidate's
+    when there is one)."""
+    d = reg.settings.deploy
+    card = reg.card((candidate or stable).tag)
+    resources = card.get("resources") if isinstance(card.get("resources"), dict) else None
+    return DeploySpec(
+        model=name, stable_version=stable.version, stable_uri=storage_uri(reg, stable),
+        candidate_version=candidate.version if candidate else None,
+        candidate_uri=storage_uri(reg, candidate) if candidate else None,
+        canary_percent=percent, namespace=d.namespace, mode=mode, model_format=d.model_format,
+        runtime_args=(f"--model_name={name}",), resources=manifests.resources_from_card(resources),
+        service_account=d.service_account, alert_threshold=d.alert_threshold,
+        alert_for=d.alert_for, rule_interval=d.rule_interval,
+    )
+
+
+def render(reg: Registry, stage: str, deploy_spec: DeploySpec) -> Rendering:
+    """Render and check offline (schemas + semantics); a render that fails is an error."""
+    rendered = manifests.render(deploy_spec, reg.root)
+    problems = manifest_checks.validate_documents(rendered.documents(), use_promtool=False)
+    if problems:
+        overrides = [r.template for r in rendered.files
+                     if templating.find(r.template, reg.root) == reg.root / templating.OVERRIDE_DIR / r.template]
+        error = InputError if overrides else InternalError
+        where = f" (templates overridden in {templating.OVERRIDE_DIR}: {', '.join(overrides)})" if overrides else ""
+        raise error(f"the rendered manifests do not validate{where}: {problems[0]}",
+                    hint="\n".join(str(p) for p in problems[1:]) or None)
+    return Rendering(deploy_spec.model, stage, deploy_spec, rendered)
+
+
+def committed_mode(root: Path, tip: str | None, name: str) -> ServingMode | None:
+    """The serving mode of the InferenceService committed on a stage branch, if there is one."""
+    blob = git.read_blob(root, tip, f"{model_dir(name)}/{manifests.ISVC_FILE}") if tip else None
+    try:
+        doc = yaml.safe_load(blob) if blob else None
+    except yaml.YAMLError:
+        return None
+    meta = doc.get("metadata") if isinstance(doc, dict) else None
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    mode = annotations.get(manifest_checks.MODE_ANNOTATION) if isinstance(annotations, dict) else None
+    if not isinstance(mode, str):
+        return None
+    return ServingMode.standard if mode.lower() in ("standard", "rawdeployment") else ServingMode.knative
+
+
+def serving_mode(reg: Registry, explicit: str | None, canary: Canary | None, sb: StageBranch,
+                 name: str) -> ServingMode:
+    """``--serving-mode``, else the running canary's, else the committed manifest's, else llmgit.yaml's."""
+    if explicit is not None:
+        if explicit not in canaryfile.MODES:
+            raise UsageError(f"unknown serving mode '{explicit}'", hint="use knative or standard")
+        return ServingMode(explicit)
+    if canary is not None:
+        return ServingMode(canary.mode)
+    return committed_mode(reg.root, sb.tip, name) or ServingMode(reg.settings.deploy.serving_mode)
+
+
+def holder_of(sb: StageBranch, name: str) -> tuple[Entry, Canary | None]:
+    """The stage holder of ``name`` and its running canary; an error when nothing holds it."""
+    holder = sb.file.holders.get(name)
+    if holder is None:
+        raise UsageError(
+            f"no version of '{name}' holds {sb.stage}",
+            hint=f"promote one first: llmgit promote {name}@vX.Y.Z --to {sb.stage}",
+        )
+    where = f"{sb.branch.removeprefix(refs.HEADS)}:{stagefile.FILE}: models.{name}"
+    return holder, canaryfile.of(holder, where)
+
+
+def for_entry(reg: Registry, sb: StageBranch, name: str, holder: Entry, canary: Canary | None,
+              mode: str | None = None) -> Rendering:
+    """What ``holder`` (and ``canary``) in ``sb``'s stage should serve."""
+    stable = reg.get(holder.tag)
+    candidate = reg.get(canary.tag) if canary else None
+    chosen = serving_mode(reg, mode, canary, sb, name)
+    return render(reg, sb.stage, spec(reg, name, stable, candidate, canary.percent if canary else 0, chosen))
+
+
+def for_stage(reg: Registry, name: str, *, stage: str = "production", mode: str | None = None) -> Rendering:
+    """The manifests for what ``stage`` serves now: its holder, and its canary if one runs."""
+    settings = reg.require_initialized()
+    refs.validate_model_name(name)
+    stage = stages.check_stage(settings, stage, holding=True)
+    sb = reg.stage_branches()[stage]
+    holder, canary = holder_of(sb, name)
+    return for_entry(reg, sb, name, holder, canary, mode)
+
+
+def write(rendering: Rendering, out_dir: Path) -> list[Path]:
+    return manifests.write(rendering.manifests, out_dir)
+
+
+def has_files(root: Path, sb: StageBranch, name: str) -> bool:
+    """Whether the stage branch already carries manifests for ``name``."""
+    return bool(sb.tip) and git.read_blob(root, sb.tip or "", f"{model_dir(name)}/{manifests.ISVC_FILE}") is not None
+
+
+def commit(root: Path, sb: StageBranch, file: StageFile, files: Mapping[str, bytes], message: str) -> str:
+    """A commit on top of ``sb``: its tree with ``stage.yaml`` from ``file`` and ``files`` written."""
+    blobs = {stagefile.FILE: stages.stage_blob(root, file)}
+    blobs.update({path: git.hash_object(root, data) for path, data in files.items()})
+    tree = git.tree_with(root, sb.tip, blobs)
+    return git.commit_tree(root, tree, [sb.tip] if sb.tip else [], message)
+
+
+def refreshed_files(reg: Registry, sb: StageBranch, name: str, file: StageFile) -> dict[str, bytes]:
+    """For a transition of ``name`` to ``file``: its re-rendered manifests when the branch
+    already carries them (so a watcher deploys the change), else nothing."""
+    if not has_files(reg.root, sb, name) or name not in file.holders:
+        return {}
+    holder = file.holders[name]
+    where = f"{sb.branch.removeprefix(refs.HEADS)}:{stagefile.FILE}: models.{name}"
+    return for_entry(reg, sb, name, holder, canaryfile.of(holder, where)).files
+
+
+def validate(path: Path, *, use_promtool: bool = True) -> list[manifest_checks.Problem]:
+    """Offline checks of a manifest file or directory (plus ``promtool`` when on PATH)."""
+    return manifest_checks.validate_path(path, use_promtool=use_promtool)
