@@ -5,7 +5,7 @@ Two repositories with the same version commits and the same version tags:
 - ``DEST/llmgit``: an llmgit registry (``llmgit init --remote DEST/remote`` first), then one
   commit per version on ``main`` holding ``models/NAME/model_card.yaml``, the DVC pointer
   ``models/NAME/weights.dvc`` and ``models/NAME/.gitignore``, each tagged ``NAME@vX.Y.Z``
-  (annotated, llmgit's subject + JSON summary, :func:`llmgit.core.model.tag_message`); the stage
+  (annotated, llmgit's subject + JSON summary, :func:`llmgit.core.summary.tag_message`); the stage
   branches ``stage/staging``, ``stage/production`` and ``stage/archived`` (``stage.yaml`` as
   :func:`llmgit.core.stagefile.dump` writes it) and the ``NAME#STAGE`` annotated tags.
 - ``DEST/gto``: the same commits and version tags, with the stages as GTO assignment tags
@@ -37,7 +37,8 @@ from common import IDENTITY, LLMGIT, check, git, make_env  # noqa: E402
 
 from llmgit.store import cards
 from llmgit.core import stagefile
-from llmgit.core.model import ModelVersion, WeightsInfo, tag_message  # noqa: E402
+from llmgit.core.model import ModelVersion, WeightsInfo  # noqa: E402
+from llmgit.core.summary import tag_message  # noqa: E402
 from llmgit.store.reconcile import stage_tag_message  # noqa: E402
 from llmgit.core.stagefile import Entry, StageFile  # noqa: E402
 

@@ -84,10 +84,10 @@ def _anchor(title: str) -> str:
 
 
 def _registry_modules() -> list[str]:
-    """The llmgit modules registry.py imports (also under TYPE_CHECKING and in functions)."""
-    import llmgit.store.store
+    """The llmgit modules the API imports (also under TYPE_CHECKING and in functions)."""
+    import llmgit.api.registry
 
-    tree = ast.parse(Path(inspect.getfile(llmgit.store.store)).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(inspect.getfile(llmgit.api.registry)).read_text(encoding="utf-8"))
     found = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     found |= {f"llmgit.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
               and n.module == "llmgit" for a in n.names}
@@ -155,7 +155,7 @@ def _class_section(cls: Any, level: str = "###") -> list[str]:
 
 def python_reference() -> str:
     import llmgit
-    from llmgit.store.store import Registry
+    from llmgit.api.registry import Registry
 
     out = ["# Python API reference", "",
            ("Generated from the code's signatures and docstrings when the documentation is built. "

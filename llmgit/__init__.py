@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from llmgit.core.release import VERSION as __version__
 
 _PUBLIC = {
     "LlmgitError": "llmgit.errors",
@@ -17,9 +17,9 @@ _PUBLIC = {
     "ModelVersion": "llmgit.core.model",
     "WeightsInfo": "llmgit.core.model",
     "VersionDetails": "llmgit.api.mlflow_style",
-    "RegisterRequest": "llmgit.register.register",
-    "Registry": "llmgit.store.store",
-    "Query": "llmgit.inspect.search",
+    "RegisterRequest": "llmgit.register.request",
+    "Registry": "llmgit.api.registry",
+    "Query": "llmgit.inspect.query",
     "Run": "llmgit.api.tracking",
     "start_run": "llmgit.api.tracking",
 }
@@ -33,9 +33,9 @@ if TYPE_CHECKING:
     from llmgit.errors import LlmgitError
     from llmgit.api.mlflow_style import VersionDetails
     from llmgit.core.model import ModelSummary, ModelVersion, WeightsInfo
-    from llmgit.register.register import RegisterRequest
-    from llmgit.store.store import Registry
-    from llmgit.inspect.search import Query
+    from llmgit.register.request import RegisterRequest
+    from llmgit.api.registry import Registry
+    from llmgit.inspect.query import Query
     from llmgit.api.tracking import Run, start_run
 
 

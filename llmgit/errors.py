@@ -75,6 +75,34 @@ class FilterSyntaxError(UsageError):
         self.column = column
 
 
+class StageFileError(UsageError):
+    """A stage branch whose stage.yaml is missing or not valid."""
+
+
+class CanaryRecordError(UsageError):
+    """A ``canary:`` mapping in stage.yaml that llmgit cannot use."""
+
+
+class PrometheusError(OperationFailed):
+    """Prometheus could not answer a query usefully. Exit 1."""
+
+
+class PrometheusUnreachable(PrometheusError):
+    """No HTTP answer at all: connection refused, DNS failure or timeout."""
+
+
+class BadQuery(PrometheusError):
+    """Prometheus rejected the query (HTTP 400 or 422); the message carries its error text."""
+
+
+class NoData(PrometheusError):
+    """The query matched no series: nothing was scraped for that model in that window."""
+
+
+class BadValue(PrometheusError):
+    """A sample value is NaN, infinite or not a number."""
+
+
 class WouldLoseWork(LlmgitError):
     """Refused because it would overwrite unsaved work. Exit 4."""
 
@@ -87,7 +115,19 @@ class ArchivedWeights(LlmgitError):
     exit_code = 6
 
 
+class Degraded(LlmgitError):
+    """``guard``: the watched metric degraded (with ``--apply``: rolled back). Exit 5."""
+
+    exit_code = 5
+
+
 class InternalError(LlmgitError):
     """A bug in llmgit. Exit 3."""
 
     exit_code = 3
+
+
+class Interrupted(LlmgitError):
+    """Interrupted (Ctrl-C). Exit 130."""
+
+    exit_code = 130

@@ -18,7 +18,7 @@ from conftest import git, run_cli, snapshot
 from promkit import Rates, exporter, prometheus, prometheus_bin, wait_for
 from stagekit import ok
 
-from llmgit.infra import manifests
+from llmgit.core import deployspec as manifests
 from llmgit.infra import prometheus as promql
 
 WINDOW = "30s"

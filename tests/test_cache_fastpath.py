@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import git, make_weights, run_cli, snapshot, tree_md5
-from llmgit.weights import cache, dvc as storage
+from llmgit.core import dirmanifest, pointer as pointer_file
+from llmgit.weights import cache, dvc as storage, workspace
 
 REF = "m@v1.0.0"
 
@@ -48,8 +49,8 @@ def _md5s(paths: list[Path]) -> list[str]:
     return [hashlib.md5(p.read_bytes()).hexdigest() for p in paths]
 
 
-def _pointer(repo: Path) -> storage.Pointer:
-    return storage.parse_pointer((repo / "out" / "m.dvc").read_text(), "out/m")
+def _pointer(repo: Path) -> pointer_file.Pointer:
+    return pointer_file.parse((repo / "out" / "m.dvc").read_text(), "out/m")
 
 
 def _dvc(repo: Path, *args: str) -> str:
@@ -198,7 +199,8 @@ def test_cache_dir_from_config(tmp_path: Path, config: str, found: str | None) -
 def test_manifests_naming_paths_outside_are_refused(tmp_path: Path, entry: dict[str, str]) -> None:
     manifest = tmp_path / "x.dir"
     manifest.write_text(json.dumps([{"relpath": "ok", "md5": "1" * 32}, entry]))
-    assert cache.read_manifest(manifest) is None
+    with pytest.raises(dirmanifest.ManifestError):
+        dirmanifest.parse(manifest.read_bytes(), manifest.name)
 
 
 def _state_hashes(repo: Path, files: list[Path]) -> dict[str, str | None]:
@@ -224,7 +226,7 @@ def test_in_place_copy_checkout_matches_dvc(registered: tuple[Path, dict[str, st
     shutil.rmtree(data)
 
     before_status = git(repo, "status", "--porcelain")
-    written = cache.checkout_copies(repo, _pointer(repo))
+    written = workspace.checkout_copies(repo, _pointer(repo))
     assert written is not None  # the copies were made here, not by DVC
     assert tree_md5(data) == sums
     assert {p.relative_to(data).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in sorted(data.rglob("*"))} == by_dvc
@@ -250,7 +252,7 @@ def test_in_place_copy_checkout_through_the_cli(registered: tuple[Path, dict[str
     assert tree_md5(repo / "out" / "m") == first
     assert json.loads(_dvc(repo, "status", "--json")) == {}
     # over existing weights DVC's own checkout runs (it replaces only what changed)
-    assert cache.checkout_copies(repo, _pointer(repo)) is None
+    assert workspace.checkout_copies(repo, _pointer(repo)) is None
     again = run_cli(repo, "checkout", "m@v1.0.1")
     assert again.code == 0, again.err
     assert json.loads(_dvc(repo, "status", "--json")) == {}
@@ -262,7 +264,7 @@ def test_link_cache_types_stay_with_dvc(registered: tuple[Path, dict[str, str]],
     repo, sums = registered
     _dvc(repo, "config", "cache.type", kind)
     shutil.rmtree(repo / "out" / "m")
-    assert cache.checkout_copies(repo, _pointer(repo)) is None
+    assert workspace.checkout_copies(repo, _pointer(repo)) is None
     assert not (repo / "out" / "m").exists()
     result = run_cli(repo, "checkout", REF, "--force")
     assert result.code == 0, result.err
@@ -278,7 +280,7 @@ def test_in_place_copy_with_an_object_missing_fetches_through_dvc(registered: tu
     victim = _objects(repo / ".dvc" / "cache")[-1]
     victim.chmod(0o644)
     victim.unlink()
-    assert cache.checkout_copies(repo, _pointer(repo)) is None
+    assert workspace.checkout_copies(repo, _pointer(repo)) is None
     assert not (repo / "out" / "m").exists()
     result = run_cli(repo, "checkout", REF)
     assert result.code == 0, result.err
@@ -298,7 +300,7 @@ def test_in_place_copy_leaves_executable_entries_to_dvc(registered: tuple[Path, 
     manifest.write_text(json.dumps(entries))
     files = cache.cached_files(repo, pointer)
     assert files is not None and [f.executable for f in files].count(True) == 1
-    assert cache.checkout_copies(repo, pointer) is None
+    assert workspace.checkout_copies(repo, pointer) is None
     assert not (repo / "out" / "m").exists()
 
 
@@ -329,7 +331,7 @@ def test_in_place_copies_are_undone_when_dvc_cannot_record_them(
     shutil.rmtree(repo / "out" / "m")
     with monkeypatch.context() as patch:
         patch.setattr(sys, "executable", "/bin/false")  # the recording helper fails
-        assert cache.checkout_copies(repo, _pointer(repo)) is None
+        assert workspace.checkout_copies(repo, _pointer(repo)) is None
     assert not (repo / "out" / "m").exists()
     result = run_cli(repo, "checkout", REF)  # DVC's own checkout then does the work
     assert result.code == 0, result.err

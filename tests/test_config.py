@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from llmgit.core import config
+from llmgit.store.store import load_settings
 from llmgit.errors import ConfigError, NotInitialized
 
 
@@ -37,7 +38,7 @@ def test_bad_settings(doc: object, message: str) -> None:
 
 def test_load_missing_and_broken(tmp_path: Path) -> None:
     with pytest.raises(NotInitialized):
-        config.load(tmp_path)
+        load_settings(tmp_path)
     (tmp_path / config.CONFIG_FILE).write_text("stages: [a\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
-        config.load(tmp_path)
+        load_settings(tmp_path)

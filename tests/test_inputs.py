@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from llmgit.core import inputs
+from llmgit.register.inputs import collect_metrics, collect_params
 from llmgit.errors import InputError
 
 
@@ -20,12 +21,12 @@ def test_parse_scalar(text: str, value: object) -> None:
 def test_metrics_nested_json_and_yaml(tmp_path: Path) -> None:
     j = tmp_path / "m.json"
     j.write_text('{"step": 10, "eval": {"accuracy": 0.9, "loss": 0.3}}')
-    assert inputs.collect_metrics(j, ["eval.accuracy=0.95"]) == {
+    assert collect_metrics(j, ["eval.accuracy=0.95"]) == {
         "step": 10, "eval.accuracy": 0.95, "eval.loss": 0.3,
     }
     y = tmp_path / "m.yaml"
     y.write_text("rouge:\n  l: 0.41\nbleu: 22\n")
-    assert inputs.collect_metrics(y, []) == {"rouge.l": 0.41, "bleu": 22}
+    assert collect_metrics(y, []) == {"rouge.l": 0.41, "bleu": 22}
 
 
 @pytest.mark.parametrize(
@@ -42,21 +43,21 @@ def test_bad_metrics_files(tmp_path: Path, content: str, suffix: str, message: s
     f = tmp_path / f"m{suffix}"
     f.write_text(content)
     with pytest.raises(InputError, match=message):
-        inputs.collect_metrics(f, [])
+        collect_metrics(f, [])
 
 
 def test_bad_pairs(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="name=value"):
-        inputs.collect_params(None, ["lora_r"])
+        collect_params(None, ["lora_r"])
     with pytest.raises(InputError, match="not a finite number"):
-        inputs.collect_metrics(None, ["acc=good"])
+        collect_metrics(None, ["acc=good"])
     with pytest.raises(InputError, match="does not exist"):
-        inputs.collect_metrics(tmp_path / "nope.json", [])
+        collect_metrics(tmp_path / "nope.json", [])
 
 
 def test_params_numbers_stay_numbers(tmp_path: Path) -> None:
     f = tmp_path / "params.yaml"
     f.write_text("train:\n  lr: 0.0003\n  epochs: 3\n")
-    assert inputs.collect_params(f, ["lora_r=8", "opt=adamw"]) == {
+    assert collect_params(f, ["lora_r=8", "opt=adamw"]) == {
         "train.lr": 0.0003, "train.epochs": 3, "lora_r": 8, "opt": "adamw",
     }

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from prometheus_bin import find_prometheus_bin
 
+from llmgit.core import deployspec
 from llmgit.infra import manifests
 from llmgit.errors import UsageError
 from llmgit.infra.manifest_checks import (
@@ -332,7 +333,7 @@ def test_validate_dir_names_files(tmp_path: Path) -> None:
 
 
 def test_validate_dir_of_rendered_manifests(tmp_path: Path) -> None:
-    spec = manifests.DeploySpec(
+    spec = deployspec.DeploySpec(
         model="m",
         stable_version="1.0.0",
         stable_uri="s3://b/m/1.0.0",

@@ -15,9 +15,10 @@ import pytest
 import yaml
 from prometheus_bin import find_prometheus_bin
 
+from llmgit.core import deployspec
 from llmgit.infra import manifest_checks, manifests
 from llmgit.errors import InputError, InvalidName, InvalidVersion, UsageError
-from llmgit.infra.manifests import DeploySpec, ServingMode
+from llmgit.core.deployspec import DeploySpec, ServingMode
 
 GOLDEN = Path(__file__).parent / "golden"
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -31,7 +32,7 @@ BASE = DeploySpec(
     candidate_uri="s3://ml-models/support-llm/v1.3.0",
     canary_percent=10,
     runtime_args=("--model_name=support-llm",),
-    resources=manifests.resources_from_card({"gpu": "1x A100", "memory": "24Gi", "cpu": "4"}),
+    resources=deployspec.resources_from_card({"gpu": "1x A100", "memory": "24Gi", "cpu": "4"}),
     service_account="s3-reader",
 )
 STANDARD = replace(BASE, mode=ServingMode.standard)
@@ -39,12 +40,12 @@ STABLE_ONLY = replace(BASE, candidate_version=None, candidate_uri=None)
 
 CASES = {
     "knative-canary": BASE,
-    "knative-abort": manifests.aborted(BASE),
-    "knative-promote": manifests.promoted(BASE),
+    "knative-abort": deployspec.aborted(BASE),
+    "knative-promote": deployspec.promoted(BASE),
     "knative-stable": STABLE_ONLY,
     "standard-canary": STANDARD,
-    "standard-abort": manifests.aborted(STANDARD),
-    "standard-promote": manifests.promoted(STANDARD),
+    "standard-abort": deployspec.aborted(STANDARD),
+    "standard-promote": deployspec.promoted(STANDARD),
 }
 
 
@@ -168,12 +169,12 @@ def test_prometheus_rule_names_and_alert() -> None:
     ids=["plain", "dots-underscores", "leading-digit", "upper"],
 )
 def test_dns_label(text: str, label: str) -> None:
-    assert manifests.dns_label(text) == label
+    assert deployspec.dns_label(text) == label
 
 
 def test_dns_label_cuts_long_names_with_a_hash() -> None:
     long_a, long_b = "a" * 70, "a" * 69 + "b"
-    label_a, label_b = manifests.dns_label(long_a), manifests.dns_label(long_b)
+    label_a, label_b = deployspec.dns_label(long_a), deployspec.dns_label(long_b)
     assert len(label_a) == 63 and DNS_LABEL.match(label_a) and label_a.startswith("a" * 54 + "-")
     assert label_a != label_b  # the hash keeps names apart that share the first 54 characters
 
@@ -183,7 +184,7 @@ def test_dns_label_cuts_long_names_with_a_hash() -> None:
     [("1.3.0", "v1-3-0"), ("v1.3.0", "v1-3-0"), ("2.0.0-rc.1+build.5", "v2-0-0-rc-1-build-5")],
 )
 def test_version_name(version: str, name: str) -> None:
-    assert manifests.version_name(version) == name
+    assert deployspec.version_name(version) == name
 
 
 def test_long_model_names_give_valid_kubernetes_names() -> None:
@@ -216,14 +217,14 @@ def test_long_model_names_give_valid_kubernetes_names() -> None:
 def test_resources_from_card(
     card: dict[str, Any], requests: dict[str, str], limits: dict[str, str]
 ) -> None:
-    resources = manifests.resources_from_card(card)
+    resources = deployspec.resources_from_card(card)
     assert dict(resources.requests.items()) == requests
     assert dict(resources.limits.items()) == limits
 
 
 def test_bad_quantity_in_card() -> None:
     with pytest.raises(InputError, match=r"resources.memory '24 GB' is not a Kubernetes quantity"):
-        manifests.resources_from_card({"memory": "24 GB"})
+        deployspec.resources_from_card({"memory": "24 GB"})
 
 
 @pytest.mark.parametrize(
@@ -261,7 +262,7 @@ def test_bad_specs(changes: dict[str, Any], error: type[Exception], message: str
 
 
 def test_abort_and_promote_need_a_candidate() -> None:
-    for change in (manifests.aborted, manifests.promoted):
+    for change in (deployspec.aborted, deployspec.promoted):
         with pytest.raises(UsageError, match="has no candidate"):
             change(STABLE_ONLY)
 

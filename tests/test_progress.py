@@ -196,14 +196,14 @@ def test_a_remote_only_dvc_handles_still_reports_bytes(registry_repo: Path, tmp_
     """A remote setting llmgit's own copy path does not handle (here DVC's ``verify``) sends
     the transfer through DVC's object transfer, still with a byte-level bar."""
     repo = registry_repo
-    from llmgit.weights import dvc as storage, remote as transport
+    from llmgit.weights import dvc as storage, transfer as transport
 
     assert transport.local_path(storage.remote_settings(repo))
     with (repo / ".dvc" / "config.local").open("a") as fh:
         fh.write("['remote \"storage\"']\n    verify = true\n")
     settings = storage.remote_settings(repo)
     assert settings is not None and settings["verify"] == "true"
-    assert not transport.local_path(settings) and transport.remote(settings) is None
+    assert not transport.local_path(settings) and transport.mover(settings) is None
     _weights(repo, size=12 * MiB)
     assert run_cli(repo, "register", M, "-w", f"out/{M}").code == 0
     code, out = tty(repo, "push", M)

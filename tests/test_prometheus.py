@@ -10,6 +10,8 @@ from promkit import exporter, free_port, wait_for
 from promkit import prometheus as running_prometheus
 
 from llmgit.core import abstats
+from llmgit import errors
+from llmgit.core import deployspec, promql
 from llmgit.infra import manifests, prometheus
 from llmgit.errors import UsageError
 
@@ -22,12 +24,12 @@ PER_TICK = {(MODEL, "1.2.0"): (3, 4), (MODEL, "1.3.0"): (1, 2), ("other-llm", "1
 @dataclass(frozen=True)
 class Server:
     url: str
-    spec: manifests.DeploySpec
+    spec: deployspec.DeploySpec
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    spec = manifests.DeploySpec(
+    spec = deployspec.DeploySpec(
         model=MODEL,
         stable_version="1.2.0",
         stable_uri="s3://m/1.2.0",
@@ -65,7 +67,7 @@ def _values(server: Server, promql: str) -> dict[str, float]:
 
 
 def test_recorded_series_exist(server: Server) -> None:
-    correct, total, ratio = manifests.record_names(WINDOW)
+    correct, total, ratio = deployspec.record_names(WINDOW)
 
     def recorded() -> dict[str, float] | None:
         values = _values(server, f'{ratio}{{model="{MODEL}",job="llmgit-eval"}}')
@@ -80,7 +82,7 @@ def test_recorded_series_exist(server: Server) -> None:
 
 
 def test_alert_fires_for_the_worse_candidate(server: Server) -> None:
-    query = f'ALERTS{{alertname="{manifests.ALERT_NAME}",alertstate="firing"}}'
+    query = f'ALERTS{{alertname="{deployspec.ALERT_NAME}",alertstate="firing"}}'
     firing = wait_for("the canary alert", lambda: prometheus.query(server.url, query, timeout=5))
     assert [(s.labels["model"], s.labels["version"], s.labels["severity"]) for s in firing] == [
         (MODEL, "1.3.0", "warning")
@@ -88,7 +90,7 @@ def test_alert_fires_for_the_worse_candidate(server: Server) -> None:
 
 
 def test_no_data_names_metric_model_and_window(server: Server) -> None:
-    with pytest.raises(prometheus.NoData) as e:
+    with pytest.raises(errors.NoData) as e:
         prometheus.eval_counts(server.url, "no-such-model", WINDOW, timeout=5)
     assert str(e.value) == (
         "no llmgit_eval_total samples for model 'no-such-model' in the last 30s: "
@@ -97,12 +99,12 @@ def test_no_data_names_metric_model_and_window(server: Server) -> None:
 
 
 def test_nan_counter_is_an_error(server: Server) -> None:
-    def nan_error() -> prometheus.BadValue | None:
+    def nan_error() -> errors.BadValue | None:
         try:
             prometheus.eval_counts(server.url, "nan-llm", WINDOW, timeout=5)
-        except prometheus.BadValue as e:
+        except errors.BadValue as e:
             return e
-        except prometheus.NoData:
+        except errors.NoData:
             return None  # not scraped twice yet
         pytest.fail("a NaN counter was accepted")
 
@@ -111,20 +113,20 @@ def test_nan_counter_is_an_error(server: Server) -> None:
 
 
 def test_bad_query_carries_prometheus_error(server: Server) -> None:
-    with pytest.raises(prometheus.BadQuery) as e:
+    with pytest.raises(errors.BadQuery) as e:
         prometheus.query(server.url, "sum by (", timeout=5)
     assert "Prometheus rejected the query sum by (: bad_data:" in str(e.value)
     assert "parse error" in str(e.value)
 
 
 def test_other_http_errors(server: Server) -> None:
-    with pytest.raises(prometheus.PrometheusError, match="answered HTTP 404"):
+    with pytest.raises(errors.PrometheusError, match="answered HTTP 404"):
         prometheus.query(f"{server.url}/not-prometheus", "up", timeout=5)
 
 
 def test_unreachable() -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(prometheus.PrometheusUnreachable) as e:
+    with pytest.raises(errors.PrometheusUnreachable) as e:
         prometheus.eval_counts(url, MODEL, "5m", timeout=2)
     assert str(e.value).startswith(f"cannot reach Prometheus at {url}: ")
     assert "refused" in str(e.value).lower()
@@ -135,7 +137,7 @@ def test_unreachable() -> None:
     [("5m", 300), ("1h", 3600), ("1d", 86400), ("1h30m", 5400), ("500ms", 0.5), ("2w", 1209600)],
 )
 def test_parse_duration(window: str, seconds: float) -> None:
-    assert prometheus.parse_duration(window) == seconds
+    assert promql.parse_duration(window) == seconds
 
 
 @pytest.mark.parametrize("window", ["", "5", "5 minutes", "m5", "1.5h", "5M", "0s", "0"])
@@ -145,11 +147,11 @@ def test_bad_windows_are_refused_before_any_query(window: str) -> None:
 
 
 def test_queries() -> None:
-    assert prometheus.count_queries("a.b", "1h") == (
+    assert promql.count_queries("a.b", "1h") == (
         'sum by (version) (increase(llmgit_eval_correct_total{model="a.b"}[1h]))',
         'sum by (version) (increase(llmgit_eval_total{model="a.b"}[1h]))',
     )
-    assert prometheus.promql_string('x"y\\') == '"x\\"y\\\\"'
+    assert promql.promql_string('x"y\\') == '"x\\"y\\\\"'
 
 
 def test_url_must_be_http() -> None:

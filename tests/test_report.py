@@ -35,12 +35,12 @@ def history_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def site(history_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from llmgit import report
-    from llmgit.store.store import Registry
+    from llmgit import Registry
+    from llmgit.report.options import ReportOptions
 
     out = tmp_path_factory.mktemp("site") / "site"
     with isolated(tmp_path_factory.mktemp("home")):
-        report.publish(Registry(history_repo), out, report.ReportOptions())
+        Registry(history_repo).report(out, ReportOptions())
     return out
 
 

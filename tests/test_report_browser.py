@@ -32,13 +32,13 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from llmgit import report
-    from llmgit.store.store import Registry
+    from llmgit import Registry
+    from llmgit.report.options import ReportOptions
 
     base = tmp_path_factory.mktemp("browser")
     with isolated(base / "home") as mp:
         build_registry(base / "repo", base / "remote", mp)
-        report.publish(Registry(base / "repo"), base / "site", report.ReportOptions())
+        Registry(base / "repo").report(base / "site", ReportOptions())
     return base / "site"
 
 

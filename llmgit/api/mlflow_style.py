@@ -1,7 +1,7 @@
 """The registry calls under the names MLflow's ``MlflowClient`` uses, so MLflow code migrates
-by changing imports (``docs/migration-mlflow.md``). :class:`~llmgit.store.store.Registry`
-inherits them from :class:`MlflowStyle`; each is a thin layer over llmgit's own operations
-and raises the same :class:`~llmgit.errors.LlmgitError` (same message) as the CLI.
+by changing imports (``docs/migration-mlflow.md``). :class:`~llmgit.api.registry.Registry`
+offers them as methods; each is a thin layer over llmgit's own operations and raises the
+same :class:`~llmgit.errors.LlmgitError` (same message) as the CLI.
 """
 
 from __future__ import annotations
@@ -10,16 +10,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from llmgit.core import refs
 from llmgit.core.config import ARCHIVED
-from llmgit.errors import UnknownReference, UsageError
 from llmgit.core.model import ModelVersion, WeightsInfo
-from llmgit.inspect.search import Query, holding_stage, stage_map
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+from llmgit.errors import UnknownReference, UsageError
+from llmgit.inspect.search import Query, holding_stage, search, stage_map
+from llmgit.stages import guard, rollback
+from llmgit.stages.promote import PromoteRequest, promote
+from llmgit.store.store import Store
 
 # MLflow's sort keys, as llmgit filter fields
 _MLFLOW_KEYS = {"version_number": "version", "creation_timestamp": "created",
@@ -69,9 +69,7 @@ class VersionDetails:
     @cached_property
     def card(self) -> dict[str, Any]:
         """The model card at the version's tag (read from git, no checkout)."""
-        from llmgit.store.store import Registry
-
-        return Registry(self.root).card(self.tag)
+        return Store(self.root).card(self.tag)
 
     @property
     def model_version(self) -> ModelVersion:
@@ -105,94 +103,87 @@ def _order(order_by: str | Sequence[str] | None) -> tuple[tuple[str, bool], ...]
     return tuple(result)
 
 
-class MlflowStyle:
-    """MLflow-named methods of :class:`~llmgit.store.store.Registry`."""
+def _details(store: Store, found: Sequence[ModelVersion]) -> list[VersionDetails]:
+    held = stage_map(store) if found else {}
+    return [VersionDetails.of(v, held.get((v.name, v.version), ()), store.root) for v in found]
 
-    def _reg(self) -> Registry:
-        return cast("Registry", self)
 
-    def _details(self, versions_: Sequence[ModelVersion]) -> list[VersionDetails]:
-        reg = self._reg()
-        held = stage_map(reg) if versions_ else {}
-        return [VersionDetails.of(v, held.get((v.name, v.version), ()), reg.root) for v in versions_]
+def get_model_version(store: Store, name: str, version: str | int) -> VersionDetails:
+    """One version: ``"1.0.0"``, ``"v1.0.0"``, ``3`` (the highest 3.x.y) or ``"3.1"``."""
+    refs.validate_model_name(name)
+    return _details(store, [store.get(f"{name}@{_version_text(version)}")])[0]
 
-    def get_model_version(self, name: str, version: str | int) -> VersionDetails:
-        """One version: ``"1.0.0"``, ``"v1.0.0"``, ``3`` (the highest 3.x.y) or ``"3.1"``."""
-        reg = self._reg()
-        refs.validate_model_name(name)
-        return self._details([reg.get(f"{name}@{_version_text(version)}")])[0]
 
-    def search_model_versions(self, filter_string: str | None = None, max_results: int | None = None,
-                              order_by: str | Sequence[str] | None = None) -> list[VersionDetails]:
-        """Versions matching a filter (``docs/filter-grammar.md``), e.g.
-        ``"name='chat-7b' and metrics.accuracy > 0.8 and stage = 'production'"``.
+def search_model_versions(store: Store, filter_string: str | None = None, max_results: int | None = None,
+                          order_by: str | Sequence[str] | None = None) -> list[VersionDetails]:
+    """Versions matching a filter (``docs/filter-grammar.md``), e.g.
+    ``"name='chat-7b' and metrics.accuracy > 0.8 and stage = 'production'"``.
 
-        ``order_by`` takes MLflow's form, ``["version_number DESC"]``, or llmgit fields
-        (``"metrics.accuracy DESC"``); without it, by name, newest version first.
-        """
-        reg = self._reg()
-        query = Query(filter=filter_string, limit=max_results, order=_order(order_by), with_stages=True)
-        hits = reg.search(query)
-        return [VersionDetails.of(h.version, h.stages, reg.root) for h in hits]
+    ``order_by`` takes MLflow's form, ``["version_number DESC"]``, or llmgit fields
+    (``"metrics.accuracy DESC"``); without it, by name, newest version first.
+    """
+    query = Query(filter=filter_string, limit=max_results, order=_order(order_by), with_stages=True)
+    return [VersionDetails.of(h.version, h.stages, store.root) for h in search(store, query)]
 
-    def transition_model_version_stage(self, name: str, version: str | int, stage: str, *,
-                                       reason: str = "", archive_existing_versions: bool = True,
-                                       push: bool = False) -> VersionDetails:
-        """Put a version into a stage now (a direct promotion, like MLflow's; the previous-stage
-        rule is not applied). The version it replaces is archived unless it holds another
-        stage. Stage names are case-insensitive (``"Production"``)."""
-        if not archive_existing_versions:
-            raise UsageError("a stage holds one version: the version it replaces is always archived",
-                             hint="drop archive_existing_versions=False")
-        from llmgit.stages.promote import PromoteRequest
 
-        reg = self._reg()
-        v = self.get_model_version(name, version)
-        reg.promote(PromoteRequest(v.tag, stage.lower(), reason=reason, mode="direct",
-                                   skip_previous_stage=True, push=push))
-        return self.get_model_version(name, v.version)
+def transition_model_version_stage(store: Store, name: str, version: str | int, stage: str, *,
+                                   reason: str = "", archive_existing_versions: bool = True,
+                                   push: bool = False) -> VersionDetails:
+    """Put a version into a stage now (a direct promotion, like MLflow's; the previous-stage
+    rule is not applied). The version it replaces is archived unless it holds another
+    stage. Stage names are case-insensitive (``"Production"``)."""
+    if not archive_existing_versions:
+        raise UsageError("a stage holds one version: the version it replaces is always archived",
+                         hint="drop archive_existing_versions=False")
+    v = get_model_version(store, name, version)
+    promote(store, PromoteRequest(v.tag, stage.lower(), reason=reason, mode="direct",
+                                  skip_previous_stage=True, push=push))
+    return get_model_version(store, name, v.version)
 
-    def get_latest_versions(self, name: str, stages: Sequence[str] | None = None) -> list[VersionDetails]:
-        """The version holding each of ``stages`` (in that order; stages nobody holds are left
-        out; for ``archived``, the highest archived version). Without ``stages``: the holder of
-        every configured stage, then the highest version if it holds none."""
-        reg = self._reg()
-        settings = reg.require_initialized()
-        refs.validate_model_name(name)
-        wanted = [s.lower() for s in stages] if stages is not None else list(settings.stages)
-        for s in wanted:
-            if s not in settings.all_stages:
-                raise UnknownReference(f"unknown stage '{s}'",
-                                       hint=f"stages in llmgit.yaml: {', '.join(settings.all_stages)}")
-        all_versions = reg.versions(name)
-        if not all_versions:
-            raise UnknownReference(f"model '{name}' has no registered versions",
-                                   hint="see 'llmgit models' for registered models")
-        details = {d.version: d for d in self._details(all_versions)}
-        found: list[VersionDetails] = []
-        for s in wanted:
-            holders = [d for d in details.values() if s in d.stages]  # newest first
-            if holders:
-                found.append(holders[0])
-        if stages is None:
-            newest = details[all_versions[0].version]
-            if not [s for s in newest.stages if s != ARCHIVED]:
-                found.append(newest)
-        return found
 
-    def rollback_to_version(self, name: str, version: str | int, *, reason: str = "",
-                            stage: str = "production", push: bool = False) -> VersionDetails:
-        """Move ``stage`` back to ``version`` (``llmgit rollback NAME --to VERSION``)."""
-        target = self.get_model_version(name, version)
-        self._reg().rollback(name, stage=stage.lower(), to=target.version, reason=reason, push=push)
-        return self.get_model_version(name, target.version)
+def get_latest_versions(store: Store, name: str, stages: Sequence[str] | None = None) -> list[VersionDetails]:
+    """The version holding each of ``stages`` (in that order; stages nobody holds are left
+    out; for ``archived``, the highest archived version). Without ``stages``: the holder of
+    every configured stage, then the highest version if it holds none."""
+    settings = store.require_initialized()
+    refs.validate_model_name(name)
+    wanted = [s.lower() for s in stages] if stages is not None else list(settings.stages)
+    for s in wanted:
+        if s not in settings.all_stages:
+            raise UnknownReference(f"unknown stage '{s}'",
+                                   hint=f"stages in llmgit.yaml: {', '.join(settings.all_stages)}")
+    all_versions = store.versions(name)
+    if not all_versions:
+        raise UnknownReference(f"model '{name}' has no registered versions",
+                               hint="see 'llmgit models' for registered models")
+    details = {d.version: d for d in _details(store, all_versions)}
+    found: list[VersionDetails] = []
+    for s in wanted:
+        holders = [d for d in details.values() if s in d.stages]  # newest first
+        if holders:
+            found.append(holders[0])
+    if stages is None:
+        newest = details[all_versions[0].version]
+        if not [s for s in newest.stages if s != ARCHIVED]:
+            found.append(newest)
+    return found
 
-    def auto_rollback_if_degraded(self, name: str, *, metric: str, threshold: float,
-                                  relative: bool = False, stage: str = "production",
-                                  metrics_file: Path | None = None, push: bool = False) -> bool:
-        """``llmgit guard --apply``: roll back when the holder's metric is worse than the previous
-        holder's by more than ``threshold``. Returns whether it rolled back; ``Registry.guard``
-        gives the whole comparison."""
-        result = self._reg().guard(name, metric=metric, threshold=threshold, relative=relative,
-                                   stage=stage.lower(), metrics_file=metrics_file, apply=True, push=push)
-        return result.rollback is not None
+
+def rollback_to_version(store: Store, name: str, version: str | int, *, reason: str = "",
+                        stage: str = "production", push: bool = False) -> VersionDetails:
+    """Move ``stage`` back to ``version`` (``llmgit rollback NAME --to VERSION``)."""
+    target = get_model_version(store, name, version)
+    rollback.rollback(store, name, stage=stage.lower(), to=target.version, reason=reason, push=push)
+    return get_model_version(store, name, target.version)
+
+
+def auto_rollback_if_degraded(store: Store, name: str, *, metric: str, threshold: float,
+                              relative: bool = False, stage: str = "production",
+                              metrics_file: Path | None = None, push: bool = False) -> bool:
+    """``llmgit guard --apply``: roll back when the holder's metric is worse than the previous
+    holder's by more than ``threshold``. Returns whether it rolled back; ``Registry.guard``
+    gives the whole comparison."""
+    observed = guard.load_observed(metrics_file) if metrics_file is not None else None
+    result = guard.guard(store, name, metric=metric, threshold=threshold, relative=relative,
+                         stage=stage.lower(), observed=observed, apply=True, push=push)
+    return result.rollback is not None

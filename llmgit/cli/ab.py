@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from llmgit.cli.context import registry
+from llmgit.cli.options import HELP, Json, Name
+from llmgit.cli.output import emit_json, say, table
 from llmgit.core.abstats import Verdict
 
 if TYPE_CHECKING:
-    from llmgit.canary.ab import CanaryResult
-from llmgit.cli.context import registry
-from llmgit.cli.output import emit_json, say, table
+    from llmgit.store.canaries import CanaryResult
 
 app = typer.Typer(help="Canary A/B tests: start, status (live verdict), promote, abort.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, context_settings=HELP)
 
 PROMETHEUS_ENV = "LLMGIT_PROMETHEUS_URL"
 _VERDICT = {Verdict.promote: "PROMOTE", Verdict.rollback: "ROLL BACK",
             Verdict.keep_collecting: "KEEP COLLECTING"}
+
+Stage = Annotated[str, typer.Option("--stage", help="The stage the canary runs in.")]
+Reason = Annotated[str, typer.Option("--reason", "-r", help="Why: recorded on the stage branch.")]
+Push = Annotated[bool, typer.Option("--push", help="Push weights, then the stage branch and tags (atomic).")]
 
 
 def _report(r: CanaryResult, done: str) -> None:
@@ -33,30 +38,21 @@ def _report(r: CanaryResult, done: str) -> None:
         say(f"  manifests on {r.branch.removeprefix('refs/heads/')}: {', '.join(r.files)}")
 
 
-StageOpt = typer.Option("production", "--stage", help="The stage the canary runs in.")
-ReasonOpt = typer.Option("", "--reason", "-r", help="Why: recorded on the stage branch.")
-PushOpt = typer.Option(False, "--push", help="Push weights, then the stage branch and tags (atomic).")
-JsonOpt = typer.Option(False, "--json", help="Print JSON.")
-NameArg = typer.Argument(..., metavar="NAME", help="Model name.")
-
-
 @app.command("start")
 def start(
     ctx: typer.Context,
-    name: str = NameArg,
-    candidate: str = typer.Option(..., "--candidate", "-c", help="The version to canary, e.g. 1.3.0."),
-    percent: int = typer.Option(..., "--percent", "-p", help="Its share of the traffic, 1 to 99."),
-    stage: str = StageOpt,
-    serving_mode: Optional[str] = typer.Option(  # noqa: UP007
-        None, "--serving-mode", help="knative (default) or standard (KServe 0.20 spec.canary)."
-    ),
-    reason: str = ReasonOpt,
-    skip_previous: bool = typer.Option(
-        False, "--skip-staging", "--skip-previous-stage",
-        help="Allow a candidate that was never in the previous stage.",
-    ),
-    push: bool = PushOpt,
-    as_json: bool = JsonOpt,
+    name: Name,
+    candidate: Annotated[str, typer.Option("--candidate", "-c", help="The version to canary, e.g. 1.3.0.")],
+    percent: Annotated[int, typer.Option("--percent", "-p", help="Its share of the traffic, 1 to 99.")],
+    stage: Stage = "production",
+    serving_mode: Annotated[str | None, typer.Option(
+        "--serving-mode", help="knative (default) or standard (KServe 0.20 spec.canary).")] = None,
+    reason: Reason = "",
+    skip_previous: Annotated[bool, typer.Option(
+        "--skip-staging", "--skip-previous-stage", help="Allow a candidate that was never in the previous stage.",
+    )] = False,
+    push: Push = False,
+    as_json: Json = False,
 ) -> None:
     """Send a share of a stage's traffic to a candidate (again: change the share)."""
     r = registry(ctx).ab_start(name, candidate, percent, stage=stage, mode=serving_mode,
@@ -74,31 +70,25 @@ def start(
 @app.command("status")
 def status(
     ctx: typer.Context,
-    name: str = NameArg,
-    prometheus: Optional[str] = typer.Option(  # noqa: UP007
-        None, "--prometheus", envvar=PROMETHEUS_ENV, help="Prometheus base URL, e.g. http://127.0.0.1:9090."
-    ),
-    window: str = typer.Option("1h", "--window", help="Count evaluations over this Prometheus duration."),
-    counts_file: Optional[Path] = typer.Option(  # noqa: UP007
-        None, "--counts-file", help='Offline counts (JSON: {version: {"correct": N, "total": N}}).'
-    ),
-    stage: str = StageOpt,
-    mde: Optional[float] = typer.Option(  # noqa: UP007
-        None, "--mde", help="Minimum detectable effect (default: deploy.min_detectable_effect)."
-    ),
-    alpha: Optional[float] = typer.Option(None, "--alpha", help="Significance level (default: deploy.alpha)."),  # noqa: UP007
-    as_json: bool = JsonOpt,
+    name: Name,
+    prometheus: Annotated[str | None, typer.Option(
+        "--prometheus", envvar=PROMETHEUS_ENV, help="Prometheus base URL, e.g. http://127.0.0.1:9090.")] = None,
+    window: Annotated[str, typer.Option("--window", help="Count evaluations over this Prometheus duration.")] = "1h",
+    counts_file: Annotated[Path | None, typer.Option(
+        "--counts-file", help='Offline counts (JSON: {version: {"correct": N, "total": N}}).')] = None,
+    stage: Stage = "production",
+    mde: Annotated[float | None, typer.Option(
+        "--mde", help="Minimum detectable effect (default: deploy.min_detectable_effect).")] = None,
+    alpha: Annotated[float | None, typer.Option("--alpha", help="Significance level (default: deploy.alpha).")] = None,
+    as_json: Json = False,
 ) -> None:
     """The live verdict: per-arm accuracy, the difference with its interval, promote / roll back / keep collecting."""
-    from llmgit.canary import status as abtest
-
-    counts = abtest.gather(name, prometheus_url=None if counts_file else prometheus, window=window,
-                           counts_file=counts_file)
-    s = abtest.status(registry(ctx), name, counts, stage=stage, alpha=alpha, mde=mde)
+    s = registry(ctx).ab_status(name, prometheus_url=None if counts_file else prometheus, window=window,
+                                counts_file=counts_file, stage=stage, alpha=alpha, mde=mde)
     if as_json:
         emit_json(s.to_json())
         return
-    c, level = s.comparison, f"{s.confidence * 100:g}%"
+    c, level, counts = s.comparison, f"{s.confidence * 100:g}%", s.counts
     out = sys.stdout.write
     out(f"{s.model} in {s.stage}: canary v{s.candidate} at {s.percent}% ({s.mode}) since {s.since}\n")
     out(f"source: {counts.source}" + (f", last {counts.window}" if counts.window else "") + "\n\n")
@@ -109,19 +99,20 @@ def status(
         f"[{c.interval.low:+.4f}, {c.interval.high:+.4f}]\n")
     out(f"two-proportion test: z = {c.z:.2f}, p = {c.p_value:.3g}\n")
     out(f"verdict: {_VERDICT[c.verdict]}: {c.reason}\n")
+    where = f" --stage {s.stage}" if s.stage != "production" else ""
     if c.verdict is Verdict.keep_collecting:
         out(f"needed: {c.required_per_arm} evaluations per version to detect a drop of {c.mde:g} "
             f"(alpha {c.alpha:g}, power {c.power:.0%}); still {c.remaining_candidate} of "
             f"v{s.candidate} and {c.remaining_stable} of v{s.stable}\n")
     elif c.verdict is Verdict.promote:
-        say(f"next: llmgit ab promote {name}" + (f" --stage {s.stage}" if s.stage != "production" else ""))
+        say(f"next: llmgit ab promote {name}{where}")
     else:
-        say(f"next: llmgit ab abort {name} --reason \"...\"" + (f" --stage {s.stage}" if s.stage != "production" else ""))
+        say(f"next: llmgit ab abort {name} --reason \"...\"{where}")
 
 
 @app.command("promote")
-def promote(ctx: typer.Context, name: str = NameArg, stage: str = StageOpt, reason: str = ReasonOpt,
-            push: bool = PushOpt, as_json: bool = JsonOpt) -> None:
+def promote(ctx: typer.Context, name: Name, stage: Stage = "production", reason: Reason = "",
+            push: Push = False, as_json: Json = False) -> None:
     """The candidate takes the stage; the old holder is archived."""
     r = registry(ctx).ab_promote(name, stage=stage, reason=reason, push=push)
     if as_json:
@@ -131,8 +122,8 @@ def promote(ctx: typer.Context, name: str = NameArg, stage: str = StageOpt, reas
 
 
 @app.command("abort")
-def abort(ctx: typer.Context, name: str = NameArg, stage: str = StageOpt, reason: str = ReasonOpt,
-          push: bool = PushOpt, as_json: bool = JsonOpt) -> None:
+def abort(ctx: typer.Context, name: Name, stage: Stage = "production", reason: Reason = "",
+          push: Push = False, as_json: Json = False) -> None:
     """End the canary: all traffic back to the stage holder."""
     r = registry(ctx).ab_abort(name, stage=stage, reason=reason, push=push)
     if as_json:

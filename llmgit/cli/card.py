@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
 from llmgit.cli.context import registry
+from llmgit.cli.options import HELP
 from llmgit.cli.output import say
 from llmgit.errors import InputError
 
-app = typer.Typer(help="Model cards: validate and render.", no_args_is_help=True)
+app = typer.Typer(help="Model cards: validate and render.", no_args_is_help=True, context_settings=HELP)
 
 
 @app.command("validate")
 def validate(
     ctx: typer.Context,
-    reference: Optional[str] = typer.Argument(  # noqa: UP007
-        None, metavar="REF", help="NAME (the working-tree card) or NAME@vX.Y.Z (a version's card)."
-    ),
-    file: Optional[Path] = typer.Option(None, "--file", help="Validate this card file."),  # noqa: UP007
+    reference: Annotated[str | None, typer.Argument(
+        metavar="REF", help="NAME (the working-tree card) or NAME@vX.Y.Z (a version's card).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Validate this card file.")] = None,
 ) -> None:
     """Check a model card against the schema."""
     if reference is None and file is None:
@@ -37,8 +37,8 @@ def validate(
 @app.command("render")
 def render(
     ctx: typer.Context,
-    reference: str = typer.Argument(..., metavar="REF", help="NAME@vX.Y.Z, NAME or NAME#STAGE."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file."),  # noqa: UP007
+    reference: Annotated[str, typer.Argument(metavar="REF", help="NAME@vX.Y.Z, NAME or NAME#STAGE.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
 ) -> None:
     """The model card as Hugging Face README Markdown."""
     text = registry(ctx).card_markdown(reference)

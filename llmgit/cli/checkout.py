@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
-from llmgit.cli import progress as progress_cli
-
 from llmgit.cli.context import registry
+from llmgit.cli.options import Quiet
 from llmgit.cli.output import say
 
 
 def checkout(
     ctx: typer.Context,
-    reference: str = typer.Argument(..., metavar="REF", help="NAME@vX.Y.Z, NAME, NAME#STAGE ..."),
-    to: Optional[Path] = typer.Option(  # noqa: UP007
-        None, "--to", help="Write the weights into this directory; the working tree is left alone."
-    ),
-    force: bool = typer.Option(False, "--force", help="Overwrite unsaved weights or card edits."),
-    quiet: bool = progress_cli.quiet_option(),  # noqa: ARG001 (acts in its callback)
+    reference: Annotated[str, typer.Argument(metavar="REF", help="NAME@vX.Y.Z, NAME, NAME#STAGE ...")],
+    to: Annotated[Path | None, typer.Option(
+        "--to", help="Write the weights into this directory; the working tree is left alone.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite unsaved weights or card edits.")] = False,
+    quiet: Quiet = False,  # noqa: ARG001 (acts in its callback)
 ) -> None:
     """Put a version's card and weights back in the working tree, or export its weights."""
     result = registry(ctx).checkout(reference, to=to, force=force)

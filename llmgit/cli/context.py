@@ -1,4 +1,4 @@
-"""Opening the registry a command works on (from ``-C``)."""
+"""The API a command calls: the registry of ``-C DIR`` (default: the current directory)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+    from llmgit.api.registry import Registry
+
+
+def api() -> type[Registry]:
+    """The Python API's :class:`Registry` (for what needs no repository, such as ``deploy validate``)."""
+    from llmgit.api.registry import Registry  # noqa: PLC0415 (start-up: --help loads no registry code)
+
+    return Registry
 
 
 def registry(ctx: typer.Context) -> Registry:
-    from llmgit.store.store import Registry  # imported when a command runs, not for --help
-
     root = ctx.find_root().obj
-    return Registry(root if isinstance(root, Path) else Path("."))
+    return api()(root if isinstance(root, Path) else Path("."))

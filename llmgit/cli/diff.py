@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
+from typing import Annotated
 
 import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json
+from llmgit.core import diff_format
 
 
 class DiffFormat(str, Enum):
@@ -19,13 +21,11 @@ class DiffFormat(str, Enum):
 
 def diff(
     ctx: typer.Context,
-    old: str = typer.Argument(..., metavar="REF_A", help="The base: NAME@vX.Y.Z, NAME#STAGE, NAME, ..."),
-    new: str = typer.Argument(..., metavar="REF_B", help="The version to compare with it (any model)."),
-    fmt: DiffFormat = typer.Option(DiffFormat.table, "--format", "-f", help="table, markdown or json."),
+    old: Annotated[str, typer.Argument(metavar="REF_A", help="The base: NAME@vX.Y.Z, NAME#STAGE, NAME, ...")],
+    new: Annotated[str, typer.Argument(metavar="REF_B", help="The version to compare with it (any model).")],
+    fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="table, markdown or json.")] = DiffFormat.table,
 ) -> None:
     """Metrics (better or worse), params, card fields and weights file by file, of two versions."""
-    from llmgit.core import diff_format
-
     d = registry(ctx).diff(old, new)
     if fmt is DiffFormat.json:
         emit_json(d.to_json())

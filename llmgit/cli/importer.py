@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Annotated
 
 import typer
 
 from llmgit.cli.context import registry
+from llmgit.cli.options import HELP, Json
 from llmgit.cli.output import emit_json, say, table
 from llmgit.errors import UsageError
 
-app = typer.Typer(help="Bring an existing registry's history into llmgit.", no_args_is_help=True)
+app = typer.Typer(help="Bring an existing registry's history into llmgit.", no_args_is_help=True,
+                  context_settings=HELP)
 
 
 def _stage_map(pairs: list[str]) -> dict[str, str]:
@@ -27,14 +29,14 @@ def _stage_map(pairs: list[str]) -> dict[str, str]:
 @app.command("gto")
 def gto(
     ctx: typer.Context,
-    apply: bool = typer.Option(False, "--apply", help="Write the stage branches and pointers (default: report only)."),
-    stage: List[str] = typer.Option(  # noqa: UP006
-        [], "--stage", "-s", help="Map a GTO stage to an llmgit stage, e.g. prod=production (repeatable)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    apply: Annotated[bool, typer.Option(
+        "--apply", help="Write the stage branches and pointers (default: report only).")] = False,
+    stage: Annotated[list[str] | None, typer.Option(
+        "--stage", "-s", help="Map a GTO stage to an llmgit stage, e.g. prod=production (repeatable).")] = None,
+    as_json: Json = False,
 ) -> None:
     """Rebuild stage branches, their history and NAME#STAGE pointers from GTO tags (which stay untouched)."""
-    r = registry(ctx).import_gto(apply=apply, stage_map=_stage_map(stage))
+    r = registry(ctx).import_gto(apply=apply, stage_map=_stage_map(stage or []))
     if as_json:
         emit_json(r.to_json())
         return

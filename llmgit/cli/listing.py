@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from llmgit.cli.context import registry
+from llmgit.cli.options import Desc, Json, Limit, Name, OrderBy
 from llmgit.cli.output import emit_json, human_size, number, table
+from llmgit.inspect.query import Query
 
 if TYPE_CHECKING:
     from llmgit.core.model import ModelVersion
@@ -16,17 +18,7 @@ if TYPE_CHECKING:
 KEY_METRICS = 3
 
 
-# the ordering options `versions` and `search` share
-ORDER_BY = typer.Option(
-    None, "--order-by", help="Sort by a field: version, created, metrics.X, params.X, card.X.Y, ..."
-)
-DESC = typer.Option(False, "--desc", help="Sort descending (missing values still last).")
-LIMIT = typer.Option(None, "--limit", "-n", help="Show at most N versions.")
-
-
-def models(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
-) -> None:
+def models(ctx: typer.Context, as_json: Json = False) -> None:
     """Every model: latest version and how many versions."""
     found = registry(ctx).models()
     if as_json:
@@ -41,30 +33,25 @@ def models(
 def _key_metrics(found: list[ModelVersion]) -> list[str]:
     names: list[str] = []
     for v in found:
-        for k in v.metrics:
-            if k not in names:
-                names.append(k)
+        names += [k for k in v.metrics if k not in names]
     return names[:KEY_METRICS]
 
 
 def versions(
     ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME", help="Model name."),
-    filter_: Optional[str] = typer.Option(  # noqa: UP007
-        None, "--filter", help="Only versions matching this expression (see docs/filter-grammar.md)."
-    ),
-    order_by: Optional[str] = ORDER_BY,  # noqa: UP007
-    desc: bool = DESC,
-    limit: Optional[int] = LIMIT,  # noqa: UP007
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    name: Name,
+    filter_: Annotated[str | None, typer.Option(
+        "--filter", help="Only versions matching this expression (see docs/filter-grammar.md).")] = None,
+    order_by: OrderBy = None,
+    desc: Desc = False,
+    limit: Limit = None,
+    as_json: Json = False,
 ) -> None:
     """Versions of a model, newest first, with key metrics and size."""
     reg = registry(ctx)
     if filter_ is None and order_by is None and limit is None:
         found = reg.versions(name)
     else:
-        from llmgit.inspect.search import Query
-
         query = Query(filter=filter_, name=name, order_by=order_by, descending=desc, limit=limit)
         found = [h.version for h in reg.search(query)]
     if as_json:
@@ -86,8 +73,8 @@ def versions(
 
 def show(
     ctx: typer.Context,
-    reference: str = typer.Argument(..., metavar="REF", help="NAME, NAME@vX.Y.Z, NAME@latest or NAME#STAGE."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    reference: Annotated[str, typer.Argument(metavar="REF", help="NAME, NAME@vX.Y.Z, NAME@latest or NAME#STAGE.")],
+    as_json: Json = False,
 ) -> None:
     """A version's model card, tag, weights and provenance."""
     reg = registry(ctx)
@@ -96,22 +83,18 @@ def show(
     if as_json:
         emit_json({**v.to_json(), "card": card})
         return
-    import yaml
+    from llmgit.core import yamlio  # noqa: PLC0415 (start-up: YAML's dumper only for this command)
 
     w = v.weights
-    out = [
-        f"{v.tag}  (commit {v.commit[:10]})",
-        f"created   {v.created} by {v.author}",
-    ]
+    out = [f"{v.tag}  (commit {v.commit[:10]})", f"created   {v.created} by {v.author}"]
     if w:
         out.append(f"weights   {w.path}  md5 {w.md5}  {human_size(w.size)} in {w.files} file(s)")
     if v.message:
         out.append(f"message   {v.message}")
-    out += ["", "model card:", yaml.safe_dump(card, sort_keys=False, allow_unicode=True).rstrip()]
+    out += ["", "model card:", yamlio.dump(card, sort_keys=False, allow_unicode=True).rstrip()]
     sys.stdout.write("\n".join(out) + "\n")
 
 
 def install(app: typer.Typer) -> None:
-    app.command("models")(models)
-    app.command("versions")(versions)
-    app.command("show")(show)
+    for command in (models, versions, show):
+        app.command(command.__name__)(command)

@@ -7,11 +7,10 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
-from llmgit import __version__
 from llmgit.cli import (
     ab,
     card,
@@ -30,7 +29,9 @@ from llmgit.cli import diff as diff_command
 from llmgit.cli import progress as progress_cli
 from llmgit.cli import report as report_command
 from llmgit.cli import search as search_command
-from llmgit.errors import LlmgitError, UsageError
+from llmgit.cli.options import HELP
+from llmgit.core.release import VERSION
+from llmgit.errors import InternalError, Interrupted, LlmgitError, UsageError
 
 app = typer.Typer(
     name="llmgit",
@@ -39,23 +40,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,
+    context_settings=HELP,
 )
 
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"llmgit {__version__}\n")
+        sys.stdout.write(f"llmgit {VERSION}\n")
         raise typer.Exit()
 
 
 @app.callback()
 def _global(
     ctx: typer.Context,
-    repo: Path = typer.Option(Path("."), "-C", "--repo", help="Run as if started in this directory."),
-    version: Optional[bool] = typer.Option(  # noqa: UP007 (typer needs Optional on 3.9 syntax)
-        None, "--version", callback=_version, is_eager=True, help="Show the llmgit version and exit."
-    ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help=progress_cli.QUIET_HELP),
+    repo: Annotated[Path, typer.Option("-C", "--repo", help="Run as if started in this directory.")] = Path("."),
+    version: Annotated[bool | None, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the llmgit version and exit.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=progress_cli.QUIET_HELP)] = False,
 ) -> None:
     """Git-native version manager for LLM weights."""
     ctx.obj = repo
@@ -69,7 +70,8 @@ app.add_typer(ci.app, name="ci")
 app.add_typer(ab.app, name="ab")
 app.add_typer(deploy.app, name="deploy")
 report_command.install(app)
-for module in (diff_command, search_command, importer): module.install(app)  # noqa: E701
+for module in (diff_command, search_command, importer):
+    module.install(app)
 
 
 def _report(err: LlmgitError) -> None:
@@ -93,15 +95,16 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if _is_usage_error(e):  # the command line itself is wrong: one line and a hint
             command = getattr(getattr(e, "ctx", None), "command_path", "llmgit")
-            _report(UsageError(e.format_message(), hint=f"see '{command} --help'"))  # type: ignore[attr-defined]
-            return 2
+            err = UsageError(e.format_message(), hint=f"see '{command} --help'")  # type: ignore[attr-defined]
+            _report(err)
+            return err.exit_code
         if type(e).__name__ == "Abort":
-            sys.stderr.write("error: aborted\n")
-            return 130
+            _report(Interrupted("aborted"))
+            return Interrupted.exit_code
         return _crash()
     except KeyboardInterrupt:
-        sys.stderr.write("error: interrupted\n")
-        return 130
+        _report(Interrupted("interrupted"))
+        return Interrupted.exit_code
     return result if isinstance(result, int) else 0
 
 
@@ -111,12 +114,12 @@ def _is_usage_error(e: BaseException) -> bool:
 
 
 def _crash() -> int:
-    """A bug: the traceback goes to a log file, not the screen."""
+    """A bug: the traceback goes to a log file, not the screen (exit :attr:`InternalError.exit_code`)."""
     fd, log = tempfile.mkstemp(prefix="llmgit-crash-", suffix=".log")
     with os.fdopen(fd, "w") as fh:
         traceback.print_exc(file=fh)
     sys.stderr.write(f"error: internal error in llmgit (a bug); details in {log}\n")
-    return 3
+    return InternalError.exit_code
 
 
 def run() -> None:

@@ -91,12 +91,9 @@ def install(ctx: typer.Context, quiet: bool) -> None:
 QUIET_HELP = "No progress bars (they show only on a terminal anyway)."
 
 
-def _quiet(ctx: typer.Context, value: bool) -> bool:
-    if value:  # silence this command (``llmgit --quiet`` silences any command)
+def quiet(ctx: typer.Context, value: bool) -> bool:
+    """A command's own ``--quiet``: it takes effect while the command's options are parsed
+    (``llmgit --quiet`` silences any command)."""
+    if value:
         install(ctx, True)
     return value
-
-
-def quiet_option() -> bool:
-    """A command's own ``--quiet``: it takes effect while the command's options are parsed."""
-    return typer.Option(False, "--quiet", "-q", help=QUIET_HELP, callback=_quiet)  # type: ignore[no-any-return]

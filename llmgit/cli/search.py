@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from llmgit.cli.context import registry
-from llmgit.cli.listing import DESC, LIMIT, ORDER_BY
+from llmgit.cli.options import Desc, Json, Limit, OrderBy
 from llmgit.cli.output import emit_json, human_size, number, table
+from llmgit.inspect.query import Query
 
 if TYPE_CHECKING:
     from llmgit.inspect.search import Hit
@@ -41,17 +42,14 @@ def render(hits: list[Hit], order_by: str | None) -> None:
 
 def search(
     ctx: typer.Context,
-    expression: str = typer.Argument(
-        ..., metavar="EXPR", help="Filter, e.g. \"metrics.accuracy > 0.8 and stage = 'production'\"."
-    ),
-    order_by: Optional[str] = ORDER_BY,  # noqa: UP007
-    desc: bool = DESC,
-    limit: Optional[int] = LIMIT,  # noqa: UP007
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    expression: Annotated[str, typer.Argument(
+        metavar="EXPR", help="Filter, e.g. \"metrics.accuracy > 0.8 and stage = 'production'\".")],
+    order_by: OrderBy = None,
+    desc: Desc = False,
+    limit: Limit = None,
+    as_json: Json = False,
 ) -> None:
     """Versions of every model matching a filter (see docs/filter-grammar.md)."""
-    from llmgit.inspect.search import Query
-
     hits = registry(ctx).search(Query(filter=expression, order_by=order_by, descending=desc, limit=limit,
                                       with_stages=True))
     if as_json:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated
 
 import typer
 
@@ -12,12 +12,10 @@ from llmgit.cli.output import say
 
 def init(
     ctx: typer.Context,
-    remote: Optional[str] = typer.Option(  # noqa: UP007
-        None, "--remote", help="Storage remote: a directory path or s3://bucket/prefix."
-    ),
-    endpoint_url: Optional[str] = typer.Option(  # noqa: UP007
-        None, "--endpoint-url", help="S3 endpoint for non-AWS S3 (MinIO, a test server)."
-    ),
+    remote: Annotated[str | None, typer.Option(
+        "--remote", help="Storage remote: a directory path or s3://bucket/prefix.")] = None,
+    endpoint_url: Annotated[str | None, typer.Option(
+        "--endpoint-url", help="S3 endpoint for non-AWS S3 (MinIO, a test server).")] = None,
 ) -> None:
     """Set up the registry in this git repository (once per repository)."""
     result = registry(ctx).init(remote=remote, endpoint_url=endpoint_url)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from llmgit.cli.context import registry
+from llmgit.cli.options import Json, Name, Reason
 from llmgit.cli.output import emit_json, say, table
 from llmgit.errors import UsageError
+from llmgit.stages.requests import PromoteRequest
 
 if TYPE_CHECKING:
-    from llmgit.store.reconcile import Plan
-    from llmgit.stages.promote import TransitionResult
+    from llmgit.core.plan import Plan
+    from llmgit.store.transitions import TransitionResult
+
+Push = Annotated[bool, typer.Option("--push", help="Push weights, then the branch and tags (atomic).")]
 
 
 def _describe(plan: Plan) -> None:
@@ -37,32 +41,27 @@ def _result_json(r: TransitionResult) -> dict[str, object]:
 
 def promote(
     ctx: typer.Context,
-    reference: str = typer.Argument(..., metavar="REF", help="The version to promote, e.g. NAME@v1.1.0."),
-    to: str = typer.Option(..., "--to", help="Target stage, e.g. staging or production."),
-    reason: str = typer.Option("", "--reason", "-r", help="Why: recorded in the stage history."),
-    direct: bool = typer.Option(False, "--direct", help="Commit to the stage branch now."),
-    pr: bool = typer.Option(False, "--pr", help="Propose the change on a branch for a pull request."),
-    skip_previous: bool = typer.Option(
-        False, "--skip-staging", "--skip-previous-stage",
-        help="Allow a version that was never in the previous stage.",
-    ),
-    push: bool = typer.Option(False, "--push", help="Push weights, then the branch and tags (atomic)."),
-    open_pr: bool = typer.Option(False, "--open", help="With --pr --push: open the PR with gh."),
-    body_file: Optional[Path] = typer.Option(  # noqa: UP007
-        None, "--body-file", help="Where --pr writes the pull-request body (Markdown)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    reference: Annotated[str, typer.Argument(metavar="REF", help="The version to promote, e.g. NAME@v1.1.0.")],
+    to: Annotated[str, typer.Option("--to", help="Target stage, e.g. staging or production.")],
+    reason: Reason = "",
+    direct: Annotated[bool, typer.Option("--direct", help="Commit to the stage branch now.")] = False,
+    pr: Annotated[bool, typer.Option("--pr", help="Propose the change on a branch for a pull request.")] = False,
+    skip_previous: Annotated[bool, typer.Option(
+        "--skip-staging", "--skip-previous-stage", help="Allow a version that was never in the previous stage.",
+    )] = False,
+    push: Push = False,
+    open_pr: Annotated[bool, typer.Option("--open", help="With --pr --push: open the PR with gh.")] = False,
+    body_file: Annotated[Path | None, typer.Option(
+        "--body-file", help="Where --pr writes the pull-request body (Markdown).")] = None,
+    as_json: Json = False,
 ) -> None:
     """Promote a version to a stage, directly or through a pull request."""
     if direct and pr:
         raise UsageError("choose one of --direct and --pr")
     mode = "direct" if direct else "pr" if pr else None
-    from llmgit.stages.promote import PromoteRequest
-
-    r = registry(ctx).promote(PromoteRequest(
-        reference, to, reason=reason, mode=mode, skip_previous_stage=skip_previous, push=push,
-        open_pr=open_pr, body_file=body_file,
-    ))
+    r = registry(ctx).promote(PromoteRequest(reference, to, reason=reason, mode=mode,
+                                             skip_previous_stage=skip_previous, push=push, open_pr=open_pr,
+                                             body_file=body_file))
     if as_json:
         emit_json(_result_json(r))
         return
@@ -85,14 +84,13 @@ def promote(
 
 def rollback(
     ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME", help="Model name."),
-    to: Optional[str] = typer.Option(  # noqa: UP007
-        None, "--to", help="Version to go back to (default: the previous holder of the stage)."
-    ),
-    stage: str = typer.Option("production", "--stage", help="The stage to roll back."),
-    reason: str = typer.Option("", "--reason", "-r", help="Why: recorded in the stage history."),
-    push: bool = typer.Option(False, "--push", help="Push the stage branch and tags (atomic)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    name: Name,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Version to go back to (default: the previous holder of the stage).")] = None,
+    stage: Annotated[str, typer.Option("--stage", help="The stage to roll back.")] = "production",
+    reason: Reason = "",
+    push: Annotated[bool, typer.Option("--push", help="Push the stage branch and tags (atomic).")] = False,
+    as_json: Json = False,
 ) -> None:
     """Move a stage back to an earlier version; the rolled-back one is archived."""
     r = registry(ctx).rollback(name, stage=stage, to=to, reason=reason, push=push)
@@ -107,7 +105,7 @@ def rollback(
 
 def sync(
     ctx: typer.Context,
-    push: bool = typer.Option(False, "--push", help="Push the tags and archive (atomic)."),
+    push: Annotated[bool, typer.Option("--push", help="Push the tags and archive (atomic).")] = False,
 ) -> None:
     """Point the stage tags at what the stage branches say (after a PR merged)."""
     result = registry(ctx).sync(push=push)
@@ -118,9 +116,7 @@ def sync(
     _describe(result.plan)
 
 
-def stages(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
-) -> None:
+def stages(ctx: typer.Context, as_json: Json = False) -> None:
     """Every model: which version holds each stage."""
     reg = registry(ctx)
     data = reg.stages()
@@ -138,33 +134,27 @@ def stages(
 
 def history(
     ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME", help="Model name."),
-    stage: Optional[str] = typer.Option(None, "--stage", help="Only this stage."),  # noqa: UP007
-    at: Optional[str] = typer.Option(  # noqa: UP007
-        None, "--at", help="Show who held each stage at this ISO date (end of day) or date-time."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    name: Name,
+    stage: Annotated[str | None, typer.Option("--stage", help="Only this stage.")] = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", help="Show who held each stage at this ISO date (end of day) or date-time.")] = None,
+    as_json: Json = False,
 ) -> None:
     """Who promoted what to which stage, when and why; rollbacks and archiving too."""
-    from llmgit.store import branches as stages_core
-
     reg = registry(ctx)
-    events = reg.history(name)
-    if stage is not None:
-        stages_core.check_stage(reg.settings, stage, holding=False)
-        events = [e for e in events if e.stage == stage]
     if at is not None:
-        held = stages_core.holders_at(events, stages_core.parse_when(at))
+        held = reg.holders_at(name, at, stage=stage)
         if as_json:
-            emit_json({f"{s}": e.to_json() for (_, s), e in sorted(held.items())})
+            emit_json({s: e.to_json() for s, e in held.items()})
             return
         if not held:
             say(f"No stage of '{name}' was held at {at}")
-        for (_, s), e in sorted(held.items()):
+        for s, e in held.items():
             sys.stdout.write(f"{s}: v{e.version} since {e.when} ({e.action} by {e.by}"
                              + (f", committed by {e.committer}" if e.committer != e.by else "")
                              + (f"; {e.reason}" if e.reason else "") + ")\n")
         return
+    events = reg.history(name, stage=stage)
     if as_json:
         emit_json([e.to_json() for e in events])
         return

@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
+from typing import Annotated
 
 import typer
 
-from llmgit.cli import progress as progress_cli
-
 from llmgit.cli.context import registry
+from llmgit.cli.options import HELP, Jobs, Json, Quiet
 from llmgit.cli.output import emit_json, human_size, say, table
-from llmgit.errors import OperationFailed
+from llmgit.errors import OperationFailed, UsageError
 
 lifecycle_app = typer.Typer(help="Retention rules: plan and apply archiving, tiering and purging.",
-                            no_args_is_help=True)
+                            no_args_is_help=True, context_settings=HELP)
+PushRefs = Annotated[bool, typer.Option("--push", help="Push the ledger.")]
 
 
 def push(
     ctx: typer.Context,
-    references: List[str] = typer.Argument(  # noqa: UP006
-        None, metavar="[REF]...", help="Versions to push (default: all, with stage branches and tags)."
-    ),
-    jobs: Optional[int] = typer.Option(  # noqa: UP007
-        None, "--jobs", "-j", min=1, help="Transfers in flight (default: the remote's jobs setting, else 10 on S3)."
-    ),
-    quiet: bool = progress_cli.quiet_option(),  # noqa: ARG001 (acts in its callback)
+    references: Annotated[list[str] | None, typer.Argument(
+        metavar="[REF]...", help="Versions to push (default: all, with stage branches and tags).")] = None,
+    jobs: Jobs = None,
+    quiet: Quiet = False,  # noqa: ARG001 (acts in its callback)
 ) -> None:
     """Upload weights to the storage remote (verified), then push the git refs atomically."""
     r = registry(ctx).push(*(references or []), jobs=jobs)
@@ -37,11 +34,9 @@ def push(
 
 def pull(
     ctx: typer.Context,
-    reference: str = typer.Argument(..., metavar="REF", help="The version whose weights to fetch."),
-    jobs: Optional[int] = typer.Option(  # noqa: UP007
-        None, "--jobs", "-j", min=1, help="Transfers in flight (default: the remote's jobs setting, else 10 on S3)."
-    ),
-    quiet: bool = progress_cli.quiet_option(),  # noqa: ARG001 (acts in its callback)
+    reference: Annotated[str, typer.Argument(metavar="REF", help="The version whose weights to fetch.")],
+    jobs: Jobs = None,
+    quiet: Quiet = False,  # noqa: ARG001 (acts in its callback)
 ) -> None:
     """Fetch a version's weights into the local cache (fails fast on archived weights)."""
     v = registry(ctx).pull(reference, jobs=jobs)
@@ -50,15 +45,13 @@ def pull(
 
 def verify(
     ctx: typer.Context,
-    references: List[str] = typer.Argument(None, metavar="[REF]...", help="Versions to check."),  # noqa: UP006
-    all_versions: bool = typer.Option(False, "--all", help="Check every version."),
-    deep: bool = typer.Option(False, "--deep", help="Download and re-hash every object."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    references: Annotated[list[str] | None, typer.Argument(metavar="[REF]...", help="Versions to check.")] = None,
+    all_versions: Annotated[bool, typer.Option("--all", help="Check every version.")] = False,
+    deep: Annotated[bool, typer.Option("--deep", help="Download and re-hash every object.")] = False,
+    as_json: Json = False,
 ) -> None:
     """Check every object of a version is on the remote with the right size (and hash)."""
     if not references and not all_versions:
-        from llmgit.errors import UsageError
-
         raise UsageError("name versions to verify, or pass --all")
     reports = registry(ctx).verify(*(references or []), deep=deep)
     if as_json:
@@ -82,10 +75,10 @@ def verify(
 
 def publish(
     ctx: typer.Context,
-    reference: str = typer.Argument(..., metavar="REF", help="The version to publish."),
-    to: str = typer.Option(..., "--to", help="Destination prefix: s3://bucket/prefix or a directory."),
-    push_refs: bool = typer.Option(False, "--push", help="Push the ledger record."),
-    quiet: bool = progress_cli.quiet_option(),  # noqa: ARG001 (acts in its callback)
+    reference: Annotated[str, typer.Argument(metavar="REF", help="The version to publish.")],
+    to: Annotated[str, typer.Option("--to", help="Destination prefix: s3://bucket/prefix or a directory.")],
+    push_refs: Annotated[bool, typer.Option("--push", help="Push the ledger record.")] = False,
+    quiet: Quiet = False,  # noqa: ARG001 (acts in its callback)
 ) -> None:
     """Copy a version's files (server-side) to PREFIX/NAME/vX.Y.Z/ with a manifest."""
     r = registry(ctx).publish(reference, to, push=push_refs)
@@ -94,9 +87,9 @@ def publish(
 
 def pin(
     ctx: typer.Context,
-    reference: str = typer.Argument(..., metavar="REF", help="The version to exempt from lifecycle."),
-    reason: str = typer.Option("", "--reason", "-r", help="Why."),
-    push_refs: bool = typer.Option(False, "--push", help="Push the ledger."),
+    reference: Annotated[str, typer.Argument(metavar="REF", help="The version to exempt from lifecycle.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why.")] = "",
+    push_refs: PushRefs = False,
 ) -> None:
     """Exempt a version from lifecycle rules."""
     changed = registry(ctx).pin(reference, reason, push=push_refs)
@@ -105,8 +98,8 @@ def pin(
 
 def unpin(
     ctx: typer.Context,
-    reference: str = typer.Argument(..., metavar="REF", help="The version to unpin."),
-    push_refs: bool = typer.Option(False, "--push", help="Push the ledger."),
+    reference: Annotated[str, typer.Argument(metavar="REF", help="The version to unpin.")],
+    push_refs: PushRefs = False,
 ) -> None:
     """Let lifecycle rules apply to a version again."""
     changed = registry(ctx).unpin(reference, push=push_refs)
@@ -115,8 +108,8 @@ def unpin(
 
 def tier(
     ctx: typer.Context,
-    reference: str = typer.Argument(..., metavar="REF", help="The version to tier."),
-    to: str = typer.Option(..., "--to", help="Storage class, e.g. GLACIER, DEEP_ARCHIVE, STANDARD."),
+    reference: Annotated[str, typer.Argument(metavar="REF", help="The version to tier.")],
+    to: Annotated[str, typer.Option("--to", help="Storage class, e.g. GLACIER, DEEP_ARCHIVE, STANDARD.")],
 ) -> None:
     """Move a version's weights to another S3 storage class (shared objects are skipped)."""
     r = registry(ctx).tier(reference, to)
@@ -126,8 +119,8 @@ def tier(
 
 def restore(
     ctx: typer.Context,
-    reference: str = typer.Argument(..., metavar="REF", help="The version to restore."),
-    days: int = typer.Option(7, "--days", help="How long the restored copy stays readable."),
+    reference: Annotated[str, typer.Argument(metavar="REF", help="The version to restore.")],
+    days: Annotated[int, typer.Option("--days", help="How long the restored copy stays readable.")] = 7,
 ) -> None:
     """Start restoring a version's archived weights and report the state of each object."""
     r = registry(ctx).restore(reference, days)
@@ -137,19 +130,15 @@ def restore(
     say(f"{r.version}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
 
 
-def cost(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
-) -> None:
+def cost(ctx: typer.Context, as_json: Json = False) -> None:
     """GB and $/month by storage class and by model; the saving if the lifecycle plan ran."""
-    from llmgit.storage.cost import GB
-
     r = registry(ctx).cost_report()
     if as_json:
         emit_json(r.to_json())
         return
     sys.stdout.write(f"Storage remote: {r.remote}\n\n")
     table(["CLASS", "SIZE", "GB", "$/MONTH"],
-          [[c, human_size(b), f"{b / GB:.3f}", _money(b / GB * _price(ctx, c))] for c, b in r.bytes_by_class.items()])
+          [[c, human_size(b), f"{b / 2**30:.3f}", _money(r.monthly_by_class[c])] for c, b in r.bytes_by_class.items()])
     sys.stdout.write("\n")
     table(["MODEL", "VERSIONS", "SIZE", "$/MONTH", "SHARED WITH OTHER MODELS"],
           [[m.model, m.versions, human_size(sum(m.bytes_by_class.values())), _money(m.monthly),
@@ -163,14 +152,8 @@ def _money(dollars: float) -> str:
     return f"{dollars:,.2f}" if dollars >= 10 else f"{dollars:.4f}"
 
 
-def _price(ctx: typer.Context, cls: str) -> float:
-    return registry(ctx).settings.prices.get(cls, 0.0)
-
-
 @lifecycle_app.command("plan")
-def lifecycle_plan(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
-) -> None:
+def lifecycle_plan(ctx: typer.Context, as_json: Json = False) -> None:
     """What the retention rules would do, with reasons and bytes; changes nothing."""
     p = registry(ctx).lifecycle_plan()
     if as_json:
@@ -188,7 +171,7 @@ def lifecycle_plan(
 @lifecycle_app.command("apply")
 def lifecycle_apply(
     ctx: typer.Context,
-    push_refs: bool = typer.Option(False, "--push", help="Push the archive and ledger commits."),
+    push_refs: Annotated[bool, typer.Option("--push", help="Push the archive and ledger commits.")] = False,
 ) -> None:
     """Carry out the plan (idempotent; rerun to resume after an interruption)."""
     r = registry(ctx).lifecycle_apply(push=push_refs)

@@ -24,15 +24,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from llmgit.core import versions
-from llmgit.errors import InvalidVersion, UsageError
+from llmgit.errors import CanaryRecordError, InvalidVersion, UsageError
 from llmgit.core.stagefile import Entry
 
 KEY = "canary"
 MODES = ("knative", "standard")
-
-
-class CanaryRecordError(UsageError):
-    """A ``canary:`` mapping in stage.yaml that llmgit cannot use."""
 
 
 @dataclass(frozen=True)

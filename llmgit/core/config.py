@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from llmgit.core import refs, yamlio
 from llmgit.core.bump_rules import BumpRules
 from llmgit.core.bump_rules import parse as parse_bump_rules
-from llmgit.errors import ConfigError, InvalidName, NotInitialized
+from llmgit.errors import ConfigError, InvalidName
 
 CONFIG_FILE = "llmgit.yaml"
 SCHEMA_VERSION = 1
@@ -118,6 +117,15 @@ deploy:
 
 _KNOWN = {"version", "stages", "stage_branch_prefix", "promotion", "git_remote", "metrics",
           "lifecycle", "prices", "bump_rules", "deploy"}
+
+
+def parse_text(text: str) -> Settings:
+    """Parse the text of ``llmgit.yaml``."""
+    try:
+        data = yamlio.load(text)
+    except yamlio.YAMLError as e:
+        raise ConfigError(f"{CONFIG_FILE} is not valid YAML: {e}".splitlines()[0]) from None
+    return parse(data)
 
 
 def parse(data: object, source: str = CONFIG_FILE) -> Settings:
@@ -285,19 +293,3 @@ def _deploy(raw: object, source: str) -> Deploy:
         if not _DURATION.fullmatch(getattr(d, key)):
             raise bad(key, "must be a Prometheus duration such as 30s, 5m or 1h")
     return d
-
-
-def load(root: Path) -> Settings:
-    """Load ``llmgit.yaml`` from the repository root."""
-    path = root / CONFIG_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NotInitialized(
-            "this repository has no llmgit registry yet", hint="run 'llmgit init' first"
-        ) from None
-    try:
-        data = yamlio.load(text)
-    except yamlio.YAMLError as e:
-        raise ConfigError(f"{CONFIG_FILE} is not valid YAML: {e}".splitlines()[0]) from None
-    return parse(data)

@@ -1,4 +1,4 @@
-"""Rendering a :class:`~llmgit.store.diffs.VersionDiff`: Markdown (for pull requests) and plain text.
+"""Rendering a :class:`~llmgit.core.compare.VersionDiff`: Markdown (for pull requests) and plain text.
 
 Pure: strings in, strings out. ``review`` puts :func:`markdown` into the PR body.
 """
@@ -7,22 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmgit.core.compare import MetricDelta, format_change, format_number
-from llmgit.store.diffs import FileChange, VersionDiff, WeightsDiff
+from llmgit.core.compare import FileChange, MetricDelta, VersionDiff, WeightsDiff, format_change, format_number
+from llmgit.core.units import human_size
 
 SHOWN_FILES = 50  # at most this many changed files are listed; the rest are counted
 SHOWN_SAME = 12  # identical files named in the summary line
 
 
 def size_text(size: int | None) -> str:
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
+    return human_size(size, missing="-")
 
 
 def signed_size(change: int | None) -> str:

@@ -1,4 +1,5 @@
-"""Metrics and params from files (JSON or YAML, flat or nested) and ``name=value`` pairs."""
+"""Metrics and params: parsed from the text of a file (JSON or YAML, flat or nested) and from
+``name=value`` pairs. Pure: :mod:`llmgit.register.inputs` reads the files."""
 
 from __future__ import annotations
 
@@ -44,14 +45,8 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def load_mapping_file(path: Path, what: str) -> dict[str, Any]:
-    """Load a JSON or YAML mapping file, or raise one clear :class:`InputError`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{what} file '{path}' does not exist") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read {what} file '{path}': {e}") from None
+def parse_mapping(text: str, path: Path, what: str) -> dict[str, Any]:
+    """A JSON (by the ``.json`` suffix) or YAML mapping, or one clear :class:`InputError`."""
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yamlio.load(text)
     except (json.JSONDecodeError, yamlio.YAMLError) as e:
@@ -80,24 +75,20 @@ def _pairs(pairs: Iterable[str], what: str) -> dict[str, Scalar]:
     return result
 
 
-def collect_metrics(file: Path | None, pairs: Iterable[str]) -> dict[str, float | int]:
-    """Metrics from a file and ``-M name=value`` pairs (pairs win); numbers only."""
+def metrics_from(data: Mapping[str, Any] | None, pairs: Iterable[str], source: str) -> dict[str, float | int]:
+    """Metrics from a loaded file and ``-M name=value`` pairs (pairs win); numbers only."""
     metrics: dict[str, float | int] = {}
-    if file is not None:
-        for name, value in flatten(load_mapping_file(file, "metrics")).items():
-            metrics[name] = _check_number(name, value, f"'{file}'")
+    for name, value in flatten(data or {}).items():
+        metrics[name] = _check_number(name, value, source)
     for name, value in _pairs(pairs, "metric").items():
         metrics[name] = _check_number(name, value, "-M")
     return metrics
 
 
-def collect_params(file: Path | None, pairs: Iterable[str]) -> dict[str, Any]:
-    """Params from a file and ``-p name=value`` pairs (pairs win); nested files flatten."""
+def params_from(data: Mapping[str, Any] | None, pairs: Iterable[str]) -> dict[str, Any]:
+    """Params from a loaded file and ``-p name=value`` pairs (pairs win); nested files flatten."""
     params: dict[str, Any] = {}
-    if file is not None:
-        for name, value in flatten(load_mapping_file(file, "params")).items():
-            if isinstance(value, (list, tuple)):
-                value = list(value)
-            params[name] = value
+    for name, value in flatten(data or {}).items():
+        params[name] = list(value) if isinstance(value, (list, tuple)) else value
     params.update(_pairs(pairs, "param"))
     return params

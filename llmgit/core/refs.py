@@ -3,6 +3,9 @@
 - version tag   ``refs/tags/NAME@vX.Y.Z``   (annotated, immutable)
 - stage tag     ``refs/tags/NAME#STAGE``    (annotated, moved by llmgit)
 - stage branch  ``refs/heads/<prefix><stage>``, prefix ``stage/`` by default
+- promotion branch ``refs/heads/llmgit/promote/NAME-vX.Y.Z-to-STAGE`` (for a pull request)
+- the ledger    ``refs/heads/llmgit/lifecycle``
+- remote mirrors ``refs/remotes/<remote>/<branch>`` and ``refs/llmgit/remote-tags/<tag>``
 
 References users type: ``NAME``, ``NAME@latest``, ``NAME@vX.Y.Z``, ``NAME@X.Y.Z``,
 ``NAME@X`` / ``NAME@X.Y`` (highest match) and ``NAME#STAGE``.
@@ -23,6 +26,11 @@ _STAGE_RE = re.compile(r"[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?")
 _PARTIAL_RE = re.compile(r"v?(\d+)(?:\.(\d+))?")
 TAGS = "refs/tags/"
 HEADS = "refs/heads/"
+REMOTES = "refs/remotes/"
+MIRROR = "refs/llmgit/remote-tags/"  # the remote's tags, fetched aside (version tags never move)
+PROMOTION_PREFIX = "llmgit/promote/"
+LEDGER_BRANCH = "llmgit/lifecycle"
+STAGE_TAGS = f"{TAGS}*#*"  # a for-each-ref pattern matching stage tags only
 MODEL_CARD = "model_card.yaml"
 MODELS_DIR = "models"
 
@@ -72,6 +80,31 @@ def stage_tag(name: str, stage: str) -> str:
 
 def stage_branch(prefix: str, stage: str) -> str:
     return f"{prefix}{stage}"
+
+
+def stage_branch_ref(prefix: str, stage: str) -> str:
+    """``refs/heads/<prefix><stage>``."""
+    return HEADS + stage_branch(prefix, stage)
+
+
+def remote_ref(remote: str, branch: str) -> str:
+    """The remote-tracking ref of a branch (short name) on ``remote``."""
+    return f"{REMOTES}{remote}/{branch}"
+
+
+def promotion_branch(name: str, version: str, stage: str) -> str:
+    """The branch a pull-request promotion is proposed on (short name)."""
+    return f"{PROMOTION_PREFIX}{name}-v{versions.normalize(version)}-to-{stage}"
+
+
+def tag_ref(tag: str) -> str:
+    """``refs/tags/<tag>`` for a short tag name."""
+    return TAGS + tag
+
+
+def short(ref: str) -> str:
+    """A ref without ``refs/heads/`` or ``refs/tags/`` (as people write it)."""
+    return ref.removeprefix(HEADS).removeprefix(TAGS)
 
 
 def card_path(name: str) -> str:

@@ -14,15 +14,11 @@ from typing import Any
 
 from llmgit.core import refs, versions, yamlio
 from llmgit.core.config import ARCHIVED
-from llmgit.errors import InvalidVersion, UsageError
+from llmgit.errors import StageFileError, InvalidVersion, UsageError
 
 FILE = "stage.yaml"
 FORMAT = 1
 ACTIONS = ("promote", "rollback", "archive", "import", "canary-promote")
-
-
-class StageFileError(UsageError):
-    """A stage branch whose stage.yaml is missing or not valid."""
 
 
 @dataclass(frozen=True)

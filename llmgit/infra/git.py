@@ -14,24 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from llmgit.core.ident import Ident, parse_ident
+from llmgit.core.plan import RefUpdate
 from llmgit.errors import NotARepository, OperationFailed, UsageError
-
-ZERO = "0" * 40
-
-
-@dataclass(frozen=True)
-class Ident:
-    name: str
-    email: str
-    timestamp: int
-    tz: str
-
-    def __str__(self) -> str:
-        return f"{self.name} <{self.email}> {self.timestamp} {self.tz}"
-
-    @property
-    def who(self) -> str:
-        return f"{self.name} <{self.email}>"
 
 
 @dataclass(frozen=True)
@@ -44,15 +29,6 @@ class TagRecord:
     date: str  # tagger date, ISO 8601 strict
     contents: str  # the tag message
     tagger: str = ""  # "Name <email>"
-
-
-@dataclass(frozen=True)
-class RefUpdate:
-    """One line of an update-ref transaction. ``new`` None deletes; ``old`` None = don't care."""
-
-    ref: str
-    new: str | None
-    old: str | None = None
 
 
 def run(
@@ -133,11 +109,7 @@ def ident(root: Path) -> Ident:
             "git does not know who you are",
             hint="set it with: git config user.name 'Your Name'; git config user.email you@example.com",
         )
-    text = proc.stdout.decode().strip()
-    head, _, rest = text.rpartition(">")
-    name, _, email = head.partition("<")
-    ts, tz = rest.split()
-    return Ident(name.strip(), email.strip(), int(ts), tz)
+    return parse_ident(proc.stdout.decode())
 
 
 _TAG_FORMAT = ("%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(taggerdate:iso-strict)%00"
@@ -259,10 +231,6 @@ def update_refs(root: Path, updates: Sequence[RefUpdate]) -> None:
             "could not update refs: " + (msg[-1].removeprefix("fatal: ") if msg else "unknown error"),
             hint="another git command may be running; nothing was changed, try again",
         )
-
-
-def is_ignored(root: Path, path: str) -> bool:
-    return run(root, ["check-ignore", "-q", "--no-index", "--", path], check=False).returncode == 0
 
 
 def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes | None]:

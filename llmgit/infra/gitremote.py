@@ -1,5 +1,5 @@
-"""Publishing to and fetching from the git remote: atomic pushes with leases, and a fetch
-that brings stage branches and moved stage tags without ever overwriting a version tag."""
+"""The git remote: atomic pushes with leases, and a fetch that brings stage branches and
+moved stage tags without ever overwriting a version tag."""
 
 from __future__ import annotations
 
@@ -7,22 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmgit.infra import git
 from llmgit.core import refs
+from llmgit.core.plan import ZERO, PushSpec, RefUpdate
 from llmgit.errors import OperationFailed, UsageError
-
-MIRROR = "refs/llmgit/remote-tags/"
-
-
-@dataclass(frozen=True)
-class PushSpec:
-    """Set ``ref`` on the remote to ``new`` (None deletes). ``lease``: what the remote must
-    hold now ('' = absent); None pushes as a plain fast-forward."""
-
-    ref: str
-    new: str | None
-    lease: str | None = None
-
+from llmgit.infra import git
 
 def require_remote(root: Path, remote: str) -> str:
     url = git.remote_url(root, remote)
@@ -51,7 +39,7 @@ def push(root: Path, remote: str, specs: Sequence[PushSpec]) -> None:
         rejected = [ln.split("\t")[1].split(":")[-1] for ln in text.splitlines()
                     if ln.startswith("!") and "\t" in ln]
         if rejected or "rejected" in text or "stale info" in text:
-            names = ", ".join(r.removeprefix("refs/heads/").removeprefix("refs/tags/") for r in rejected)
+            names = ", ".join(refs.short(r) for r in rejected)
             raise OperationFailed(
                 f"the push to '{remote}' was rejected" + (f" ({names})" if names else "")
                 + ": another clone changed it first; nothing was changed here or there",
@@ -77,38 +65,39 @@ def fetch(root: Path, remote: str, prefix: str) -> FetchResult:
     require_remote(root, remote)
     git.run(root, [
         "fetch", "--prune", "--quiet", remote,
-        f"+refs/heads/{prefix}*:refs/remotes/{remote}/{prefix}*",
-        f"+refs/tags/*:{MIRROR}*",
+        f"+{refs.HEADS}{prefix}*:{refs.remote_ref(remote, prefix)}*",
+        f"+{refs.TAGS}*:{refs.MIRROR}*",
     ])
-    mirrored = {t.ref[len(MIRROR):]: t for t in git.list_ref_targets(root, [MIRROR])}
+    mirrored = {t.ref[len(refs.MIRROR):]: t for t in git.list_ref_targets(root, [refs.MIRROR])}
     local = {t.ref[len(refs.TAGS):]: t for t in git.list_ref_targets(root, [refs.TAGS])}
-    updates: list[git.RefUpdate] = []
+    updates: list[RefUpdate] = []
     moved, new_versions, conflicts = [], [], []
     for name, t in sorted(mirrored.items()):
         mine = local.get(name)
         if refs.parse_stage_tag(name):
             if mine is None or mine.oid != t.oid:
-                updates.append(git.RefUpdate(refs.TAGS + name, t.oid, mine.oid if mine else git.ZERO))
+                updates.append(RefUpdate(refs.TAGS + name, t.oid, mine.oid if mine else ZERO))
                 moved.append(name)
         elif mine is None:
-            updates.append(git.RefUpdate(refs.TAGS + name, t.oid, git.ZERO))
+            updates.append(RefUpdate(refs.TAGS + name, t.oid, ZERO))
             if refs.parse_version_tag(name):
                 new_versions.append(name)
         elif mine.oid != t.oid and refs.parse_version_tag(name):
             conflicts.append(name)
     for name, mine in local.items():  # stage tags deleted on the remote
         if refs.parse_stage_tag(name) and name not in mirrored:
-            updates.append(git.RefUpdate(refs.TAGS + name, None, mine.oid))
+            updates.append(RefUpdate(refs.TAGS + name, None, mine.oid))
             moved.append(name)
     forwarded = []
     checked_out = git.current_branch(root)
-    for t in git.list_ref_targets(root, [f"refs/remotes/{remote}/{prefix}"]):
-        short = t.ref[len(f"refs/remotes/{remote}/"):]
+    tracking = refs.remote_ref(remote, "")
+    for t in git.list_ref_targets(root, [tracking + prefix]):
+        short = t.ref[len(tracking):]
         mine_tip = git.rev_parse(root, refs.HEADS + short)
         if mine_tip == t.commit or refs.HEADS + short == checked_out:
             continue  # up to date, or checked out (never move the branch under a work tree)
         if mine_tip is None or git.is_ancestor(root, mine_tip, t.commit):
-            updates.append(git.RefUpdate(refs.HEADS + short, t.commit, mine_tip or git.ZERO))
+            updates.append(RefUpdate(refs.HEADS + short, t.commit, mine_tip or ZERO))
             forwarded.append(short)
     if updates:
         git.update_refs(root, updates)

@@ -62,6 +62,19 @@ class Problem:
         return f"{self.file}: {self.path}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Report:
+    """What ``deploy validate`` found in a file or directory, and whether promtool ran."""
+
+    path: Path
+    promtool: str | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
 def promtool_path() -> str | None:
     """The ``promtool`` the checks run, or None when rule groups are checked by schema only."""
     return shutil.which("promtool")

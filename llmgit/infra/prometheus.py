@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
 import urllib.error
 import urllib.parse
@@ -18,77 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmgit.core.abstats import Arm
-from llmgit.errors import OperationFailed, UsageError
+from llmgit.core.promql import CORRECT_METRIC, TOTAL_METRIC, count_queries
+from llmgit.errors import BadQuery, BadValue, NoData, PrometheusError, PrometheusUnreachable, UsageError
 
-CORRECT_METRIC = "llmgit_eval_correct_total"
-TOTAL_METRIC = "llmgit_eval_total"
 DEFAULT_TIMEOUT = 10.0
-
-_DURATION_RE = re.compile(
-    r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?"
-)
-_UNIT_SECONDS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
-
-
-class PrometheusError(OperationFailed):
-    """Prometheus could not answer a query usefully. Exit 1."""
-
-
-class PrometheusUnreachable(PrometheusError):
-    """No HTTP answer at all: connection refused, DNS failure or timeout."""
-
-
-class BadQuery(PrometheusError):
-    """Prometheus rejected the query (HTTP 400 or 422); the message carries its error text."""
-
-
-class NoData(PrometheusError):
-    """The query matched no series: nothing was scraped for that model in that window."""
-
-
-class BadValue(PrometheusError):
-    """A sample value is NaN, infinite or not a number."""
-
 
 @dataclass(frozen=True)
 class Sample:
     labels: dict[str, str]
     value: float
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in a Prometheus duration (``0``, ``30s``, ``5m``, ``1h30m``, ``1d``); else UsageError."""
-    match = _DURATION_RE.fullmatch(text) if isinstance(text, str) else None
-    if text == "0":
-        return 0.0
-    if not text or match is None:
-        raise UsageError(
-            f"'{text}' is not a Prometheus duration",
-            hint="use a number and a unit (ms, s, m, h, d, w, y), for example 5m, 1h or 1d",
-        )
-    return float(sum(int(g) * unit for g, unit in zip(match.groups(), _UNIT_SECONDS) if g))
-
-
-def validate_window(window: str) -> str:
-    """Return ``window`` if it is a positive Prometheus duration, else raise UsageError."""
-    if parse_duration(window) <= 0:
-        raise UsageError(f"the window '{window}' is zero", hint="use a window such as 5m or 1h")
-    return window
-
-
-def promql_string(value: str) -> str:
-    """A PromQL double-quoted string literal."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def count_queries(model: str, window: str) -> tuple[str, str]:
-    """The (correct, total) queries: per-version increase of each counter over ``window``."""
-    validate_window(window)
-    selector = f"{{model={promql_string(model)}}}[{window}]"
-    return (
-        f"sum by (version) (increase({CORRECT_METRIC}{selector}))",
-        f"sum by (version) (increase({TOTAL_METRIC}{selector}))",
-    )
 
 
 def _api_url(base_url: str, promql: str, at: float | None) -> str:

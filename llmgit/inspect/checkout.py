@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from llmgit.weights import cache, dvc as storage
-from llmgit.infra import git
+from llmgit.core import pointer as pointer_file
 from llmgit.core import refs
-from llmgit.errors import OperationFailed, UnknownReference, WouldLoseWork
-from llmgit.infra.files import write_atomic
 from llmgit.core.model import ModelVersion
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+from llmgit.core.pointer import Pointer
+from llmgit.errors import OperationFailed, UnknownReference, WouldLoseWork
+from llmgit.infra import git
+from llmgit.infra.files import write_atomic
+from llmgit.store.store import Store
+from llmgit.weights import cache, dvc, fetch, workspace
 
 
 @dataclass(frozen=True)
@@ -26,23 +25,21 @@ class CheckoutResult:
     in_place: bool
 
 
-def _pointer(reg: Registry, v: ModelVersion) -> storage.Pointer:
+def _pointer(reg: Store, v: ModelVersion) -> Pointer:
     if v.weights is None:
         raise UnknownReference(f"version {v.tag} records no weights")
     text = git.read_blob(reg.root, v.commit, f"{v.weights.path}.dvc")
     if text is None:
         raise OperationFailed(f"version {v.tag} has no DVC pointer at {v.weights.path}.dvc")
-    return storage.parse_pointer(text, v.weights.path)
+    return pointer_file.parse(text, v.weights.path)
 
 
-def checkout(reg: Registry, reference: str, to: Path | None, *, force: bool) -> CheckoutResult:
+def checkout(reg: Store, reference: str, to: Path | None, *, force: bool) -> CheckoutResult:
     v = reg.get(reference)
     pointer = _pointer(reg, v)
     cached = cache.cached_files(reg.root, pointer)
-    if cached is None:  # a download ahead: is it possible?
-        from llmgit.storage.pushpull import require_readable
-
-        require_readable(reg, v)  # fail fast, before any download, on archived weights
+    if cached is None:  # a download ahead: fail fast, before any download, on archived weights
+        fetch.require_readable(reg.root, v)
     if to is not None:
         dest = to if to.is_absolute() else reg.cwd / to
         if dest.exists() and not dest.is_dir():
@@ -53,12 +50,12 @@ def checkout(reg: Registry, reference: str, to: Path | None, *, force: bool) -> 
             )
         written = cache.export_cached(reg.root, pointer, dest, cached) if cached is not None else None
         if written is None:  # objects missing from the local cache: DVC fetches them
-            written = storage.export(reg.root, pointer, v.commit, dest)
+            written = fetch.export(reg.root, pointer, dest)
         return CheckoutResult(v, dest, len(written), in_place=False)
     return _in_place(reg, v, pointer, cached, force=force)
 
 
-def _in_place(reg: Registry, v: ModelVersion, pointer: storage.Pointer, cached: list[cache.CachedFile] | None,
+def _in_place(reg: Store, v: ModelVersion, pointer: Pointer, cached: list[cache.CachedFile] | None,
               *, force: bool) -> CheckoutResult:
     root = reg.root
     card_rel = refs.card_path(v.name)
@@ -76,8 +73,8 @@ def _in_place(reg: Registry, v: ModelVersion, pointer: storage.Pointer, cached: 
             card_file.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(card_file, card_blob)
         _ensure_ignored(root / pointer.path)
-        if cached is None or cache.checkout_copies(root, pointer, cached) is None:  # anything but copies into an empty place
-            storage.checkout(root, pointer, v.commit)
+        if cached is None or workspace.checkout_copies(root, pointer, cached) is None:  # anything but copies into an empty place
+            fetch.checkout(root, pointer)
     except BaseException:
         for path, data in before.items():
             if data is None:
@@ -88,7 +85,7 @@ def _in_place(reg: Registry, v: ModelVersion, pointer: storage.Pointer, cached: 
     return CheckoutResult(v, root / pointer.path, pointer.nfiles, in_place=True)
 
 
-def _check_card_saved(reg: Registry, name: str, card_rel: str) -> None:
+def _check_card_saved(reg: Store, name: str, card_rel: str) -> None:
     path = reg.root / card_rel
     if not path.is_file():
         return
@@ -102,7 +99,7 @@ def _check_card_saved(reg: Registry, name: str, card_rel: str) -> None:
         )
 
 
-def _check_weights_saved(reg: Registry, pointer: storage.Pointer) -> None:
+def _check_weights_saved(reg: Store, pointer: Pointer) -> None:
     root = reg.root
     data = root / pointer.path
     dvc_file = root / pointer.dvc_file
@@ -113,9 +110,9 @@ def _check_weights_saved(reg: Registry, pointer: storage.Pointer) -> None:
             f"'{pointer.path}' holds weights that are not registered",
             hint="register them first, or pass --force to overwrite them",
         )
-    current = storage.parse_pointer(dvc_file.read_text(encoding="utf-8"), pointer.path)
+    current = pointer_file.parse(dvc_file.read_text(encoding="utf-8"), pointer.path)
     registered = {v.weights.md5 for v in reg.versions_all() if v.weights is not None}
-    if current.md5 not in registered or not storage.workspace_matches(root, current):
+    if current.md5 not in registered or not dvc.workspace_matches(root, current):
         raise WouldLoseWork(
             f"the weights in '{pointer.path}' differ from every registered version",
             hint="register them first, or pass --force to overwrite them",

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llmgit.core import filters, refs, versions, yamlio
-from llmgit.infra import git
 from llmgit.core.config import ARCHIVED
-from llmgit.errors import UsageError
 from llmgit.core.filter_tokens import FieldKind, field_from_text
 from llmgit.core.model import ModelVersion
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+from llmgit.errors import UsageError
+from llmgit.infra import git
+from llmgit.inspect.query import Query
+from llmgit.store.store import Store
 
 
 @dataclass(frozen=True)
@@ -34,28 +33,12 @@ class Hit:
         return {**self.version.to_json(), "stages": list(self.stages)}
 
 
-@dataclass(frozen=True)
-class Query:
-    """What to search: a filter, an ordering and a limit; ``name`` narrows it to one model."""
-
-    filter: str | None = None
-    name: str | None = None
-    order_by: str | None = None
-    descending: bool = False
-    limit: int | None = None
-    with_stages: bool = False  # read the stages even when neither filter nor ordering needs them
-    order: tuple[tuple[str, bool], ...] = ()  # several (field, descending) keys, first wins
-
-    def keys(self) -> tuple[tuple[str, bool], ...]:
-        return self.order or (((self.order_by, self.descending),) if self.order_by else ())
-
-
 def _uses_stage(expr: filters.Expr | None, order: tuple[tuple[str, bool], ...]) -> bool:
     in_filter = expr is not None and any(f.kind is FieldKind.stage for f in expr.fields())
     return in_filter or any(field_from_text(k).kind is FieldKind.stage for k, _ in order)
 
 
-def stage_map(reg: Registry) -> dict[tuple[str, str], tuple[str, ...]]:
+def stage_map(reg: Store) -> dict[tuple[str, str], tuple[str, ...]]:
     """(model, version) -> the stages it holds, in promotion order, then ``archived``."""
     held: dict[tuple[str, str], list[str]] = {}
     for stage, branch in reg.stage_branches().items():
@@ -66,7 +49,7 @@ def stage_map(reg: Registry) -> dict[tuple[str, str], tuple[str, ...]]:
     return {k: tuple(sorted(v, key=lambda s: order.get(s, len(order)))) for k, v in held.items()}
 
 
-def _cards(reg: Registry, found: Sequence[ModelVersion]) -> dict[str, Mapping[str, Any]]:
+def _cards(reg: Store, found: Sequence[ModelVersion]) -> dict[str, Mapping[str, Any]]:
     specs = {v.tag: f"{v.commit}:{refs.card_path(v.name)}" for v in found}
     blobs = git.read_blobs(reg.root, list(specs.values()))
     cards: dict[str, Mapping[str, Any]] = {}
@@ -86,7 +69,7 @@ def record(v: ModelVersion, stages: Sequence[str] = (), card: Mapping[str, Any] 
                           card=card or {})
 
 
-def search(reg: Registry, query: Query) -> list[Hit]:
+def search(reg: Store, query: Query) -> list[Hit]:
     """Matching versions: by model name, newest (SemVer) first, then ``order_by``, then ``limit``."""
     expr = filters.parse(query.filter) if query.filter and query.filter.strip() else None
     order = query.keys()

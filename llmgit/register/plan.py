@@ -7,32 +7,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from llmgit.store import cards
-from llmgit.infra import git
-from llmgit.core import inputs, refs, versions
+from llmgit.core import refs, versions
 from llmgit.errors import InputError, UsageError, VersionExists
-
-if TYPE_CHECKING:
-    from llmgit.register.advice import BumpAdvice
-    from llmgit.register.register import RegisterRequest
-    from llmgit.store.store import Registry
+from llmgit.infra import git
+from llmgit.register.advice import BumpAdvice, Candidate, advise
+from llmgit.register.inputs import collect_metrics, collect_params
+from llmgit.register.request import RegisterRequest
+from llmgit.store import cards
+from llmgit.store.store import Store
+from llmgit.store.writer import require_branch
 
 COPY_DIR = "weights"
 
 
-def require_branch(root: Path) -> str:
-    branch = git.current_branch(root)
-    if branch is None:
-        raise UsageError(
-            "HEAD is detached: llmgit commits on a branch",
-            hint="switch to a branch first, for example 'git switch main'",
-        )
-    return branch
-
-
-def _repo_relative(reg: Registry, path: Path) -> str | None:
+def _repo_relative(reg: Store, path: Path) -> str | None:
     full = (reg.cwd / path).resolve() if not path.is_absolute() else path.resolve()
     try:
         return full.relative_to(reg.root).as_posix()
@@ -40,7 +30,7 @@ def _repo_relative(reg: Registry, path: Path) -> str | None:
         return None
 
 
-def _resolve_weights(reg: Registry, req: RegisterRequest) -> tuple[str, Path | None]:
+def _resolve_weights(reg: Store, req: RegisterRequest) -> tuple[str, Path | None]:
     """(repo-relative weights path, source to copy from or None)."""
     source = req.weights if req.weights.is_absolute() else reg.cwd / req.weights
     if not source.exists():
@@ -94,7 +84,7 @@ class RegisterPlan:
     advice: BumpAdvice | None  # with --bump auto: the proposal and why
 
 
-def _candidate_card(reg: Registry, req: RegisterRequest) -> dict[str, Any]:
+def _candidate_card(reg: Store, req: RegisterRequest) -> dict[str, Any]:
     card_rel = refs.card_path(req.name)
     card_file = reg.root / card_rel
     card = cards.parse(card_file.read_bytes(), card_rel) if card_file.is_file() else cards.template(reg.root)
@@ -103,7 +93,7 @@ def _candidate_card(reg: Registry, req: RegisterRequest) -> dict[str, Any]:
     return card
 
 
-def plan(reg: Registry, req: RegisterRequest) -> RegisterPlan:
+def plan(reg: Store, req: RegisterRequest) -> RegisterPlan:
     """Validate a request and choose its version (``--dry-run`` stops here)."""
     root = reg.root
     reg.require_initialized()
@@ -117,13 +107,11 @@ def plan(reg: Registry, req: RegisterRequest) -> RegisterPlan:
     if req.bump not in (*versions.Bump, "auto"):
         raise UsageError(f"unknown bump '{req.bump}'", hint="use major, minor, patch or auto")
     rel, copy_from = _resolve_weights(reg, req)
-    metrics = {**inputs.collect_metrics(req.metrics_file, req.metric_pairs), **req.metrics}
-    params = {**inputs.collect_params(req.params_file, req.param_pairs), **req.params}
+    metrics = {**collect_metrics(req.metrics_file, req.metric_pairs), **req.metrics}
+    params = {**collect_params(req.params_file, req.param_pairs), **req.params}
     existing = reg.versions(req.name)
     advice = None
     if req.version is None and req.bump == "auto":
-        from llmgit.register.advice import Candidate, advise
-
         source = copy_from if copy_from is not None else root / rel
         advice = advise(reg, Candidate(req.name, source, params, _candidate_card(reg, req)), existing)
         version = advice.version

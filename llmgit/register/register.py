@@ -6,72 +6,24 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
 
-from llmgit import __version__
-from llmgit.store import cards
-from llmgit.infra import git, environment as provenance
-from llmgit.core import refs, versions
-from llmgit.weights import dvc as storage
+from llmgit.core import pointer as pointer_file
+from llmgit.core import refs
+from llmgit.core.ident import iso_time
+from llmgit.core.model import ModelVersion, WeightsInfo
+from llmgit.core.plan import ZERO, RefUpdate
+from llmgit.core.release import VERSION
+from llmgit.core.summary import tag_message
+from llmgit.infra import environment, git
 from llmgit.infra.files import write_atomic
-from llmgit.core.model import ModelVersion, WeightsInfo, tag_message
-from llmgit.register.plan import RegisterPlan, plan, require_branch
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
-
-__all__ = ["RegisterPlan", "RegisterRequest", "commit_files", "plan", "register", "require_branch"]
-
-
-@dataclass(frozen=True)
-class RegisterRequest:
-    """Everything ``register`` needs; the CLI and the Python API both build one."""
-
-    name: str
-    weights: Path
-    version: str | None = None
-    bump: versions.Bump | Literal["auto"] = versions.Bump.patch  # auto: see llmgit.register.advice
-    metrics_file: Path | None = None
-    metric_pairs: Sequence[str] = ()
-    metrics: Mapping[str, float | int] = field(default_factory=dict)
-    params_file: Path | None = None
-    param_pairs: Sequence[str] = ()
-    params: Mapping[str, Any] = field(default_factory=dict)
-    dataset: str | None = None
-    dataset_version: str | None = None
-    base_model: str | None = None
-    description: str | None = None
-    message: str = ""
-    copy: bool = False
-    push: bool = False  # then upload the weights (verified) and push the tag
-
-
-def prepare_commit(
-    root: Path, branch: str, files: Mapping[str, str], message: str
-) -> tuple[str | None, str | None]:
-    """(old head, new commit) recording ``files`` (path -> blob) on ``branch``; the new
-    commit is None when nothing would change. No ref moves here."""
-    head = git.rev_parse(root, branch)
-    if head is not None:
-        current = git.blob_ids(root, [f"{head}:{p}" for p in files])
-        if all(current[f"{head}:{p}"] == oid for p, oid in files.items()):
-            return head, None
-    tree = git.tree_with(root, head, files)
-    return head, git.commit_tree(root, tree, [head] if head else [], message)
-
-
-def commit_files(root: Path, branch: str, paths: Sequence[str], message: str) -> str | None:
-    """Commit the working-tree contents of ``paths`` on ``branch``, nothing else."""
-    files = {p: git.hash_object(root, (root / p).read_bytes()) for p in paths}
-    head, commit = prepare_commit(root, branch, files, message)
-    if commit is None:
-        return None
-    git.update_refs(root, [git.RefUpdate(branch, commit, head or git.ZERO)])
-    git.set_index_entries(root, files)
-    return commit
+from llmgit.register.plan import plan
+from llmgit.register.request import RegisterRequest
+from llmgit.store import cards
+from llmgit.store.store import Store
+from llmgit.store.writer import prepare_commit, require_branch
+from llmgit.weights import ingest
 
 
 @dataclass
@@ -97,16 +49,16 @@ class _Snapshot:
                 d.rmdir()
 
 
-def _dataset_version(reg: Registry, req: RegisterRequest) -> str | None:
+def _dataset_version(reg: Store, req: RegisterRequest) -> str | None:
     if req.dataset_version is not None or not req.dataset:
         return req.dataset_version
     pointer = reg.cwd / f"{req.dataset}.dvc"
     if pointer.is_file():  # a DVC-tracked dataset in this repo: its content hash
-        return "md5:" + storage.parse_pointer(pointer.read_text(encoding="utf-8"), req.dataset).md5
+        return "md5:" + pointer_file.parse(pointer.read_text(encoding="utf-8"), req.dataset).md5
     return None
 
 
-def register(reg: Registry, req: RegisterRequest) -> ModelVersion:
+def register(reg: Store, req: RegisterRequest) -> ModelVersion:
     # 1. validate every input before anything changes
     root = reg.root
     p = plan(reg, req)
@@ -114,8 +66,6 @@ def register(reg: Registry, req: RegisterRequest) -> ModelVersion:
     rel, copy_from, metrics, params = p.weights, p.copy_from, p.metrics, p.params
     version, tag = p.version, p.tag
     who = git.ident(root)
-    from llmgit.store.store import iso_time
-
     created = iso_time(who)
     card_rel = refs.card_path(req.name)
     card_file = root / card_rel
@@ -141,7 +91,7 @@ def register(reg: Registry, req: RegisterRequest) -> ModelVersion:
                 data.mkdir()
                 shutil.copy2(copy_from, data / copy_from.name)
             copied = True
-        pointer = storage.add(root, rel)
+        pointer = ingest.add(root, rel)
         weights = WeightsInfo(rel, pointer.md5, pointer.size, pointer.nfiles, pointer.is_dir)
         card = cards.build(
             base,
@@ -164,8 +114,8 @@ def register(reg: Registry, req: RegisterRequest) -> ModelVersion:
                 "author": who.who,
                 "created": created,
                 "dataset_version": dataset_version,
-                "llmgit_version": __version__,
-                "environment": provenance.environment(),
+                "llmgit_version": VERSION,
+                "environment": environment.environment(),
             },
         )
         card_file.parent.mkdir(parents=True, exist_ok=True)
@@ -190,8 +140,8 @@ def register(reg: Registry, req: RegisterRequest) -> ModelVersion:
         tag_obj = git.make_tag(root, commit, tag, tag_message(v), who)
         index_before = git.index_entry(root, ignore_rel)
         git.update_refs(root, [
-            git.RefUpdate(branch, commit, head or git.ZERO),
-            git.RefUpdate(refs.TAGS + tag, tag_obj, git.ZERO),
+            RefUpdate(branch, commit, head or ZERO),
+            RefUpdate(refs.TAGS + tag, tag_obj, ZERO),
         ])
     except BaseException:
         snap.restore()

@@ -1,9 +1,9 @@
-"""What the report shows, read through the :class:`~llmgit.store.store.Registry` API into
-frozen values: models, their versions, who holds each stage, the stage history, and
-per-version cards, provenance, weights and the change from the previous version.
+"""What the report shows, read through the :class:`~llmgit.store.store.Store` into frozen
+values: models, their versions, who holds each stage, the stage history, and per-version
+cards, provenance, weights and the change from the previous version.
 
-Canary shares come from the stage holders' ``canary`` entries, storage classes and monthly
-cost from :meth:`Registry.cost_report`; both show as unknown when absent.
+Canary shares come from the stage holders' ``canary`` entries; storage classes and monthly
+cost per model are given by the caller (from the cost report); both show as unknown when absent.
 """
 
 from __future__ import annotations
@@ -11,31 +11,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from llmgit.store import cards, branches as stages
-from llmgit.core import refs, versions
-from llmgit.weights import listing as weightfiles
-from llmgit.core.compare import MetricDelta, card_changes, metric_deltas
+from llmgit.core import history, refs, versions
+from llmgit.core.compare import MetricDelta, VersionDiff, metric_deltas, version_diff, weights_diff
 from llmgit.core.config import ARCHIVED
-from llmgit.store.diffs import VersionDiff, WeightsDiff, file_changes, param_changes
-from llmgit.errors import LlmgitError, UnknownReference
+from llmgit.core.ident import parse_when
+from llmgit.report.options import ReportOptions
+from llmgit.core.history import HistoryEvent
 from llmgit.core.model import ModelVersion
-from llmgit.store.branches import HistoryEvent, StageBranch
+from llmgit.errors import LlmgitError, UnknownReference
+from llmgit.store import cards
+from llmgit.store.branches import StageBranch
+from llmgit.store.store import Store
+from llmgit.weights import listing
 from llmgit.weights.listing import WeightFile
 
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
-
-PROMOTING = stages.HOLDER_ACTIONS
-
-
-@dataclass(frozen=True)
-class ReportOptions:
-    models: tuple[str, ...] = ()  # empty: every model
-    since: dt.datetime | None = None  # stage history from this moment on
-    manifests: bool = True  # list each version's files (DVC's manifests, never the weights)
-    generated: dt.datetime | None = None  # the time stamped on the pages (default: now)
+PROMOTING = history.HOLDER_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -90,15 +82,7 @@ class RegistryReport:
     since: dt.datetime | None
 
 
-def parse_since(text: str) -> dt.datetime:
-    """``--since``: an ISO date (from the start of that day, UTC) or a date-time."""
-    moment = stages.parse_when(text)  # validates; a bare date means the end of that day
-    if len(text) == 10:
-        return moment.replace(hour=0, minute=0, second=0)
-    return moment
-
-
-def collect(reg: Registry, options: ReportOptions) -> RegistryReport:
+def collect(reg: Store, options: ReportOptions, costs: Mapping[str, StorageInfo]) -> RegistryReport:
     settings = reg.require_initialized()
     known = {m.name: m for m in reg.models()}
     for name in options.models:
@@ -109,7 +93,6 @@ def collect(reg: Registry, options: ReportOptions) -> RegistryReport:
     branches = reg.stage_branches()
     history = reg.history() if names else []
     serving = settings.stages[-1] if settings.stages else "production"
-    costs = storage_by_model(reg)
     models = tuple(
         _model(reg, name, branches, [e for e in history if e.model == name], serving, costs, options)
         for name in names
@@ -119,14 +102,14 @@ def collect(reg: Registry, options: ReportOptions) -> RegistryReport:
                           options.since)
 
 
-def _model(reg: Registry, name: str, branches: Mapping[str, StageBranch], events: list[HistoryEvent],
+def _model(reg: Store, name: str, branches: Mapping[str, StageBranch], events: list[HistoryEvent],
            serving: str, costs: Mapping[str, StorageInfo], options: ReportOptions) -> ModelReport:
     found = reg.versions(name)
     holders = {s: e.version for s, b in branches.items()
                if s != ARCHIVED and (e := b.file.holders.get(name)) is not None}
     archived = tuple(e.version for e in branches[ARCHIVED].file.archived.get(name, ())) \
         if ARCHIVED in branches else ()
-    served = {e.version for e in events if e.stage == serving and e.action in stages.HOLDER_ACTIONS}
+    served = {e.version for e in events if e.stage == serving and e.action in history.HOLDER_ACTIONS}
     if serving in holders:
         served.add(holders[serving])
     cards_by_version = {v.version: reg.card(v.tag) for v in found}
@@ -146,7 +129,7 @@ def _model(reg: Registry, name: str, branches: Mapping[str, StageBranch], events
         ))
     promotions = [e for e in events if e.action in PROMOTING and e.stage != ARCHIVED]
     since = options.since
-    shown = tuple(e for e in events if since is None or stages.parse_when(e.when) >= since)
+    shown = tuple(e for e in events if since is None or parse_when(e.when) >= since)
     metrics: list[str] = []
     for v in reversed(found):
         metrics += [m for m in v.metrics if m not in metrics]
@@ -163,31 +146,23 @@ NO_MANIFEST = "not read (the report was written with --no-manifests)"
 Manifest = tuple[tuple[WeightFile, ...] | None, str]
 
 
-def _manifest(reg: Registry, v: ModelVersion) -> Manifest:
+def _manifest(reg: Store, v: ModelVersion) -> Manifest:
     """The version's files from DVC's manifest (local cache, else that one object remotely)."""
     if v.weights is None:
         return None, "this version records no weights"
     try:
-        return tuple(weightfiles.manifest(reg.root, v.weights)), ""
+        return tuple(listing.manifest(reg.root, v.weights)), ""
     except LlmgitError as e:
         return None, f"not available: {e.message}"
 
 
-def _diff(reg: Registry, old: ModelVersion, new: ModelVersion,
+def _diff(reg: Store, old: ModelVersion, new: ModelVersion,
           cards_by_version: Mapping[str, Mapping[str, Any]], manifests: Mapping[str, Manifest]) -> VersionDiff:
     """What changed from ``old`` to ``new``, from what was already read (no more I/O)."""
-    shown = {f"training.{k}" for k in [*old.params, *new.params]}
-    card = [c for c in card_changes(cards_by_version[old.version], cards_by_version[new.version])
-            if c.field not in shown and not c.field.startswith("weights.")]
     (a, note_a), (b, note_b) = manifests[old.version], manifests[new.version]
-    if old.weights is None or new.weights is None:
-        weights = WeightsDiff(old.weights, new.weights, note="a version records no weights")
-    elif a is None or b is None:
-        weights = WeightsDiff(old.weights, new.weights, note=note_a or note_b)
-    else:
-        weights = WeightsDiff(old.weights, new.weights, tuple(file_changes(list(a), list(b))))
-    return VersionDiff(old, new, tuple(metric_deltas(old.metrics, new.metrics, reg.settings)),
-                       tuple(param_changes(old.params, new.params)), tuple(card), weights)
+    weights = weights_diff(old, new, a, b, note_a or note_b)
+    return version_diff(old, new, cards_by_version[old.version], cards_by_version[new.version], weights,
+                        reg.settings)
 
 
 def canary_of(branches: Mapping[str, StageBranch], name: str) -> Canary | None:
@@ -202,17 +177,11 @@ def canary_of(branches: Mapping[str, StageBranch], name: str) -> Canary | None:
     return None
 
 
-def storage_by_model(reg: Registry) -> dict[str, StorageInfo]:
-    """Storage classes and monthly cost per model from ``cost_report`` (empty when the
-    registry has no storage remote or it cannot be read)."""
-    try:
-        report = reg.cost_report()
-    except LlmgitError:
-        return {}
+def storage_by_model(models: list[tuple[str, dict[str, int], float]]) -> dict[str, StorageInfo]:
+    """Storage classes and monthly cost per model from (model, bytes by class, $/month) rows."""
     return {
-        m.model: StorageInfo(", ".join(c for c, size in m.bytes_by_class.items() if size) or "nothing stored",
-                             m.monthly)
-        for m in report.models
+        name: StorageInfo(", ".join(c for c, size in by_class.items() if size) or "nothing stored", monthly)
+        for name, by_class, monthly in models
     }
 
 

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import yaml
-
-from llmgit import __version__
-from llmgit.infra import templating
+from llmgit.core import yamlio
+from llmgit.core.release import VERSION
 from llmgit.errors import UsageError, WouldLoseWork
+from llmgit.infra import templating
 from llmgit.infra.files import write_atomic
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+from llmgit.store.store import Store
 
 WORKFLOWS = ("llmgit-review.yml", "llmgit-sync.yml")
 TARGET = Path(".github") / "workflows"
@@ -35,15 +30,15 @@ def render_github(prefix: str, install: str, deploy_command: str | None, root: P
     for name in WORKFLOWS:
         text = templating.render(f"ci/github/{name}", {"prefix": prefix, "install": install,
                                                         "deploy": deploy}, root, brackets=True)
-        yaml.safe_load(text)
+        yamlio.load(text)
         out[name] = text
     return out
 
 
-def init_github(reg: Registry, *, install: str | None = None, deploy_command: str | None = None,
+def init_github(reg: Store, *, install: str | None = None, deploy_command: str | None = None,
                 force: bool = False) -> CiFiles:
     settings = reg.require_initialized()
-    texts = render_github(settings.stage_branch_prefix, install or f"llmgit=={__version__}",
+    texts = render_github(settings.stage_branch_prefix, install or f"llmgit=={VERSION}",
                           deploy_command, reg.root)
     target = reg.root / TARGET
     existing = [target / n for n in texts if (target / n).exists()]

@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from llmgit.infra import git
 from llmgit.core import refs
-from llmgit.store import branches as stages
 from llmgit.core.config import ARCHIVED
+from llmgit.core.history import HistoryEvent
+from llmgit.core.ident import iso_time
+from llmgit.core.plan import ZERO, RefUpdate
+from llmgit.core.summary import parse_summary
 from llmgit.errors import UsageError
-from llmgit.setup.gto_replay import Event, Replay
-from llmgit.core.model import parse_summary
-from llmgit.store.reconcile import reconcile, with_tip
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+from llmgit.infra import git
+from llmgit.setup.gto_replay import Event, Problem, Replay
+from llmgit.store import history as stage_history
+from llmgit.store.branches import branch_ref, check_stage, read_all
+from llmgit.store.reconcile import reconcile
+from llmgit.store.store import Store
 
 _NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?"
 _SEMVER = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
@@ -39,18 +41,8 @@ _FORMAT = ("%(refname)%00%(objecttype)%00%(*objectname)%00%(taggerdate:unix)%00%
 
 
 @dataclass(frozen=True)
-class Problem:
-    tag: str
-    reason: str
-    blocking: bool = False  # --apply refuses while any is blocking
-
-    def to_json(self) -> dict[str, Any]:
-        return {"tag": self.tag, "reason": self.reason, "blocking": self.blocking}
-
-
-@dataclass(frozen=True)
 class GtoImport:
-    transitions: tuple[stages.HistoryEvent, ...]  # in time order (commit ids empty in a dry run)
+    transitions: tuple[HistoryEvent, ...]  # in time order (commit ids empty in a dry run)
     holders: dict[str, dict[str, str]]  # stage -> model -> version, at the end
     archived: dict[str, list[str]]  # model -> archived versions, at the end
     pointers: tuple[str, ...]  # NAME#STAGE tags created (or to create)
@@ -70,7 +62,7 @@ def _is_llmgit_pointer(contents: str) -> bool:
     return parse_summary(contents).get("llmgit") == 1
 
 
-def read_events(reg: Registry) -> tuple[list[Event], list[Problem], int]:
+def read_events(reg: Store) -> tuple[list[Event], list[Problem], int]:
     """GTO events from every tag, oldest first; llmgit's own stage pointers are skipped."""
     raw = git.out(reg.root, ["for-each-ref", f"--format={_FORMAT}", refs.TAGS])
     events: list[Event] = []
@@ -102,22 +94,22 @@ def read_events(reg: Registry) -> tuple[list[Event], list[Problem], int]:
     return events, problems, read
 
 
-def plan_import(reg: Registry, stage_map: dict[str, str] | None = None) -> tuple[GtoImport, Replay]:
+def plan_import(reg: Store, stage_map: dict[str, str] | None = None) -> tuple[GtoImport, Replay]:
     settings = reg.require_initialized()
-    existing = [s for s in settings.all_stages if git.rev_parse(reg.root, stages.branch_ref(settings, s))]
+    existing = [s for s in settings.all_stages if git.rev_parse(reg.root, branch_ref(settings, s))]
     if existing:
         names = ", ".join(refs.stage_branch(settings.stage_branch_prefix, s) for s in existing)
         raise UsageError(f"stage branches already exist ({names}): import builds their history from scratch",
                          hint="import into a registry that has no stage history yet")
     mapping = dict(stage_map or {})
     for ours in mapping.values():
-        stages.check_stage(settings, ours, holding=True)
+        check_stage(settings, ours, holding=True)
     events, problems, read = read_events(reg)
     known = {(v.name, v.version): v for v in reg.versions_all()}
     replay = Replay(reg.root, settings.stages, mapping, known)
     for e in events:
         replay.apply(e)
-    problems += [p for p in replay.problems if isinstance(p, Problem)]
+    problems += replay.problems
     holders = {s: {m: e.version for m, e in sorted(f.holders.items())} for s, f in replay.files.items()
                if s != ARCHIVED}
     archived = {m: [e.version for e in es] for m, es in sorted(replay.files[ARCHIVED].archived.items())}
@@ -131,7 +123,7 @@ def plan_import(reg: Registry, stage_map: dict[str, str] | None = None) -> tuple
     return result, replay
 
 
-def import_gto(reg: Registry, *, apply: bool = False, stage_map: dict[str, str] | None = None) -> GtoImport:
+def import_gto(reg: Store, *, apply: bool = False, stage_map: dict[str, str] | None = None) -> GtoImport:
     """Report what the import would do; with ``apply``, build the branches and pointers."""
     result, replay = plan_import(reg, stage_map)
     if not apply or not replay.commits:
@@ -142,15 +134,13 @@ def import_gto(reg: Registry, *, apply: bool = False, stage_map: dict[str, str] 
                          hint="fix the problems the dry run lists ('llmgit import gto'), then retry")
     settings = reg.settings
     tips = replay.write_commits(reg.root)
-    branches = stages.read_all(reg.root, settings)
-    after = {s: with_tip(b, tips[s], replay.files[s]) if s in tips else b for s, b in branches.items()}
+    branches = read_all(reg.root, settings)
+    after = {s: b.with_tip(tips[s], replay.files[s]) if s in tips else b for s, b in branches.items()}
     who = git.ident(reg.root)
-    from llmgit.store.store import iso_time
-
     plan = reconcile(reg.root, settings, after, who, iso_time(who))
-    updates = [git.RefUpdate(stages.branch_ref(settings, s), tip, git.ZERO) for s, tip in tips.items()]
+    updates = [RefUpdate(branch_ref(settings, s), tip, ZERO) for s, tip in tips.items()]
     git.update_refs(reg.root, [*updates, *plan.updates])
-    events = tuple(stages.history(reg.root, settings))
+    events = tuple(stage_history.read(reg.root, settings))
     return GtoImport(events, result.holders, result.archived, result.pointers, result.problems,
                      result.tags_read, applied=True,
                      branches={refs.stage_branch(settings.stage_branch_prefix, s): t for s, t in tips.items()})

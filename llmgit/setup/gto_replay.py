@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from llmgit.infra import git
@@ -12,7 +13,7 @@ from llmgit.core.config import ARCHIVED
 from llmgit.errors import InvalidName
 from llmgit.core.model import ModelVersion
 from llmgit.core.stagefile import Entry, StageFile
-from llmgit.store.branches import HistoryEvent
+from llmgit.core.history import HistoryEvent
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,16 @@ class Pending:
     event: Event
 
 
+@dataclass(frozen=True)
+class Problem:
+    tag: str
+    reason: str
+    blocking: bool = False  # --apply refuses while any is blocking
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tag": self.tag, "reason": self.reason, "blocking": self.blocking}
+
+
 @dataclass
 class Replay:
     root: Path
@@ -50,7 +61,7 @@ class Replay:
     files: dict[str, StageFile] = field(default_factory=dict)
     events: list[HistoryEvent] = field(default_factory=list)
     commits: list[Pending] = field(default_factory=list)
-    problems: list[object] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     _assigned: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     _dropped: set[tuple[str, str]] = field(default_factory=set)  # deregistered versions
     _deprecated: set[str] = field(default_factory=set)
@@ -64,8 +75,6 @@ class Replay:
             self._by_commit.setdefault((name, v.commit), []).append(version)
 
     def _problem(self, e: Event, reason: str) -> None:
-        from llmgit.setup.gto_import import Problem
-
         self.problems.append(Problem(e.tag, reason))
 
     def _model(self, e: Event) -> str | None:

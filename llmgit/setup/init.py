@@ -7,15 +7,12 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 from llmgit.core import config
-from llmgit.weights import dvc as storage
 from llmgit.errors import UsageError
-from llmgit.register.register import commit_files, require_branch
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+from llmgit.store.store import Store, load_settings
+from llmgit.store.writer import commit_files, require_branch
+from llmgit.weights import dvc
+from llmgit.weights.linking import cache_types
 
 INIT_FILES = (config.CONFIG_FILE, ".dvc/config", ".dvc/.gitignore", ".dvcignore")
 
@@ -36,7 +33,7 @@ def default_remote_dir(root: Path) -> Path:
     return base / "llmgit" / "remotes" / f"{root.name}-{digest}"
 
 
-def init(reg: Registry, *, remote: str | None, endpoint_url: str | None) -> InitResult:
+def init(reg: Store, *, remote: str | None, endpoint_url: str | None) -> InitResult:
     root = reg.root
     branch = require_branch(root)
     if remote is not None and not remote.strip():
@@ -54,25 +51,28 @@ def init(reg: Registry, *, remote: str | None, endpoint_url: str | None) -> Init
         remote = str(remote_path.resolve())
     existed = (root / config.CONFIG_FILE).is_file()
     if existed:
-        config.load(root)  # an invalid existing file is reported, not overwritten
-    had_dvc = storage.is_initialized(root)
+        load_settings(root)  # an invalid existing file is reported, not overwritten
+    had_dvc = dvc.is_initialized(root)
     had_dvcignore = (root / ".dvcignore").exists()
     try:
         if not had_dvc:
-            storage.init(root)
+            dvc.init(root)
         is_default = False
         if remote is None:
-            current = storage.default_remote(root)
+            current = dvc.default_remote(root)
             if current is None:
                 path = default_remote_dir(root)
                 path.mkdir(parents=True, exist_ok=True)
-                storage.configure(root, remote=str(path), local_remote=True, endpoint_url=None)
+                dvc.configure(root, cache_type=cache_types(root), remote=str(path), local_remote=True,
+                                  endpoint_url=None)
                 current, is_default = str(path), True
             else:
-                storage.configure(root, remote=None, local_remote=False, endpoint_url=None)
+                dvc.configure(root, cache_type=cache_types(root), remote=None, local_remote=False,
+                                  endpoint_url=None)
             remote = current
         else:
-            storage.configure(root, remote=remote, local_remote=False, endpoint_url=endpoint_url)
+            dvc.configure(root, cache_type=cache_types(root), remote=remote, local_remote=False,
+                              endpoint_url=endpoint_url)
         if not existed:
             (root / config.CONFIG_FILE).write_text(config.DEFAULT_TEXT, encoding="utf-8")
         commit = commit_files(

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from llmgit.store import cards, branches as stages
-from llmgit.infra import git
 from llmgit.core import refs, stagefile
 from llmgit.core.compare import (
     FieldChange,
@@ -15,12 +13,17 @@ from llmgit.core.compare import (
     format_number,
     metric_deltas,
 )
-from llmgit.store.diffs import VersionDiff
-from llmgit.errors import LlmgitError, UnknownReference, UsageError
+from llmgit.core.compare import VersionDiff
+from llmgit.core.diff_format import markdown
 from llmgit.core.model import ModelVersion
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+from llmgit.errors import LlmgitError, UnknownReference, UsageError
+from llmgit.infra import git
+from llmgit.store import cards
+from llmgit.store.branches import check_stage
+from llmgit.store.branches import read as read_branch
+from llmgit.store.diffs import diff
+from llmgit.store.store import Store
+from llmgit.weights.push import remote_check
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,9 @@ class Review:
         }
 
 
-def default_head(reg: Registry, stage: str) -> str:
-    from llmgit.stages.promote import PR_PREFIX
-
+def default_head(reg: Store, stage: str) -> str:
     suffix = f"-to-{stage}"
-    found = [r for r in git.list_refnames(reg.root, [refs.HEADS + PR_PREFIX]) if r.endswith(suffix)]
+    found = [r for r in git.list_refnames(reg.root, [refs.HEADS + refs.PROMOTION_PREFIX]) if r.endswith(suffix)]
     if len(found) == 1:
         return found[0].removeprefix(refs.HEADS)
     if not found:
@@ -81,14 +82,14 @@ def default_head(reg: Registry, stage: str) -> str:
     raise UsageError(f"several promotion branches for {stage}: {names}", hint="name one with --head REV")
 
 
-def review(reg: Registry, stage: str, head: str | None = None, *, check_remote: bool = True) -> Review:
+def review(reg: Store, stage: str, head: str | None = None, *, check_remote: bool = True) -> Review:
     settings = reg.require_initialized()
-    stages.check_stage(settings, stage, holding=True)
+    check_stage(settings, stage, holding=True)
     head_rev = head or default_head(reg, stage)
     head_commit = git.rev_parse(reg.root, f"{head_rev}^{{commit}}")
     if head_commit is None:
         raise UnknownReference(f"'{head_rev}' is not a commit in this repository")
-    base = stages.read(reg.root, settings, stage)
+    base = read_branch(reg.root, settings, stage)
     branch = refs.stage_branch(settings.stage_branch_prefix, stage)
     proposed = stagefile.parse(git.read_blob(reg.root, head_commit, stagefile.FILE), stage, head_rev)
     changes = []
@@ -100,7 +101,7 @@ def review(reg: Registry, stage: str, head: str | None = None, *, check_remote: 
     return Review(stage, base.tip, head_commit, tuple(changes), _markdown(branch, head_rev, changes))
 
 
-def _version(reg: Registry, entry: stagefile.Entry | None) -> ModelVersion | None:
+def _version(reg: Store, entry: stagefile.Entry | None) -> ModelVersion | None:
     if entry is None:
         return None
     try:
@@ -109,7 +110,7 @@ def _version(reg: Registry, entry: stagefile.Entry | None) -> ModelVersion | Non
         return None
 
 
-def _model_change(reg: Registry, name: str, a: stagefile.Entry | None, b: stagefile.Entry | None,
+def _model_change(reg: Store, name: str, a: stagefile.Entry | None, b: stagefile.Entry | None,
                   check_remote: bool) -> ModelChange:
     old, new = _version(reg, a), _version(reg, b)
     checks: list[Check] = []
@@ -131,18 +132,14 @@ def _model_change(reg: Registry, name: str, a: stagefile.Entry | None, b: stagef
             checks.append(_remote_check(reg, new))
         deltas = metric_deltas(old.metrics if old else {}, new.metrics, reg.settings)
         if old is not None:
-            from llmgit.store.diffs import diff
-
             change = diff(reg, old.tag, new.tag)
             deltas, fields = list(change.metrics), list(change.card)
     return ModelChange(name, old, new, tuple(deltas), tuple(fields), tuple(checks), change)
 
 
-def _remote_check(reg: Registry, v: ModelVersion) -> Check:
-    from llmgit.weights import transfer as replication
-
+def _remote_check(reg: Store, v: ModelVersion) -> Check:
     try:
-        result = replication.remote_check(reg.root, v)
+        result = remote_check(reg.root, v)
     except LlmgitError as e:
         return Check("weights are on the DVC remote", False, e.message)
     if result.missing:
@@ -162,8 +159,6 @@ def _markdown(branch: str, head: str, changes: list[ModelChange]) -> str:
                      f"{'v' + c.new.version if c.new else '(removed)'} |")
     for c in changes:
         if c.diff is not None:
-            from llmgit.core.diff_format import markdown
-
             lines += ["", markdown(c.diff).rstrip("\n"), ""]
             lines += _checks(c)
             continue

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from llmgit.weights import objects
 from llmgit.errors import LlmgitError
-
-if TYPE_CHECKING:
-    from llmgit.storage.lifecycle import LifecyclePlan
-    from llmgit.store.store import Registry
+from llmgit.storage.lifecycle import LifecyclePlan
+from llmgit.storage.lifecycle import plan as lifecycle_plan
+from llmgit.store.store import Store
+from llmgit.weights import listing
+from llmgit.weights.remote import storage_remote
 
 GB = 2**30  # AWS bills GB-months of 2**30 bytes
 
@@ -39,6 +39,7 @@ class CostReport:
     models: tuple[ModelCost, ...]
     after_plan_bytes: dict[str, int]
     after_plan_monthly: float
+    monthly_by_class: dict[str, float]
 
     @property
     def saving(self) -> float:
@@ -80,14 +81,11 @@ def _by_class(sizes: Mapping[str, int], classes: Mapping[str, str]) -> dict[str,
     return dict(sorted(totals.items()))
 
 
-def report(reg: Registry) -> CostReport:
-    from llmgit.storage.lifecycle import plan as lifecycle_plan
-
+def report(reg: Store) -> CostReport:
     settings = reg.require_initialized()
     prices = settings.prices
     p = lifecycle_plan(reg)
-    r = objects.remote(reg.root)
-    c = r.client() if r.is_s3 else None
+    r = storage_remote(reg.root)
     sizes, classes = p.sizes, p.classes
     owners: dict[str, set[str]] = {}
     per_model: dict[str, set[str]] = {}
@@ -95,7 +93,7 @@ def report(reg: Registry) -> CostReport:
     for v in reg.versions_all():
         counts[v.name] = counts.get(v.name, 0) + 1
         try:
-            oids = {o.oid for o in objects.of_version(reg.root, v, r, c)}
+            oids = {o.oid for o in listing.objects_of(reg.root, v, r)}
         except LlmgitError:
             continue  # its manifest was never pushed: nothing of it is stored
         for oid in oids & sizes.keys():
@@ -109,4 +107,5 @@ def report(reg: Registry) -> CostReport:
         models.append(ModelCost(name, counts[name], by_class, monthly(by_class, prices), shared))
     total = _by_class(sizes, classes)
     after = after_plan(sizes, classes, p, settings.lifecycle.archive_class)
-    return CostReport(r.url, total, monthly(total, prices), tuple(models), after, monthly(after, prices))
+    by_class = {cls: monthly({cls: size}, prices) for cls, size in total.items()}
+    return CostReport(r.url, total, monthly(total, prices), tuple(models), after, monthly(after, prices), by_class)

@@ -17,18 +17,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from llmgit.infra import git
-from llmgit.store import ledger, branches as stages
-from llmgit.weights import objects, s3
-from llmgit.core import refs
+from llmgit.core import history, refs
 from llmgit.core.config import ARCHIVED
-from llmgit.store.reconcile import Plan, branch_update, stage_commit
+from llmgit.core.ident import Ident, iso_time, parse_when
+from llmgit.core.plan import Plan
 from llmgit.core.stagefile import Entry
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+from llmgit.infra import git
+from llmgit.store import ledger, writer
+from llmgit.store import history as stage_history
+from llmgit.store.reconcile import branch_update, stage_commit
+from llmgit.store.store import Store
+from llmgit.weights import listing, s3
+from llmgit.weights.remote import StorageRemote, storage_remote
 
 
 @dataclass(frozen=True)
@@ -59,24 +61,22 @@ class LifecyclePlan:
 
 
 def _when(text: str) -> dt.datetime:
-    return stages.parse_when(text)
+    return parse_when(text)
 
 
 def _days(now: dt.datetime, since: str) -> int:
     return (now - _when(since)).days
 
 
-def plan(reg: Registry) -> LifecyclePlan:
+def plan(reg: Store) -> LifecyclePlan:
     settings = reg.require_initialized()
     rules = settings.lifecycle
     who = git.ident(reg.root)
-    from llmgit.store.store import iso_time
-
     now_text = iso_time(who)
     now = _when(now_text)
     branches = reg.stage_branches()
-    events = stages.history(reg.root, settings)
-    led = ledger.read(reg.root, settings.git_remote)
+    events = stage_history.read(reg.root, settings)
+    led = reg.ledger()
     purged = led.versions("purged")
     archived_since = {(n, e.version): e.since for n, es in branches[ARCHIVED].file.archived.items() for e in es}
     entered_staging: dict[tuple[str, str], str] = {}
@@ -84,9 +84,9 @@ def plan(reg: Registry) -> LifecyclePlan:
     left_production: dict[tuple[str, str], str] = {}
     for e in events:
         key = (e.model, e.version)
-        if e.stage == "staging" and e.action in stages.HOLDER_ACTIONS:
+        if e.stage == "staging" and e.action in history.HOLDER_ACTIONS:
             entered_staging.setdefault(key, e.when)
-        if e.stage == "production" and e.action in stages.HOLDER_ACTIONS:
+        if e.stage == "production" and e.action in history.HOLDER_ACTIONS:
             in_production.add(key)
             if e.previous:
                 left_production[(e.model, e.previous)] = e.when
@@ -111,15 +111,14 @@ def plan(reg: Registry) -> LifecyclePlan:
     return _with_objects(reg, now_text, candidates, archived_since, purged)
 
 
-def _with_objects(reg: Registry, now: str, candidates: list[tuple[str, str, str, int, str]],
+def _with_objects(reg: Store, now: str, candidates: list[tuple[str, str, str, int, str]],
                   archived_since: dict[tuple[str, str], str],
                   purged: set[tuple[str, str]]) -> LifecyclePlan:
-    r = objects.remote(reg.root)
-    c = r.client() if r.is_s3 else None
-    inventory = _inventory(r, c)
+    r = storage_remote(reg.root)
+    inventory = _inventory(r)
     by_version = {(v.name, v.version): v for v in reg.versions_all()}
     acting = {(m, v) for _, m, v, _, _ in candidates}
-    oids_of = {k: [o for o in objects.of_version(reg.root, v, r, c) if not o.manifest]
+    oids_of = {k: [o for o in listing.objects_of(reg.root, v, r) if not o.manifest]
                for k, v in by_version.items() if k not in purged}
     keep_readable = {o.oid for k, os in oids_of.items() if k not in acting for o in os}
     keep_stored = keep_readable | {o.oid for (rule, m, v, _, _) in candidates if rule != "purge"
@@ -148,12 +147,12 @@ def _with_objects(reg: Registry, now: str, candidates: list[tuple[str, str, str,
                          {k: cls for k, (_, cls) in inventory.items()})
 
 
-def _inventory(r: objects.Remote, c: Any) -> dict[str, tuple[int, str]]:
+def _inventory(r: StorageRemote) -> dict[str, tuple[int, str]]:
     """oid -> (bytes, storage class) of every object on the remote (one listing)."""
     found: dict[str, tuple[int, str]] = {}
     if r.is_s3:
         base = r.location.key("files", "md5") + "/"
-        for st in s3.list_objects(c, r.location, "files/md5"):
+        for st in s3.list_objects(r.client(), r.location, "files/md5"):
             rest = st.key[len(base):].replace("/", "")
             found[rest] = (st.size, st.storage_class)
         return found
@@ -170,9 +169,9 @@ class ApplyResult:
     skipped: tuple[Action, ...]
 
 
-def apply(reg: Registry, *, push: bool = False) -> ApplyResult:
+def apply(reg: Store, *, push: bool = False) -> ApplyResult:
     p = plan(reg)
-    r = objects.remote(reg.root)
+    r = storage_remote(reg.root)
     c = r.client() if r.is_s3 else None
     archive_class = reg.settings.lifecycle.archive_class
     done, skipped = [], []
@@ -195,10 +194,8 @@ def apply(reg: Registry, *, push: bool = False) -> ApplyResult:
     return ApplyResult(tuple(done), tuple(skipped))
 
 
-def _record(reg: Registry, actions: list[Action], who: git.Ident, now: str, *, push: bool) -> None:
+def _record(reg: Store, actions: list[Action], who: Ident, now: str, *, push: bool) -> None:
     """Archive entries and purge records, as commits on their branches (one transaction)."""
-    from llmgit.stages.promote import publish
-
     if not actions:
         return
     result = Plan()
@@ -214,16 +211,14 @@ def _record(reg: Registry, actions: list[Action], who: git.Ident, now: str, *, p
         lines = [f"archive {a.model} v{a.version}: lifecycle {a.rule}" for a in archives]
         tip = stage_commit(reg.root, ab, file, (lines[0] if len(lines) == 1 else f"archive: {len(lines)} versions (lifecycle)")
                            + "\n\n" + "\n".join(lines) + "\n")
-        local, spec = branch_update(ab, tip)
-        result = result + Plan((local,), (spec,))
+        result = result + branch_update(ab, tip)
     purges = [a for a in actions if a.kind == "purge"]
     if purges:
-        led = ledger.read(reg.root, reg.settings.git_remote)
+        led = reg.ledger()
         for a in purges:
             led = led.with_record("purged", a.model, a.version, {
                 "by": who.who, "when": now, "rule": a.rule, "objects": len(a.oids), "bytes": a.bytes,
                 "shared_kept": len(a.shared)})
-        update, spec = ledger.commit(reg.root, led, "purge weights: " + ", ".join(
+        result = result + ledger.commit(reg.root, led, "purge weights: " + ", ".join(
             refs.version_tag(a.model, a.version) for a in purges) + "\n")
-        result = result + Plan((update,), (spec,))
-    publish(reg, result, [], push=push)
+    writer.apply(reg.root, reg.settings.git_remote, result, push=push)

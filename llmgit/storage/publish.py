@@ -4,21 +4,22 @@ recorded in the lifecycle ledger so deploy manifests can use the URI."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from llmgit.infra import git
-from llmgit.store import ledger
-from llmgit.weights import objects, s3
+from llmgit.core.ident import iso_time
 from llmgit.errors import UsageError
+from llmgit.infra import git
 from llmgit.infra.files import write_atomic
-from llmgit.store.reconcile import Plan
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+from llmgit.store import ledger, writer
+from llmgit.store.store import Store
+from llmgit.weights import listing, s3
+from llmgit.weights.fetch import require_readable
+from llmgit.weights.remote import StorageRemote, storage_remote
 
 MANIFEST = "manifest.json"
 
@@ -36,41 +37,37 @@ def _target(to: str, name: str, version: str) -> str:
     return f"{to.rstrip('/')}/{name}/v{version}"
 
 
-def publish(reg: Registry, reference: str, to: str, *, push: bool = False) -> PublishResult:
-    from llmgit.store.store import iso_time
-    from llmgit.storage.pushpull import require_readable
-    from llmgit.stages.promote import publish as publish_refs
-
+def publish(reg: Store, reference: str, to: str, *, push: bool = False) -> PublishResult:
     settings = reg.require_initialized()
     if not to or to.startswith("-"):
         raise UsageError("--to needs a destination: s3://bucket/prefix or a directory")
     v = reg.get(reference)
-    r = objects.remote(reg.root)
+    r = storage_remote(reg.root)
     if to.startswith("s3://") != r.is_s3:
         raise UsageError(f"publishing from '{r.url}' to '{to}' is not supported",
                          hint="publish from an S3 remote to s3://..., or from a local remote to a directory")
-    require_readable(reg, v, only_uncached=False)
+    require_readable(reg.root, v, only_uncached=False)
     c = r.client() if r.is_s3 else None
-    files = [o for o in objects.of_version(reg.root, v, r, c) if not o.manifest]
+    files = [o for o in listing.objects_of(reg.root, v, r) if not o.manifest]
     uri = _target(to, v.name, v.version)
     entries, copied = [], 0
     for o in files:
-        size = r.state(o.oid, c).size
+        size = r.state(o.oid).size
         entries.append({"file": o.relpath, "size": size, "md5": o.md5})
         copied += _copy(r, c, o.oid, o.md5, uri, o.relpath)
     manifest = {"name": v.name, "version": v.version, "tag": v.tag, "files": entries}
     _write_manifest(c, uri, json.dumps(manifest, indent=2) + "\n")
-    led = ledger.read(reg.root, settings.git_remote)
+    led = reg.ledger()
     if led.get("published", v.name, v.version) is None or led.get("published", v.name, v.version)["uri"] != uri:
         who = git.ident(reg.root)
         record = {"uri": uri, "manifest": f"{uri}/{MANIFEST}", "by": who.who, "when": iso_time(who)}
-        update, spec = ledger.commit(reg.root, led.with_record("published", v.name, v.version, record),
-                                     f"publish {v.tag} to {uri}\n")
-        publish_refs(reg, Plan((update,), (spec,)), [], push=push)
+        plan = ledger.commit(reg.root, led.with_record("published", v.name, v.version, record),
+                             f"publish {v.tag} to {uri}\n")
+        writer.apply(reg.root, settings.git_remote, plan, push=push)
     return PublishResult(v.tag, uri, len(files), copied, len(files) - copied)
 
 
-def _copy(r: objects.Remote, c: Any, oid: str, md5: str, uri: str, relpath: str) -> int:
+def _copy(r: StorageRemote, c: Any, oid: str, md5: str, uri: str, relpath: str) -> int:
     """Copy one object unless the destination already holds it; returns 1 when copied."""
     if r.is_s3:
         dest = s3.parse_url(f"{uri}/{relpath}")
@@ -91,8 +88,6 @@ def _copy(r: objects.Remote, c: Any, oid: str, md5: str, uri: str, relpath: str)
 
 
 def _md5(path: Path) -> str:
-    import hashlib
-
     digest = hashlib.md5()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(8 << 20), b""):
@@ -107,9 +102,3 @@ def _write_manifest(c: Any, uri: str, text: str) -> None:
     else:
         Path(uri).mkdir(parents=True, exist_ok=True)
         write_atomic(Path(uri) / MANIFEST, text.encode())
-
-
-def published_uri(reg: Registry, name: str, version: str) -> str | None:
-    """Where a version was published (for deploy manifests), or None."""
-    rec = ledger.read(reg.root, reg.settings.git_remote).get("published", name, version)
-    return str(rec["uri"]) if rec else None

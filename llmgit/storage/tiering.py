@@ -7,16 +7,16 @@ Objects are shared between versions, so tiering skips every object that a live v
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from llmgit.infra import git
-from llmgit.store import ledger
-from llmgit.weights import objects, s3
-from llmgit.errors import UsageError
+from llmgit.core.config import ARCHIVED
+from llmgit.core.ident import iso_time
 from llmgit.core.model import ModelVersion
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+from llmgit.errors import UsageError
+from llmgit.infra import git
+from llmgit.store import ledger, writer
+from llmgit.store.store import Store
+from llmgit.weights import listing, s3
+from llmgit.weights.remote import StorageRemote, require_s3, storage_remote
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,12 @@ class TierResult:
     bytes_moved: int
 
 
-def live_versions(reg: Registry) -> set[tuple[str, str]]:
+def live_versions(reg: Store) -> set[tuple[str, str]]:
     """Versions whose weights must stay readable: not archived, or pinned, or a canary."""
     branches = reg.stage_branches()
-    archived = {(n, e.version) for n, es in branches["archived"].file.archived.items() for e in es}
+    archived = {(n, e.version) for n, es in branches[ARCHIVED].file.archived.items() for e in es}
     live = {(v.name, v.version) for v in reg.versions_all()} - archived
-    led = ledger.read(reg.root, reg.settings.git_remote)
-    live |= led.versions("pins")
+    live |= reg.ledger().versions("pins")
     for b in branches.values():
         for n, e in b.file.holders.items():
             canary = e.extra.get("canary") if isinstance(e.extra, dict) else None
@@ -44,15 +43,15 @@ def live_versions(reg: Registry) -> set[tuple[str, str]]:
     return live
 
 
-def protected_oids(reg: Registry, r: objects.Remote, versions: set[tuple[str, str]], c: object = None) -> set[str]:
+def protected_oids(reg: Store, r: StorageRemote, versions: set[tuple[str, str]]) -> set[str]:
     oids: set[str] = set()
     for v in reg.versions_all():
         if (v.name, v.version) in versions:
-            oids |= {o.oid for o in objects.of_version(reg.root, v, r, c)}
+            oids |= {o.oid for o in listing.objects_of(reg.root, v, r)}
     return oids
 
 
-def current_roles(reg: Registry, v: ModelVersion) -> list[str]:
+def current_roles(reg: Store, v: ModelVersion) -> list[str]:
     roles = []
     for stage, b in reg.stage_branches().items():
         e = b.file.holders.get(v.name)
@@ -61,34 +60,34 @@ def current_roles(reg: Registry, v: ModelVersion) -> list[str]:
         canary = e.extra.get("canary") if e and isinstance(e.extra, dict) else None
         if isinstance(canary, dict) and str(canary.get("version")) == v.version:
             roles.append(f"is the canary in {stage}")
-    if ledger.read(reg.root, reg.settings.git_remote).get("pins", v.name, v.version):
+    if reg.ledger().get("pins", v.name, v.version):
         roles.append("is pinned")
     return roles
 
 
-def tier(reg: Registry, reference: str, storage_class: str) -> TierResult:
+def tier(reg: Store, reference: str, storage_class: str) -> TierResult:
     reg.require_initialized()
     storage_class = storage_class.upper()
     if storage_class not in s3.CLASSES:
         raise UsageError(f"unknown storage class '{storage_class}'", hint=f"classes: {', '.join(s3.CLASSES)}")
     v = reg.get(reference)
-    r = objects.remote(reg.root)
-    objects.require_s3(r, "tiering")
+    r = storage_remote(reg.root)
+    require_s3(r, "tiering")
     roles = current_roles(reg, v) if storage_class != s3.STANDARD else []
     if roles:
         raise UsageError(f"{v.tag} {' and '.join(roles)}; its weights stay in STANDARD",
                          hint="nothing ever tiers a stage holder, a canary or a pinned version")
     c = r.client()
     others = live_versions(reg) - {(v.name, v.version)}
-    protected = protected_oids(reg, r, others, c) if storage_class != s3.STANDARD else set()
+    protected = protected_oids(reg, r, others) if storage_class != s3.STANDARD else set()
     moved, already, shared, size = [], [], [], 0
-    for o in objects.of_version(reg.root, v, r, c):
+    for o in listing.objects_of(reg.root, v, r):
         if o.manifest:
             continue  # manifests stay readable, so llmgit can always list a version's files
         if o.oid in protected:
             shared.append(o.label)
             continue
-        st = r.state(o.oid, c)
+        st = r.state(o.oid)
         if st.storage_class == storage_class:
             already.append(o.label)
             continue
@@ -104,37 +103,33 @@ class RestoreResult:
     states: dict[str, str]  # file -> not needed | not restored | in progress | restored
 
 
-def restore(reg: Registry, reference: str, days: int) -> RestoreResult:
+def restore(reg: Store, reference: str, days: int) -> RestoreResult:
     if days < 1:
         raise UsageError("--days must be at least 1")
     v = reg.get(reference)
-    r = objects.remote(reg.root)
-    objects.require_s3(r, "restoring")
+    r = storage_remote(reg.root)
+    require_s3(r, "restoring")
     c = r.client()
     states = {}
-    for o in objects.of_version(reg.root, v, r, c):
-        st = r.state(o.oid, c)
+    for o in listing.objects_of(reg.root, v, r):
+        st = r.state(o.oid)
         if st.storage_class in s3.ARCHIVE_CLASSES and st.restore_state == "not restored":
             s3.restore(c, r.location.bucket, r.key(o.oid), days)
-            st = r.state(o.oid, c)
+            st = r.state(o.oid)
         states[o.label] = st.restore_state
     return RestoreResult(v.tag, states)
 
 
-def set_pin(reg: Registry, reference: str, pinned: bool, reason: str = "", push: bool = False) -> bool:
+def set_pin(reg: Store, reference: str, pinned: bool, reason: str = "", push: bool = False) -> bool:
     """Pin or unpin a version; returns False when nothing changed."""
-    from llmgit.store.reconcile import Plan
-    from llmgit.store.store import iso_time
-    from llmgit.stages.promote import publish
-
     settings = reg.require_initialized()
     v = reg.get(reference)
-    led = ledger.read(reg.root, settings.git_remote)
+    led = reg.ledger()
     if bool(led.get("pins", v.name, v.version)) == pinned:
         return False
     who = git.ident(reg.root)
     record = {"by": who.who, "since": iso_time(who), "reason": reason} if pinned else None
-    update, spec = ledger.commit(reg.root, led.with_record("pins", v.name, v.version, record),
-                                 f"{'pin' if pinned else 'unpin'} {v.tag}" + (f": {reason}" if reason else "") + "\n")
-    publish(reg, Plan((update,), (spec,)), [], push=push)
+    plan = ledger.commit(reg.root, led.with_record("pins", v.name, v.version, record),
+                         f"{'pin' if pinned else 'unpin'} {v.tag}" + (f": {reason}" if reason else "") + "\n")
+    writer.apply(reg.root, settings.git_remote, plan, push=push)
     return True

@@ -1,40 +1,34 @@
 """Deployment manifests from the registry: what a stage serves for a model (its holder and
-running canary), where the weights are, render + validate, and the stage-branch commits
-that carry the manifests under ``deploy/NAME/`` so Argo CD or Flux can watch the branch.
+running canary), where the weights are, and render + validate. Stage-branch commits carry
+the manifests under ``deploy/NAME/`` so Argo CD or Flux can watch the branch; every change
+of a stage re-renders them (:func:`refreshed_files`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import yaml
-
-from llmgit.core import canaryfile, refs, stagefile
-from llmgit.infra import git, manifest_checks, manifests, templating
-from llmgit.store import branches as stages
+from llmgit.core import canaryfile, refs, stagefile, yamlio
 from llmgit.core.canaryfile import Canary
-from llmgit.errors import InputError, InternalError, UsageError
-from llmgit.infra.manifests import DeploySpec, Manifests, ServingMode
+from llmgit.core.deployspec import DeploySpec, ServingMode, resources_from_card
 from llmgit.core.model import ModelVersion
 from llmgit.core.stagefile import Entry, StageFile
+from llmgit.errors import InputError, InternalError, UsageError
+from llmgit.infra import git, manifest_checks, manifests, templating
+from llmgit.infra.manifests import Manifests
+from llmgit.store import ledger
 from llmgit.store.branches import StageBranch
-
-if TYPE_CHECKING:
-    from llmgit.store.store import Registry
+from llmgit.store.store import Store
 
 DEPLOY_DIR = "deploy"
 
 
-def storage_uri(reg: Registry, v: ModelVersion) -> str:
+def storage_uri(reg: Store, v: ModelVersion) -> str:
     """Where KServe reads the weights of ``v``: the copy ``llmgit publish`` made, else
     ``deploy.storage_uri`` in llmgit.yaml with ``{name}``, ``{version}``, ``{tag}`` and ``{md5}``
     (the DVC hash of the weights) filled in."""
-    from llmgit.storage.publish import published_uri
-
-    published = published_uri(reg, v.name, v.version)
+    published = ledger.published_uri(reg.root, reg.settings.git_remote, v.name, v.version)
     if published:
         return published
     pattern = reg.settings.deploy.storage_uri
@@ -62,7 +56,7 @@ class Rendering:
         return {f"{model_dir(self.model)}/{r.filename}": r.text.encode() for r in self.manifests.files}
 
 
-def spec(reg: Registry, name: str, stable: ModelVersion, candidate: ModelVersion | None,
+def spec(reg: Store, name: str, stable: ModelVersion, candidate: ModelVersion | None,
          percent: int, mode: ServingMode) -> DeploySpec:
     """The DeploySpec for serving ``stable`` (and ``candidate`` at ``percent``), from llmgit.yaml's
     ``deploy`` settings; resources come from the served predictor's model card (the candidate's
@@ -75,13 +69,13 @@ def spec(reg: Registry, name: str, stable: ModelVersion, candidate: ModelVersion
         candidate_version=candidate.version if candidate else None,
         candidate_uri=storage_uri(reg, candidate) if candidate else None,
         canary_percent=percent, namespace=d.namespace, mode=mode, model_format=d.model_format,
-        runtime_args=(f"--model_name={name}",), resources=manifests.resources_from_card(resources),
+        runtime_args=(f"--model_name={name}",), resources=resources_from_card(resources),
         service_account=d.service_account, alert_threshold=d.alert_threshold,
         alert_for=d.alert_for, rule_interval=d.rule_interval,
     )
 
 
-def render(reg: Registry, stage: str, deploy_spec: DeploySpec) -> Rendering:
+def render(reg: Store, stage: str, deploy_spec: DeploySpec) -> Rendering:
     """Render and check offline (schemas + semantics); a render that fails is an error."""
     rendered = manifests.render(deploy_spec, reg.root)
     problems = manifest_checks.validate_documents(rendered.documents(), use_promtool=False)
@@ -99,8 +93,8 @@ def committed_mode(root: Path, tip: str | None, name: str) -> ServingMode | None
     """The serving mode of the InferenceService committed on a stage branch, if there is one."""
     blob = git.read_blob(root, tip, f"{model_dir(name)}/{manifests.ISVC_FILE}") if tip else None
     try:
-        doc = yaml.safe_load(blob) if blob else None
-    except yaml.YAMLError:
+        doc = yamlio.load(blob) if blob else None
+    except yamlio.YAMLError:
         return None
     meta = doc.get("metadata") if isinstance(doc, dict) else None
     annotations = meta.get("annotations") if isinstance(meta, dict) else None
@@ -110,7 +104,7 @@ def committed_mode(root: Path, tip: str | None, name: str) -> ServingMode | None
     return ServingMode.standard if mode.lower() in ("standard", "rawdeployment") else ServingMode.knative
 
 
-def serving_mode(reg: Registry, explicit: str | None, canary: Canary | None, sb: StageBranch,
+def serving_mode(reg: Store, explicit: str | None, canary: Canary | None, sb: StageBranch,
                  name: str) -> ServingMode:
     """``--serving-mode``, else the running canary's, else the committed manifest's, else llmgit.yaml's."""
     if explicit is not None:
@@ -130,11 +124,11 @@ def holder_of(sb: StageBranch, name: str) -> tuple[Entry, Canary | None]:
             f"no version of '{name}' holds {sb.stage}",
             hint=f"promote one first: llmgit promote {name}@vX.Y.Z --to {sb.stage}",
         )
-    where = f"{sb.branch.removeprefix(refs.HEADS)}:{stagefile.FILE}: models.{name}"
+    where = f"{sb.short}:{stagefile.FILE}: models.{name}"
     return holder, canaryfile.of(holder, where)
 
 
-def for_entry(reg: Registry, sb: StageBranch, name: str, holder: Entry, canary: Canary | None,
+def for_entry(reg: Store, sb: StageBranch, name: str, holder: Entry, canary: Canary | None,
               mode: str | None = None) -> Rendering:
     """What ``holder`` (and ``canary``) in ``sb``'s stage should serve."""
     stable = reg.get(holder.tag)
@@ -143,43 +137,16 @@ def for_entry(reg: Registry, sb: StageBranch, name: str, holder: Entry, canary: 
     return render(reg, sb.stage, spec(reg, name, stable, candidate, canary.percent if canary else 0, chosen))
 
 
-def for_stage(reg: Registry, name: str, *, stage: str = "production", mode: str | None = None) -> Rendering:
-    """The manifests for what ``stage`` serves now: its holder, and its canary if one runs."""
-    settings = reg.require_initialized()
-    refs.validate_model_name(name)
-    stage = stages.check_stage(settings, stage, holding=True)
-    sb = reg.stage_branches()[stage]
-    holder, canary = holder_of(sb, name)
-    return for_entry(reg, sb, name, holder, canary, mode)
-
-
-def write(rendering: Rendering, out_dir: Path) -> list[Path]:
-    return manifests.write(rendering.manifests, out_dir)
-
-
 def has_files(root: Path, sb: StageBranch, name: str) -> bool:
     """Whether the stage branch already carries manifests for ``name``."""
     return bool(sb.tip) and git.read_blob(root, sb.tip or "", f"{model_dir(name)}/{manifests.ISVC_FILE}") is not None
 
 
-def commit(root: Path, sb: StageBranch, file: StageFile, files: Mapping[str, bytes], message: str) -> str:
-    """A commit on top of ``sb``: its tree with ``stage.yaml`` from ``file`` and ``files`` written."""
-    blobs = {stagefile.FILE: stages.stage_blob(root, file)}
-    blobs.update({path: git.hash_object(root, data) for path, data in files.items()})
-    tree = git.tree_with(root, sb.tip, blobs)
-    return git.commit_tree(root, tree, [sb.tip] if sb.tip else [], message)
-
-
-def refreshed_files(reg: Registry, sb: StageBranch, name: str, file: StageFile) -> dict[str, bytes]:
+def refreshed_files(reg: Store, sb: StageBranch, name: str, file: StageFile) -> dict[str, bytes]:
     """For a transition of ``name`` to ``file``: its re-rendered manifests when the branch
     already carries them (so a watcher deploys the change), else nothing."""
     if not has_files(reg.root, sb, name) or name not in file.holders:
         return {}
     holder = file.holders[name]
-    where = f"{sb.branch.removeprefix(refs.HEADS)}:{stagefile.FILE}: models.{name}"
+    where = f"{sb.short}:{stagefile.FILE}: models.{name}"
     return for_entry(reg, sb, name, holder, canaryfile.of(holder, where)).files
-
-
-def validate(path: Path, *, use_promtool: bool = True) -> list[manifest_checks.Problem]:
-    """Offline checks of a manifest file or directory (plus ``promtool`` when on PATH)."""
-    return manifest_checks.validate_path(path, use_promtool=use_promtool)

@@ -20,10 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmgit.infra import progress
-from llmgit.weights import remote as transport
+from llmgit.core import pointer as pointer_file
 from llmgit.core import yamlio
+from llmgit.core.pointer import Pointer
 from llmgit.errors import InputError
+from llmgit.infra import progress
+from llmgit.weights import dvc
+from llmgit.weights.callbacks import bytes_callback
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -31,8 +34,19 @@ if TYPE_CHECKING:
 HASH_JOBS = max(1, min(4, os.cpu_count() or 1))
 
 
-def add(repo: Repo, root: Path, data_path: str) -> None:
-    """Track ``root/data_path`` with DVC (the caller reports DVC's exceptions)."""
+def add(root: Path, data_path: str) -> Pointer:
+    """Track ``root/data_path`` with DVC; returns what the new ``.dvc`` file says."""
+    with dvc.open_repo(root) as repo:
+        try:
+            _track(repo, root, data_path)
+        except InputError:
+            raise
+        except Exception as e:  # DVC raises many types; any of them means the add failed
+            raise dvc.dvc_error("add", e) from None
+    return pointer_file.parse((root / f"{data_path}.dvc").read_text(encoding="utf-8"), data_path)
+
+
+def _track(repo: Repo, root: Path, data_path: str) -> None:
     target = root / data_path
     files = _walk(repo, target)
     if any(p.endswith(".dvc") for p in files):
@@ -70,7 +84,7 @@ def _prehash(repo: Repo, files: list[str]) -> None:
     if not todo:
         return
     with progress.task("Hashing", sum(int(infos[p]["size"]) for p in todo)) as bar:
-        callback = transport.bytes_callback(bar)
+        callback = bytes_callback(bar)
 
         def one(path: str) -> tuple[str, HashInfo, dict[str, Any]]:
             return path, HashInfo("md5", file_md5(path, localfs, callback=callback, name="md5",

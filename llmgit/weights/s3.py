@@ -86,7 +86,7 @@ def client(settings: dict[str, Any], pool: int = 10) -> Any:
     )
 
 
-def _error(action: str, key: str, exc: Exception) -> OperationFailed:
+def error(action: str, key: str, exc: Exception) -> OperationFailed:
     code = (getattr(exc, "response", None) or {}).get("Error", {}).get("Code", "")
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     hint = "check the S3 endpoint and your credentials (AWS_* variables or an AWS profile)"
@@ -102,7 +102,7 @@ def head(c: Any, bucket: str, key: str) -> ObjectState:
         status = (getattr(e, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
         if status == 404 or (getattr(e, "response", None) or {}).get("Error", {}).get("Code") in ("404", "NoSuchKey"):
             return ObjectState(key, False)
-        raise _error("head", key, e) from None
+        raise error("head", key, e) from None
     return ObjectState(key, True, int(r.get("ContentLength", 0)), r.get("StorageClass") or STANDARD,
                        r.get("Restore"))
 
@@ -114,7 +114,7 @@ def get_bytes(c: Any, bucket: str, key: str) -> bytes | None:
     except Exception as e:
         if (getattr(e, "response", None) or {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
             return None
-        raise _error("download", key, e) from None
+        raise error("download", key, e) from None
 
 
 def list_objects(c: Any, loc: Location, sub: str = "") -> Iterator[ObjectState]:
@@ -126,7 +126,7 @@ def list_objects(c: Any, loc: Location, sub: str = "") -> Iterator[ObjectState]:
             for o in page.get("Contents", []):
                 yield ObjectState(o["Key"], True, int(o["Size"]), o.get("StorageClass") or STANDARD)
     except Exception as e:
-        raise _error("listing", f"s3://{loc.bucket}/{prefix}", e) from None
+        raise error("listing", f"s3://{loc.bucket}/{prefix}", e) from None
 
 
 def set_class(c: Any, bucket: str, key: str, storage_class: str) -> None:
@@ -135,7 +135,7 @@ def set_class(c: Any, bucket: str, key: str, storage_class: str) -> None:
         c.copy({"Bucket": bucket, "Key": key}, bucket, key,
                ExtraArgs={"StorageClass": storage_class, "MetadataDirective": "COPY"})
     except Exception as e:
-        raise _error(f"tiering to {storage_class}", key, e) from None
+        raise error(f"tiering to {storage_class}", key, e) from None
 
 
 def restore(c: Any, bucket: str, key: str, days: int) -> None:
@@ -145,7 +145,7 @@ def restore(c: Any, bucket: str, key: str, days: int) -> None:
     except Exception as e:
         if (getattr(e, "response", None) or {}).get("Error", {}).get("Code") == "RestoreAlreadyInProgress":
             return
-        raise _error("restore", key, e) from None
+        raise error("restore", key, e) from None
 
 
 def copy(c: Any, src_bucket: str, src_key: str, bucket: str, key: str, metadata: dict[str, str]) -> None:
@@ -153,14 +153,14 @@ def copy(c: Any, src_bucket: str, src_key: str, bucket: str, key: str, metadata:
         c.copy({"Bucket": src_bucket, "Key": src_key}, bucket, key,
                ExtraArgs={"Metadata": metadata, "MetadataDirective": "REPLACE"})
     except Exception as e:
-        raise _error("copy", f"s3://{bucket}/{key}", e) from None
+        raise error("copy", f"s3://{bucket}/{key}", e) from None
 
 
 def put(c: Any, bucket: str, key: str, body: bytes, metadata: dict[str, str] | None = None) -> None:
     try:
         c.put_object(Bucket=bucket, Key=key, Body=body, Metadata=metadata or {})
     except Exception as e:
-        raise _error("upload", f"s3://{bucket}/{key}", e) from None
+        raise error("upload", f"s3://{bucket}/{key}", e) from None
 
 
 def metadata(c: Any, bucket: str, key: str) -> dict[str, str] | None:
@@ -169,7 +169,7 @@ def metadata(c: Any, bucket: str, key: str) -> dict[str, str] | None:
     except Exception as e:
         if (getattr(e, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
             return None
-        raise _error("head", key, e) from None
+        raise error("head", key, e) from None
 
 
 def delete(c: Any, bucket: str, keys: Iterable[str]) -> None:
@@ -179,7 +179,7 @@ def delete(c: Any, bucket: str, keys: Iterable[str]) -> None:
         try:
             r = c.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
         except Exception as e:
-            raise _error("delete", chunk[0]["Key"], e) from None
+            raise error("delete", chunk[0]["Key"], e) from None
         if r.get("Errors"):
             first = r["Errors"][0]
             raise OperationFailed(f"S3 delete of '{first.get('Key')}' failed: {first.get('Message')}")
@@ -195,5 +195,5 @@ def md5_of(c: Any, bucket: str, key: str, chunk: int = 8 << 20) -> str:
         for block in iter(lambda: body.read(chunk), b""):
             digest.update(block)
     except Exception as e:
-        raise _error("download", key, e) from None
+        raise error("download", key, e) from None
     return digest.hexdigest()

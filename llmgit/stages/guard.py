@@ -1,0 +1,185 @@
+"""``guard``: roll back by itself when the stage holder's metric degraded against the previous
+holder's: from the model cards, an observed-metrics file, or live evaluation counts
+(:func:`guard_live`, which judges a running canary against the holder first)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from llmgit.core import abstats, versions
+from llmgit.core.abstats import Comparison
+from llmgit.core.counts import Counts
+from llmgit.errors import InputError, UsageError
+from llmgit.infra import counts as evidence
+from llmgit.stages.requests import GuardRequest
+from llmgit.stages.rollback import rollback
+from llmgit.store import canaries
+from llmgit.store.branches import check_stage
+from llmgit.store.canaries import CanaryResult
+from llmgit.store.store import Store
+from llmgit.store.transitions import TransitionResult, previous_holder
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    model: str
+    stage: str
+    metric: str
+    direction: str
+    current: str
+    previous: str | None
+    current_value: float | None
+    previous_value: float | None
+    threshold: float
+    relative: bool
+    degraded: bool
+    rollback: TransitionResult | None
+    reason: str
+    kind: Literal["metric"] = "metric"
+
+
+def load_observed(path: Path) -> dict[str, dict[str, float]]:
+    """Observed production metrics per version: ``{"1.1.0": {"accuracy": 0.71}, ...}``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"metrics file '{path}' does not exist") from None
+    except (OSError, json.JSONDecodeError) as e:
+        raise InputError(f"metrics file '{path}' is malformed: {str(e).splitlines()[0]}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise InputError(f"metrics file '{path}' must map versions to {{metric: value}} mappings")
+    return {versions.normalize(str(k)): v for k, v in data.items()}
+
+
+def guard(store: Store, name: str, *, metric: str, threshold: float, relative: bool = False,
+          stage: str = "production", observed: dict[str, dict[str, float]] | None = None,
+          apply: bool = False, push: bool = False) -> GuardResult:
+    settings = store.require_initialized()
+    check_stage(settings, stage, holding=True)
+    if not math.isfinite(threshold) or threshold < 0:
+        raise UsageError(f"the threshold must be a non-negative number, not {threshold}")
+    store.require_history()
+    holder = store.stage_branches()[stage].file.holders.get(name)
+    if holder is None:
+        raise UsageError(f"no version of '{name}' holds {stage}, so there is nothing to guard")
+    direction = settings.metric_direction(metric)
+    prev = previous_holder(store, name, stage, holder.version)
+    base = dict(model=name, stage=stage, metric=metric, direction=direction, current=holder.version,
+                threshold=threshold, relative=relative)
+    if prev is None:
+        return GuardResult(**base, previous=None, current_value=None, previous_value=None,  # type: ignore[arg-type]
+                           degraded=False, rollback=None,
+                           reason=f"no earlier version of '{name}' held {stage}: nothing to compare with")
+    cur_v = _value(store, name, holder.version, metric, observed)
+    prev_v = _value(store, name, prev, metric, observed)
+    limit = (prev_v * (1 - threshold) if direction == "higher" else prev_v * (1 + threshold)) if relative \
+        else (prev_v - threshold if direction == "higher" else prev_v + threshold)
+    degraded = cur_v < limit if direction == "higher" else cur_v > limit
+    how = f"{threshold:.1%}" if relative else f"{threshold:g}"
+    reason = (f"{metric} {cur_v:g} of v{holder.version} is {'below' if direction == 'higher' else 'above'} "
+              f"{limit:g} (v{prev}'s {prev_v:g} {'-' if direction == 'higher' else '+'} {how})"
+              if degraded else
+              f"{metric} {cur_v:g} of v{holder.version} is within {how} of v{prev}'s {prev_v:g}")
+    result = None
+    if degraded and apply:
+        result = rollback(store, name, stage=stage, to=prev, reason=f"guard: {reason}", push=push)
+    return GuardResult(**base, previous=prev, current_value=cur_v, previous_value=prev_v,  # type: ignore[arg-type]
+                       degraded=degraded, rollback=result, reason=reason)
+
+
+def _value(store: Store, name: str, version: str, metric: str,
+           observed: dict[str, dict[str, float]] | None) -> float:
+    source = observed if observed is not None else {version: dict(store.get(f"{name}@{version}").metrics)}
+    value = source.get(version, {}).get(metric)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        where = "the metrics file" if observed is not None else "its model card"
+        raise InputError(f"v{version} of '{name}' has no numeric metric '{metric}' in {where}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class LiveGuardResult:
+    """``guard --source prometheus``: the canary against the holder, or else the holder
+    against the previous holder, on live evaluation counts."""
+
+    model: str
+    stage: str
+    current: str  # the version judged: the running canary, else the holder
+    baseline: str | None  # compared with: the holder, else the previous holder
+    canary: bool
+    comparison: Comparison | None
+    degraded: bool
+    reason: str
+    source: str = ""  # where the counts came from
+    window: str | None = None  # the Prometheus window
+    aborted: CanaryResult | None = None  # with apply, a degraded canary is aborted
+    rollback: TransitionResult | None = None  # with apply, a degraded holder is rolled back
+    kind: Literal["live"] = "live"
+
+
+def guard_live(store: Store, name: str, counts: Counts, *, stage: str = "production",
+               margin: float | None = None, alpha: float | None = None, apply: bool = False,
+               push: bool = False) -> LiveGuardResult:
+    """Degraded means the ``abtest`` verdict is rollback: with confidence 1 - alpha/2 the judged
+    version's accuracy is more than ``margin`` (default ``deploy.min_detectable_effect``) below."""
+    settings = store.require_initialized()
+    state = canaries.state(store, name, stage=stage)
+    margin = settings.deploy.min_detectable_effect if margin is None else margin
+    alpha = settings.deploy.alpha if alpha is None else alpha
+    over = f", last {counts.window}" if counts.window else ""
+    running = state.canary
+    current = running.version if running else state.holder.version
+    roles = ("canary", "stable") if running else (f"{state.stage} holder", f"previous {state.stage} holder")
+    baseline = state.holder.version if running else previous_holder(store, name, state.stage, current)
+    if baseline is None:
+        why = f"no earlier version of '{name}' held {state.stage}: nothing to compare with"
+        return LiveGuardResult(name, state.stage, current, None, False, None, False, why, counts.source,
+                               counts.window)
+    if not running and (counts.arms.get(baseline) is None or counts.arms[baseline].total == 0):
+        counts.arm(name, current, roles[0])  # the holder itself must have evaluations
+        why = f"{counts.source} has no evaluations of v{baseline} ({roles[1]}{over}): nothing to compare with"
+        return LiveGuardResult(name, state.stage, current, baseline, False, None, False, why, counts.source,
+                               counts.window)
+    base, judged = counts.arm(name, baseline, roles[1]), counts.arm(name, current, roles[0])
+    comparison = abstats.compare(base, judged, alpha=alpha, mde=margin)
+    degraded = comparison.verdict is abstats.Verdict.rollback
+    what = f"canary v{current}" if running else f"v{current}"
+    reason = (f"accuracy {judged.accuracy:.4f} of {what} against {base.accuracy:.4f} of v{baseline} "
+              f"({counts.source}{over}): {comparison.reason}")
+    result = LiveGuardResult(name, state.stage, current, baseline, running is not None, comparison,
+                             degraded, reason, counts.source, counts.window)
+    if not (degraded and apply):
+        return result
+    why = f"guard: {reason}"
+    if running is not None:
+        return replace(result, aborted=canaries.abort(store, name, stage=state.stage, reason=why, push=push))
+    return replace(result, rollback=rollback(store, name, stage=state.stage, to=baseline, reason=why,
+                                              push=push))
+
+
+def run(store: Store, req: GuardRequest) -> GuardResult | LiveGuardResult:
+    """Check the request's flags against its source, gather the evidence, and guard."""
+    chosen = req.source or ("file" if req.metrics_file is not None else "card")
+    if chosen not in ("card", "file", "prometheus"):
+        raise UsageError(f"unknown --source '{chosen}'", hint="use card, file or prometheus")
+    if chosen == "prometheus":
+        if req.metric is not None or req.metrics_file is not None or req.relative:
+            raise UsageError("--source prometheus judges live accuracy: drop --metric, --metrics-file and --relative")
+        counts = evidence.gather(req.name, prometheus_url=None if req.counts_file else req.prometheus_url,
+                                 window=req.window, counts_file=req.counts_file)
+        return guard_live(store, req.name, counts, stage=req.stage, margin=req.threshold, apply=req.apply,
+                          push=req.push)
+    if req.counts_file is not None:
+        raise UsageError("--counts-file needs --source prometheus")
+    if req.metric is None or req.threshold is None:
+        raise UsageError(f"--source {chosen} needs --metric and --threshold",
+                         hint="for example: --metric accuracy --threshold 0.02")
+    if chosen == "file" and req.metrics_file is None:
+        raise UsageError("--source file needs --metrics-file")
+    observed = load_observed(req.metrics_file) if chosen == "file" and req.metrics_file is not None else None
+    return guard(store, req.name, metric=req.metric, threshold=req.threshold, relative=req.relative,
+                 stage=req.stage, observed=observed, apply=req.apply, push=req.push)
