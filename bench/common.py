@@ -71,11 +71,9 @@ def make_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, st
     return env
 
 
-def git(root: Path, *args: str, env: Mapping[str, str] | None = None,
-        input: bytes | None = None) -> str:
+def git(root: Path, *args: str, env: Mapping[str, str] | None = None, input: bytes | None = None) -> str:
     """Run git for set-up work (not timed); raise with its stderr on failure."""
-    proc = subprocess.run(["git", *args], cwd=root, env=env, input=input,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    proc = subprocess.run(["git", *args], cwd=root, env=env, input=input, capture_output=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace').strip()}")
     return proc.stdout.decode()
@@ -83,8 +81,9 @@ def git(root: Path, *args: str, env: Mapping[str, str] | None = None,
 
 def check(argv: Sequence[str | Path], *, cwd: Path, env: Mapping[str, str]) -> str:
     """Run a set-up command (not timed); raise with its output on failure."""
-    proc = subprocess.run([str(a) for a in argv], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, check=False)
+    proc = subprocess.run(
+        [str(a) for a in argv], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False
+    )
     if proc.returncode != 0:
         text = proc.stdout.decode(errors="replace").strip()
         raise RuntimeError(f"{' '.join(map(str, argv))} failed ({proc.returncode}): {text[-2000:]}")
@@ -203,8 +202,9 @@ def _kill_group(pid: int) -> None:
 TIME = Path("/usr/bin/time")
 
 
-def run_once(argv: Sequence[str | Path], *, cwd: Path, env: Mapping[str, str],
-             timeout: float | None = None, mem: bool = False) -> tuple[Sample, str]:
+def run_once(
+    argv: Sequence[str | Path], *, cwd: Path, env: Mapping[str, str], timeout: float | None = None, mem: bool = False
+) -> tuple[Sample, str]:
     """One whole-process run: wall time, peak RSS of the tree, bytes read; stderr tail.
 
     With ``mem``, the command runs under GNU time when it is installed: a child forked from
@@ -220,8 +220,15 @@ def run_once(argv: Sequence[str | Path], *, cwd: Path, env: Mapping[str, str],
     with tempfile.TemporaryFile() as err:
         io_before = _rchar()
         start = time.perf_counter()
-        proc = subprocess.Popen([str(a) for a in argv], cwd=cwd, env=dict(env), start_new_session=True,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            [str(a) for a in argv],
+            cwd=cwd,
+            env=dict(env),
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
         timer = threading.Timer(timeout, _kill_group, (proc.pid,)) if timeout else None
         if timer:
             timer.start()
@@ -250,11 +257,22 @@ def run_once(argv: Sequence[str | Path], *, cwd: Path, env: Mapping[str, str],
     return Sample(seconds, maxrss, read, proc.returncode), message
 
 
-def measure(label: str, argv: Sequence[str | Path], *, cwd: Path, env: Mapping[str, str],
-            repeats: int, warmup: int = 0, setup: Callable[[], None] | None = None,
-            teardown: Callable[[], None] | None = None, timeout: float | None = None,
-            budget: float | None = None, ok_codes: tuple[int, ...] = (0,), mem: bool = False,
-            sync: bool = False) -> Measure:
+def measure(
+    label: str,
+    argv: Sequence[str | Path],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    repeats: int,
+    warmup: int = 0,
+    setup: Callable[[], None] | None = None,
+    teardown: Callable[[], None] | None = None,
+    timeout: float | None = None,
+    budget: float | None = None,
+    ok_codes: tuple[int, ...] = (0,),
+    mem: bool = False,
+    sync: bool = False,
+) -> Measure:
     """``repeats`` timed runs after ``warmup`` untimed ones; ``setup`` and ``teardown`` run
     around every run, outside the timing. A warm-up slower than 2 s counts as a timed run
     (nothing left to warm), and once the timed runs passed ``budget`` seconds no more start.
@@ -332,8 +350,7 @@ class Section:
     def markdown(self) -> str:
         out = [f"### {self.title}", ""]
         if self.rows:
-            out += ["| case | llmgit | peer | floor | target | verdict |",
-                    "| --- | --- | --- | --- | --- | --- |"]
+            out += ["| case | llmgit | peer | floor | target | verdict |", "| --- | --- | --- | --- | --- | --- |"]
             for r in self.rows:
                 ll = r.llmgit.cell(mem=r.mem, read_of=r.read_of, label=False) if r.llmgit else "—"
                 peer = "<br>".join(p.cell(mem=r.mem, read_of=r.read_of) for p in r.peer) or "—"

@@ -35,12 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import IDENTITY, LLMGIT, check, git, make_env  # noqa: E402
 
-from llmgit.store import cards
 from llmgit.core import stagefile
 from llmgit.core.model import ModelVersion, WeightsInfo  # noqa: E402
-from llmgit.core.summary import tag_message  # noqa: E402
-from llmgit.store.reconcile import stage_tag_message  # noqa: E402
 from llmgit.core.stagefile import Entry, StageFile  # noqa: E402
+from llmgit.core.summary import tag_message  # noqa: E402
+from llmgit.store import cards
+from llmgit.store.reconcile import stage_tag_message  # noqa: E402
 
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
 WHO = f"{IDENTITY[0]} <{IDENTITY[1]}>"
@@ -90,31 +90,47 @@ def _md5(name: str, version: str) -> str:
 def _version(name: str, i: int, j: int, ts: int) -> ModelVersion:
     ver = version_name(i)
     return ModelVersion(
-        name=name, version=ver, tag=f"{name}@v{ver}", commit="",
+        name=name,
+        version=ver,
+        tag=f"{name}@v{ver}",
+        commit="",
         weights=WeightsInfo(f"models/{name}/weights", _md5(name, ver), SHARD_SIZE * SHARDS, SHARDS, True),
-        metrics={"accuracy": round(0.50 + 0.04 * i + 0.001 * (j % 10), 4),
-                 "loss": round(1.20 - 0.05 * i, 4)},
+        metrics={"accuracy": round(0.50 + 0.04 * i + 0.001 * (j % 10), 4), "loss": round(1.20 - 0.05 * i, 4)},
         params={"learning_rate": 3e-4, "lora_r": 8 << (i % 3), "epochs": 3},
-        author=WHO, created=_iso(ts), message=f"training run {i + 1}",
+        author=WHO,
+        created=_iso(ts),
+        message=f"training run {i + 1}",
     )
 
 
 def _pointer(md5: str) -> str:
-    return (f"outs:\n- md5: {md5}.dir\n  size: {SHARD_SIZE * SHARDS}\n  nfiles: {SHARDS}\n"
-            "  hash: md5\n  path: weights\n")
+    return f"outs:\n- md5: {md5}.dir\n  size: {SHARD_SIZE * SHARDS}\n  nfiles: {SHARDS}\n  hash: md5\n  path: weights\n"
 
 
 def _card(base: dict, v: ModelVersion, ts: int) -> bytes:
     w = v.weights
     assert w is not None
     card = cards.build(
-        base, name=v.name, version=v.version, date=_iso(ts), description=f"{v.name}, a benchmark model",
-        base_model="meta-llama/Llama-2-7b-hf", dataset="tatsu-lab/alpaca", dataset_version=None,
-        params=v.params, metrics=v.metrics,
+        base,
+        name=v.name,
+        version=v.version,
+        date=_iso(ts),
+        description=f"{v.name}, a benchmark model",
+        base_model="meta-llama/Llama-2-7b-hf",
+        dataset="tatsu-lab/alpaca",
+        dataset_version=None,
+        params=v.params,
+        metrics=v.metrics,
         weights={"path": w.path, "md5": w.md5, "size": w.size, "files": w.files, "dir": w.is_dir},
-        provenance={"git_commit": None, "git_branch": "main", "author": WHO, "created": _iso(ts),
-                    "dataset_version": None, "llmgit_version": "0.1.0",
-                    "environment": {"python": "3.11.7", "implementation": "cpython"}},
+        provenance={
+            "git_commit": None,
+            "git_branch": "main",
+            "author": WHO,
+            "created": _iso(ts),
+            "dataset_version": None,
+            "llmgit_version": "0.1.0",
+            "environment": {"python": "3.11.7", "implementation": "cpython"},
+        },
     )
     return cards.dump(card).encode()
 
@@ -139,9 +155,12 @@ class _Cards:
             probe = _version(_NAME_MARK, i, j, 0)
             probe = replace(probe, weights=replace(probe.weights, md5=_MD5_MARK))  # type: ignore[arg-type]
             self.templates[key] = _card(self.base, probe, 0).replace(_iso(0).encode(), _DATE_MARK.encode())
-        text = (self.templates[key].replace(_NAME_MARK.encode(), v.name.encode())
-                .replace(_MD5_MARK.encode(), v.weights.md5.encode())  # type: ignore[union-attr]
-                .replace(_DATE_MARK.encode(), _iso(ts).encode()))
+        text = (
+            self.templates[key]
+            .replace(_NAME_MARK.encode(), v.name.encode())
+            .replace(_MD5_MARK.encode(), v.weights.md5.encode())  # type: ignore[union-attr]
+            .replace(_DATE_MARK.encode(), _iso(ts).encode())
+        )
         if len(self.templates) <= 2 and text != _card(self.base, v, ts):
             self.exact = False  # the card layout changed under us: dump every card
             return _card(self.base, v, ts)
@@ -184,13 +203,15 @@ def _main_stream(gen: Generated, base: dict) -> bytes:
 
 def _trailers(action: str, name: str, ver: str, stage: str, previous: str | None, reason: str) -> str:
     verb = "roll back" if action == "rollback" else "promote"
-    subject = (f"{verb} {name} to v{ver} in {stage}" if action == "rollback"
-               else f"{verb} {name} v{ver} to {stage}")
+    subject = f"{verb} {name} to v{ver} in {stage}" if action == "rollback" else f"{verb} {name} v{ver} to {stage}"
     lines = [f"Llmgit-Model: {name}", f"Llmgit-Version: {ver}", f"Llmgit-Stage: {stage}"]
     if previous:
         lines.append(f"Llmgit-Previous: {previous}")
-    return f"{subject}\n\n{reason}\n\n" + "\n".join(lines) + "\n" if reason else (
-        f"{subject}\n\n" + "\n".join(lines) + "\n")
+    return (
+        f"{subject}\n\n{reason}\n\n" + "\n".join(lines) + "\n"
+        if reason
+        else (f"{subject}\n\n" + "\n".join(lines) + "\n")
+    )
 
 
 class _Stages:
@@ -229,7 +250,7 @@ class _Stages:
         cache_key = (file.stage, name, repr(key))
         if cache_key not in self.blocks:
             text = stagefile.dump(one)
-            self.blocks[cache_key] = text[text.index("models:\n") + len("models:\n"):]
+            self.blocks[cache_key] = text[text.index("models:\n") + len("models:\n") :]
         return self.blocks[cache_key]
 
     def entry(self, name: str, i: int, ts: int, action: str, reason: str) -> Entry:
@@ -261,12 +282,15 @@ def _stage_stream(gen: Generated, commits: dict[str, str], md5s: dict[str, str])
         shift = 1 if name in hot else 0  # hot models start one step behind
         if m - 1 - shift >= 0:
             files["staging"] = files["staging"].with_holder(
-                name, st.entry(name, m - 1 - shift, ts, "import", "imported"))
+                name, st.entry(name, m - 1 - shift, ts, "import", "imported")
+            )
         if m - 2 - shift >= 0:
             files["production"] = files["production"].with_holder(
-                name, st.entry(name, m - 2 - shift, ts, "import", "imported"))
-        archived = tuple(st.entry(name, k, ts, "archive", "imported")
-                         for k in range(m - 3 - shift, m - 2 - shift) if k >= 0)
+                name, st.entry(name, m - 2 - shift, ts, "import", "imported")
+            )
+        archived = tuple(
+            st.entry(name, k, ts, "archive", "imported") for k in range(m - 3 - shift, m - 2 - shift) if k >= 0
+        )
         if archived:
             files["archived"] = files["archived"].with_archived(name, archived)
     for stage in ("staging", "production", "archived"):
@@ -278,19 +302,28 @@ def _stage_stream(gen: Generated, commits: dict[str, str], md5s: dict[str, str])
         ts += 600
         prod_old, new_prod, new_staging = m - 3, m - 2, m - 1
         e = st.entry(name, new_prod, ts, "promote", "better accuracy")
-        st.commit("production", st.files["production"].with_holder(name, e),
-                  _trailers("promote", name, version_name(new_prod), "production",
-                            version_name(prod_old), "better accuracy"), ts)
+        st.commit(
+            "production",
+            st.files["production"].with_holder(name, e),
+            _trailers("promote", name, version_name(new_prod), "production", version_name(prod_old), "better accuracy"),
+            ts,
+        )
         old = st.files["archived"].archived.get(name, ())
         reason = f"replaced by v{version_name(new_prod)} in production: better accuracy"
-        st.commit("archived", st.files["archived"].with_archived(
-            name, (*old, st.entry(name, prod_old, ts, "archive", reason))),
-            f"archive {name} v{version_name(prod_old)}: {reason}\n", ts)
+        st.commit(
+            "archived",
+            st.files["archived"].with_archived(name, (*old, st.entry(name, prod_old, ts, "archive", reason))),
+            f"archive {name} v{version_name(prod_old)}: {reason}\n",
+            ts,
+        )
         ts += 600
         e = st.entry(name, new_staging, ts, "promote", "new candidate")
-        st.commit("staging", st.files["staging"].with_holder(name, e),
-                  _trailers("promote", name, version_name(new_staging), "staging",
-                            version_name(new_prod), "new candidate"), ts)
+        st.commit(
+            "staging",
+            st.files["staging"].with_holder(name, e),
+            _trailers("promote", name, version_name(new_staging), "staging", version_name(new_prod), "new candidate"),
+            ts,
+        )
     # 3. NAME#STAGE pointers at each holder's version commit
     for stage in ("staging", "production"):
         for name, e in st.files[stage].holders.items():
@@ -322,16 +355,26 @@ def _gto_stream(gen: Generated, commits: dict[str, str]) -> tuple[bytes, int]:
     return b"".join(out), count
 
 
-def generate(dest: Path, models: int, versions: int, *, hot: int = 5, with_gto: bool = True,
-             env: dict[str, str] | None = None) -> Generated:
+def generate(
+    dest: Path, models: int, versions: int, *, hot: int = 5, with_gto: bool = True, env: dict[str, str] | None = None
+) -> Generated:
     dest.mkdir(parents=True, exist_ok=True)
     env = env or make_env(dest / "home")
     repo, remote = dest / "llmgit", dest / "remote"
     repo.mkdir()
     remote.mkdir(exist_ok=True)
     names = [model_name(j) for j in range(models)]
-    gen = Generated(dest, repo, dest / "gto" if with_gto else None, remote, models, versions, names,
-                    [version_name(i) for i in range(versions)], names[:min(hot, models)])
+    gen = Generated(
+        dest,
+        repo,
+        dest / "gto" if with_gto else None,
+        remote,
+        models,
+        versions,
+        names,
+        [version_name(i) for i in range(versions)],
+        names[: min(hot, models)],
+    )
     t = time.perf_counter()
     fixed = {**env, "GIT_AUTHOR_DATE": f"@{T0} +0000", "GIT_COMMITTER_DATE": f"@{T0} +0000"}
     git(repo, "init", "-q", "-b", "main", env=fixed)

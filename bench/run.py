@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    BENCH, DVC, GTO, GTO_VERSION, MAIN, PEERS, PYTHON, Section, fmt_s, log, make_env, rmtree,
+    BENCH,
+    DVC,
+    GTO,
+    GTO_VERSION,
+    MAIN,
+    PEERS,
+    PYTHON,
+    Section,
+    fmt_s,
+    log,
+    make_env,
+    rmtree,
 )
 
 SECTIONS = ("scale", "weights", "checkout", "transfers", "startup")
@@ -77,11 +87,12 @@ def machine(work: Path) -> list[str]:
     except OSError:
         pass
     head = _version(["git", "-C", str(MAIN), "rev-parse", "--short", "HEAD"])
-    dirty = subprocess.run(["git", "-C", str(MAIN), "status", "--porcelain", "--", "llmgit"],
-                           capture_output=True, text=True, check=False).stdout.splitlines()
+    dirty = subprocess.run(
+        ["git", "-C", str(MAIN), "status", "--porcelain", "--", "llmgit"], capture_output=True, text=True, check=False
+    ).stdout.splitlines()
     return [
-        f"- llmgit at commit {head}" + (f", with uncommitted changes to {len(dirty)} file(s) under llmgit/"
-                                        if dirty else ""),
+        f"- llmgit at commit {head}"
+        + (f", with uncommitted changes to {len(dirty)} file(s) under llmgit/" if dirty else ""),
         f"- Machine: {cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; Linux {platform.release()}; "
         f"load average {os.getloadavg()[0]:.2f} when the report was written (the machine may be shared)",
         f"- Work directory: {work} on {fs}",
@@ -94,8 +105,12 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="100x10 only, 256 MiB weights, fewer repeats")
     p.add_argument("--only", action="append", choices=SECTIONS, help="run only this section (repeatable)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="where to write the report (default: bench/results/RESULTS.md, RESULTS-quick.md with --quick)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write the report (default: bench/results/RESULTS.md, RESULTS-quick.md with --quick)",
+    )
     p.add_argument("--workdir", type=Path, default=None, help="parent of the temporary directory (default $TMPDIR)")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory")
     p.add_argument("--offline", action="store_true", help="never install the peers")
@@ -118,8 +133,14 @@ def main() -> int:
                 import traceback
 
                 traceback.print_exc()
-                sections.append(Section(key, f"{key}: FAILED", notes=[f"the section failed: {type(e).__name__}: {e}"],
-                                        seconds=time.perf_counter() - t))
+                sections.append(
+                    Section(
+                        key,
+                        f"{key}: FAILED",
+                        notes=[f"the section failed: {type(e).__name__}: {e}"],
+                        seconds=time.perf_counter() - t,
+                    )
+                )
             log(f"== {key} done in {fmt_s(time.perf_counter() - t)}")
     finally:
         total = time.perf_counter() - started
@@ -161,11 +182,17 @@ def run_section(key: str, env: dict[str, str], work: Path, quick: bool, have_gto
 
 def render(sections: list[Section], work: Path, quick: bool, total: float) -> str:
     mode = "quick (`--quick`)" if quick else "full"
-    out = [f"# llmgit benchmarks ({mode})", "", *machine(work),
-           f"- Total run time: {fmt_s(total)}", "",
-           "Cells: **median** (min–max, n = timed whole-process runs). Peer and floor were measured "
-           "in the same run. `> X s (stopped)` is a lower bound: the peer was stopped after X s to keep "
-           "the suite inside its time budget.", ""]
+    out = [
+        f"# llmgit benchmarks ({mode})",
+        "",
+        *machine(work),
+        f"- Total run time: {fmt_s(total)}",
+        "",
+        "Cells: **median** (min–max, n = timed whole-process runs). Peer and floor were measured "
+        "in the same run. `> X s (stopped)` is a lower bound: the peer was stopped after X s to keep "
+        "the suite inside its time budget.",
+        "",
+    ]
     for s in sections:
         out.append(s.markdown())
     verdicts = [v for s in sections for v in s.verdicts]

@@ -32,8 +32,9 @@ def main() -> int:
     bucket, _, prefix = a.url.removeprefix("s3://").partition("/")
     client = boto3.client("s3", endpoint_url=a.endpoint)
     if a.direction == "up":
-        config = TransferConfig(max_concurrency=a.jobs, multipart_threshold=a.chunk * MiB,
-                                multipart_chunksize=a.chunk * MiB)
+        config = TransferConfig(
+            max_concurrency=a.jobs, multipart_threshold=a.chunk * MiB, multipart_chunksize=a.chunk * MiB
+        )
     else:  # one GET per object (no byte ranges), objects in parallel
         config = TransferConfig(max_concurrency=a.jobs, multipart_threshold=64 * 1024 * MiB)
     futures = []

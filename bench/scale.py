@@ -9,13 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import (
-    GTO, LLMGIT, MiB, PYTHON, Measure, Row, Section, Verdict, fmt_s, git, log, measure, ratio,
-)
-from genregistry import Generated, generate
+from common import GTO, LLMGIT, PYTHON, Measure, MiB, Row, Section, Verdict, fmt_s, git, log, measure, ratio
+from genregistry import generate
 
-TAG_FORMAT = ("--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)%00"
-              "%(taggerdate:iso-strict)%00%(contents)%00")
+TAG_FORMAT = (
+    "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(taggerdate:iso-strict)%00%(contents)%00"
+)
 LIST_LIMIT = 0.5  # s, listing commands
 WRITE_LIMIT = 1.0  # s plus hashing, register and promote
 GTO_RATIO = 100
@@ -46,8 +45,13 @@ class RefSnapshot:
             if ref not in now:
                 lines.append(f"create {ref} {oid}")
         if len(lines) > 1:
-            git(self.repo, "update-ref", "--stdin", env=self.env,
-                input=("\n".join([*lines, "prepare", "commit"]) + "\n").encode())
+            git(
+                self.repo,
+                "update-ref",
+                "--stdin",
+                env=self.env,
+                input=("\n".join([*lines, "prepare", "commit"]) + "\n").encode(),
+            )
 
 
 @dataclass
@@ -87,13 +91,14 @@ def scale_section(ctx: Ctx, n: int, m: int) -> Section:
     reps = 2 if ctx.quick else (3 if big else 5)
     name = f"model-{n // 2:04d}"
     hot = gen.hot[1] if len(gen.hot) > 1 else gen.hot[0]
-    newest, prev, older = gen.version_names[-1], gen.version_names[-2], gen.version_names[-3]
+    newest = gen.version_names[-1]
     repo = gen.repo
     sec.notes.append(
         f"NAME = `{name}` (its newest version holds staging, the one before production); HOT = `{hot}` "
         "(promoted after the bulk import, so its stage history has transitions to read and roll back)."
         " Floor: `git for-each-ref` over all tags with llmgit's format (messages included), and `python -c pass`;"
-        " `x floor` = llmgit / (for-each-ref + python).")
+        " `x floor` = llmgit / (for-each-ref + python)."
+    )
 
     def ll(label: str, args: list[str], **kw: object) -> Measure:
         kw.setdefault("repeats", reps)
@@ -101,8 +106,9 @@ def scale_section(ctx: Ctx, n: int, m: int) -> Section:
         return measure(label, [LLMGIT, *args], cwd=repo, env=env, budget=12.0, **kw)  # type: ignore[arg-type]
 
     # floors
-    fer = measure("for-each-ref", ["git", "for-each-ref", TAG_FORMAT, "refs/tags"],
-                  cwd=repo, env=env, repeats=reps + 2, warmup=1)
+    fer = measure(
+        "for-each-ref", ["git", "for-each-ref", TAG_FORMAT, "refs/tags"], cwd=repo, env=env, repeats=reps + 2, warmup=1
+    )
     py = measure("python -c pass", [PYTHON, "-c", "pass"], cwd=repo, env=env, repeats=reps + 2, warmup=1)
     floor_limit = 3 * (fer.median + py.median) if fer.ok and py.ok else None
 
@@ -112,12 +118,28 @@ def scale_section(ctx: Ctx, n: int, m: int) -> Section:
     rows.append(("`show NAME`", ll("llmgit show NAME", ["show", name]), "show NAME", True))
     rows.append(("`stages`", ll("llmgit stages", ["stages"]), "show", True))
     rows.append(("`history HOT`", ll("llmgit history HOT", ["history", hot]), "history", True))
-    rows.append(("`versions NAME --filter` (metrics)", ll(
-        "llmgit versions NAME --filter 'metrics.accuracy >= 0.7'",
-        ["versions", name, "--filter", "metrics.accuracy >= 0.7"]), "show NAME", True))
-    rows.append(("`versions NAME --filter` (stage)", ll(
-        "llmgit versions NAME --filter \"metrics.accuracy >= 0.7 and stage != 'archived'\"",
-        ["versions", name, "--filter", "metrics.accuracy >= 0.7 and stage != 'archived'"]), "show NAME", True))
+    rows.append(
+        (
+            "`versions NAME --filter` (metrics)",
+            ll(
+                "llmgit versions NAME --filter 'metrics.accuracy >= 0.7'",
+                ["versions", name, "--filter", "metrics.accuracy >= 0.7"],
+            ),
+            "show NAME",
+            True,
+        )
+    )
+    rows.append(
+        (
+            "`versions NAME --filter` (stage)",
+            ll(
+                "llmgit versions NAME --filter \"metrics.accuracy >= 0.7 and stage != 'archived'\"",
+                ["versions", name, "--filter", "metrics.accuracy >= 0.7 and stage != 'archived'"],
+            ),
+            "show NAME",
+            True,
+        )
+    )
 
     # register: one new version of NAME (1 MiB of new weights each run), refs put back after
     weights = repo / "models" / name / "weights"
@@ -133,14 +155,21 @@ def scale_section(ctx: Ctx, n: int, m: int) -> Section:
         main_snap.restore()
         git(repo, "reset", "-q", "--hard", "main", env=env)
 
-    reg_m = ll("llmgit register NAME (1 MiB)", ["register", name, "--weights", f"models/{name}/weights", "-m", "bench"],
-               setup=new_weights, teardown=undo_register)
+    reg_m = ll(
+        "llmgit register NAME (1 MiB)",
+        ["register", name, "--weights", f"models/{name}/weights", "-m", "bench"],
+        setup=new_weights,
+        teardown=undo_register,
+    )
     rows.append(("`register NAME` (one new version)", reg_m, "register", False))
 
     stage_snap = RefSnapshot(repo, ["refs/heads/stage/", f"refs/tags/{name}#*", f"refs/tags/{hot}#*"], env)
-    pro_m = ll(f"llmgit promote NAME@v{newest} --to production --direct",
-               ["promote", f"{name}@v{newest}", "--to", "production", "--direct", "-r", "bench"],
-               teardown=stage_snap.restore, warmup=0)
+    pro_m = ll(
+        f"llmgit promote NAME@v{newest} --to production --direct",
+        ["promote", f"{name}@v{newest}", "--to", "production", "--direct", "-r", "bench"],
+        teardown=stage_snap.restore,
+        warmup=0,
+    )
     rows.append(("`promote` (staging -> production)", pro_m, "assign", False))
     rb_m = ll("llmgit rollback HOT", ["rollback", hot, "-r", "bench"], teardown=stage_snap.restore, warmup=0)
     rows.append(("`rollback HOT` (production)", rb_m, "assign", False))
@@ -150,7 +179,7 @@ def scale_section(ctx: Ctx, n: int, m: int) -> Section:
     if gen.gto is not None:
         g = gen.gto
         slowest: dict[str, Measure] = {}  # peer key -> the slowest llmgit listing beside it that
-        for _, mm, k, listing in rows:   # could still meet the 100x target (under LIST_LIMIT)
+        for _, mm, k, listing in rows:  # could still meet the 100x target (under LIST_LIMIT)
             if listing and mm.ok and mm.median < LIST_LIMIT and (k not in slowest or mm.median > slowest[k].median):
                 slowest[k] = mm
 
@@ -164,8 +193,12 @@ def scale_section(ctx: Ctx, n: int, m: int) -> Section:
         peer("show NAME", "gto show NAME", ["show", name])
         peer("history", "gto history HOT", ["history", hot])
         peer("register", "gto register NAME", ["register", name], teardown=gto_tags.restore)
-        peer("assign", f"gto assign NAME NAME@v{newest} --stage production",
-             ["assign", name, f"{name}@v{newest}", "--stage", "production"], teardown=gto_tags.restore)
+        peer(
+            "assign",
+            f"gto assign NAME NAME@v{newest} --stage production",
+            ["assign", name, f"{name}@v{newest}", "--stage", "production"],
+            teardown=gto_tags.restore,
+        )
     else:
         sec.notes.append("GTO is not installed in bench/.venv-peers: peer columns are empty.")
 
@@ -181,16 +214,22 @@ def scale_section(ctx: Ctx, n: int, m: int) -> Section:
             verdict = _ratios(mm, p)
         else:
             target = f"< {WRITE_LIMIT:.0f} s (+ hashing 1 MiB)" if big else ""
-            verdict = (("met" if mm.ok and mm.median < WRITE_LIMIT else "**MISSED**") + "; " if big else "") + _ratios(mm, p)
+            verdict = (("met" if mm.ok and mm.median < WRITE_LIMIT else "**MISSED**") + "; " if big else "") + _ratios(
+                mm, p
+            )
         sec.rows.append(Row(case, mm, [p] if p else [], [fer, py] if listing else [py], target, verdict))
         verdict_rows.append((case, mm, p, listing))
 
     if big:
         lst = [(c, mm, p) for c, mm, p, listing in verdict_rows if listing]
         slow = [f"{c} {fmt_s(mm.median)}" for c, mm, _ in lst if mm.ok and mm.median >= LIST_LIMIT]
-        sec.verdicts.append(Verdict(
-            f"Listing commands on {n} x {m} under {LIST_LIMIT} s each", not slow and all(mm.ok for _, mm, _ in lst),
-            "; ".join(f"{c} {fmt_s(mm.median)}" for c, mm, _ in lst)))
+        sec.verdicts.append(
+            Verdict(
+                f"Listing commands on {n} x {m} under {LIST_LIMIT} s each",
+                not slow and all(mm.ok for _, mm, _ in lst),
+                "; ".join(f"{c} {fmt_s(mm.median)}" for c, mm, _ in lst),
+            )
+        )
         gaps = []
         met = True
         for c, mm, p in lst:
@@ -205,17 +244,23 @@ def scale_section(ctx: Ctx, n: int, m: int) -> Section:
         sec.verdicts.append(Verdict(f"Listing commands at least {GTO_RATIO}x faster than GTO", met, "; ".join(gaps)))
         if floor_limit is not None:
             over = [(c, mm) for c, mm, _ in lst if mm.ok and mm.median > floor_limit]
-            sec.verdicts.append(Verdict(
-                "Listing within 3x of git for-each-ref plus interpreter start-up",
-                not over,
-                f"limit 3 x ({fmt_s(fer.median)} + {fmt_s(py.median)}) = {fmt_s(floor_limit)}; "
-                + ("; ".join(f"{c} {fmt_s(mm.median)}" for c, mm in over) if over else "all within")))
+            sec.verdicts.append(
+                Verdict(
+                    "Listing within 3x of git for-each-ref plus interpreter start-up",
+                    not over,
+                    f"limit 3 x ({fmt_s(fer.median)} + {fmt_s(py.median)}) = {fmt_s(floor_limit)}; "
+                    + ("; ".join(f"{c} {fmt_s(mm.median)}" for c, mm in over) if over else "all within"),
+                )
+            )
         w = [(c, mm) for c, mm, _, listing in verdict_rows if not listing]
-        sec.verdicts.append(Verdict(
-            f"register and promote on {n} x {m} under {WRITE_LIMIT:.0f} s plus hashing",
-            all(mm.ok and mm.median < WRITE_LIMIT for _, mm in w),
-            "; ".join(f"{c} {fmt_s(mm.median) if mm.ok else 'failed'}" for c, mm in w)
-            + " (hashing 1 MiB takes about 2 ms)"))
+        sec.verdicts.append(
+            Verdict(
+                f"register and promote on {n} x {m} under {WRITE_LIMIT:.0f} s plus hashing",
+                all(mm.ok and mm.median < WRITE_LIMIT for _, mm in w),
+                "; ".join(f"{c} {fmt_s(mm.median) if mm.ok else 'failed'}" for c, mm in w)
+                + " (hashing 1 MiB takes about 2 ms)",
+            )
+        )
     sec.seconds = time.perf_counter() - t_start
     return sec
 
@@ -239,9 +284,13 @@ def _listing_verdict(mm: Measure, p: Measure | None, floor_limit: float | None, 
     r = ratio(p, mm) if p else None
     if r is not None:
         lower = p is not None and p.stopped is not None
-        parts.append(f"GTO/llmgit {'>' if lower else ''}{r:.0f}x" + ("" if r >= GTO_RATIO or not big else " **< 100x**"))
+        parts.append(
+            f"GTO/llmgit {'>' if lower else ''}{r:.0f}x" + ("" if r >= GTO_RATIO or not big else " **< 100x**")
+        )
     if floor_limit:
-        parts.append(f"{mm.median / (floor_limit / 3):.1f}x floor" + ("" if mm.median <= floor_limit or not big else " **> 3x**"))
+        parts.append(
+            f"{mm.median / (floor_limit / 3):.1f}x floor" + ("" if mm.median <= floor_limit or not big else " **> 3x**")
+        )
     return "; ".join(parts)
 
 

@@ -28,8 +28,14 @@ sys.__stdout__.write(json.dumps({"code": code, "modules": sorted(m for m in heav
 
 
 def imported_by(args: list[str], repo: Path, env: dict[str, str]) -> tuple[int, list[str]]:
-    proc = subprocess.run([str(PYTHON), "-c", _PROBE, json.dumps(args), json.dumps(HEAVY)], cwd=repo, env=env,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [str(PYTHON), "-c", _PROBE, json.dumps(args), json.dumps(HEAVY)],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     try:
         data = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -39,9 +45,14 @@ def imported_by(args: list[str], repo: Path, env: dict[str, str]) -> tuple[int, 
 
 def import_profile(repo: Path, env: dict[str, str], top: int = 12) -> list[str]:
     """The slowest imports of ``llmgit --help``, by cumulative time (python -X importtime)."""
-    proc = subprocess.run([str(PYTHON), "-X", "importtime", "-c",
-                           "from llmgit.cli.main import main; main(['--help'])"],
-                          cwd=repo, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [str(PYTHON), "-X", "importtime", "-c", "from llmgit.cli.main import main; main(['--help'])"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     rows = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
@@ -52,10 +63,13 @@ def import_profile(repo: Path, env: dict[str, str], top: int = 12) -> list[str]:
         rows.append((int(cum_us), int(self_us), depth, raw.strip()))
     total = next((c for c, _, _, n in rows if n == "llmgit.cli.main"), 0)
     picked = sorted((r for r in rows if r[3] != "llmgit.cli.main"), reverse=True)[:top]
-    lines = [f"`import llmgit.cli.main`: {total / 1000:.0f} ms in all; the slowest imports inside it "
-             "(cumulative ms, nesting depth):"]
-    lines += [f"  `{name}` {cum / 1000:.1f} ms (self {own / 1000:.1f} ms, depth {depth})"
-              for cum, own, depth, name in picked]
+    lines = [
+        f"`import llmgit.cli.main`: {total / 1000:.0f} ms in all; the slowest imports inside it "
+        "(cumulative ms, nesting depth):"
+    ]
+    lines += [
+        f"  `{name}` {cum / 1000:.1f} ms (self {own / 1000:.1f} ms, depth {depth})" for cum, own, depth, name in picked
+    ]
     return lines
 
 
@@ -67,8 +81,11 @@ def run(env: dict[str, str], work: Path, quick: bool, have_gto: bool) -> Section
     repo = gen.repo
     name = gen.names[1]
     py = measure("python -c pass", [PYTHON, "-c", "pass"], cwd=repo, env=env, repeats=reps, warmup=1)
-    gto = (measure("gto --help", [GTO, "--help"], cwd=repo, env=env, repeats=max(3, reps // 2), warmup=1)
-           if have_gto else None)
+    gto = (
+        measure("gto --help", [GTO, "--help"], cwd=repo, env=env, repeats=max(3, reps // 2), warmup=1)
+        if have_gto
+        else None
+    )
     cases = [
         ("`llmgit --help`", ["--help"]),
         ("`llmgit --version`", ["--version"]),
@@ -91,13 +108,24 @@ def run(env: dict[str, str], work: Path, quick: bool, have_gto: bool) -> Section
         sec.rows.append(Row(case, m, [gto] if gto and args == ["--help"] else [], [py], target, verdict))
     if helpm is not None and helpm.ok and py.ok:
         over = helpm.median - py.median
-        sec.verdicts.append(Verdict(f"`llmgit --help` within {HELP_LIMIT * 1000:.0f} ms of `python -c pass`",
-                                    over <= HELP_LIMIT,
-                                    f"{fmt_s(helpm.median)} vs {fmt_s(py.median)}: +{over * 1000:.0f} ms"))
+        sec.verdicts.append(
+            Verdict(
+                f"`llmgit --help` within {HELP_LIMIT * 1000:.0f} ms of `python -c pass`",
+                over <= HELP_LIMIT,
+                f"{fmt_s(helpm.median)} vs {fmt_s(py.median)}: +{over * 1000:.0f} ms",
+            )
+        )
     # which heavy packages the read-only commands import
-    reads = [["models"], ["versions", name], ["show", name], ["stages"], ["history", name],
-             ["versions", name, "--filter", "metrics.accuracy >= 0.5 and stage != 'archived'"],
-             ["search", "metrics.accuracy >= 0.5"], ["--help"]]
+    reads = [
+        ["models"],
+        ["versions", name],
+        ["show", name],
+        ["stages"],
+        ["history", name],
+        ["versions", name, "--filter", "metrics.accuracy >= 0.5 and stage != 'archived'"],
+        ["search", "metrics.accuracy >= 0.5"],
+        ["--help"],
+    ]
     bad = []
     lines = []
     for args in reads:
@@ -105,12 +133,19 @@ def run(env: dict[str, str], work: Path, quick: bool, have_gto: bool) -> Section
         forbidden = [m for m in mods if m in FORBIDDEN]
         if forbidden or code != 0:
             bad.append(f"`{' '.join(args)}` (exit {code}): {', '.join(forbidden) or 'none'}")
-        lines.append(f"`llmgit {' '.join(args)}`: exit {code}, imports {', '.join(mods) or 'none'} of "
-                     f"{', '.join(HEAVY)}")
-    sec.verdicts.append(Verdict("no read-only command imports dvc, boto3, jinja2 or jsonschema", not bad,
-                                "; ".join(bad) if bad else f"checked {len(reads)} commands in-process via sys.modules"))
-    sec.notes += ["Heavy packages in `sys.modules` after one read-only command (run in-process through "
-                  "`llmgit.cli.main.main`):"] + [f"  {line}" for line in lines]
+        lines.append(
+            f"`llmgit {' '.join(args)}`: exit {code}, imports {', '.join(mods) or 'none'} of {', '.join(HEAVY)}"
+        )
+    sec.verdicts.append(
+        Verdict(
+            "no read-only command imports dvc, boto3, jinja2 or jsonschema",
+            not bad,
+            "; ".join(bad) if bad else f"checked {len(reads)} commands in-process via sys.modules",
+        )
+    )
+    sec.notes += [
+        "Heavy packages in `sys.modules` after one read-only command (run in-process through `llmgit.cli.main.main`):"
+    ] + [f"  {line}" for line in lines]
     sec.notes += import_profile(repo, env)
     sec.seconds = time.perf_counter() - t0
     return sec

@@ -11,9 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import (
-    DVC, GiB, LLMGIT, MiB, Measure, Row, Section, Verdict, check, fmt_s, git, log, measure, ratio, rmtree,
-)
+from common import DVC, LLMGIT, GiB, Measure, MiB, Row, Section, Verdict, check, fmt_s, git, log, measure, ratio, rmtree
 
 SHARDS = 8
 NO_REHASH = 0.25  # a rehash reads every byte again; start-up alone reads about 20 MiB of modules
@@ -121,9 +119,18 @@ def _return(data: Data, kind: str, repo: Path) -> None:
     rmtree(repo)
 
 
-def series(label: str, kind: str, data: Data, repos: Repos, template: Path, argv: Callable[[Path], list[str | Path]],
-           *, repeats: int, cache_type: str | None = None, then: tuple[str, Callable[[Path], list[str | Path]]] | None = None,
-           ) -> tuple[Measure, Measure | None]:
+def series(
+    label: str,
+    kind: str,
+    data: Data,
+    repos: Repos,
+    template: Path,
+    argv: Callable[[Path], list[str | Path]],
+    *,
+    repeats: int,
+    cache_type: str | None = None,
+    then: tuple[str, Callable[[Path], list[str | Path]]] | None = None,
+) -> tuple[Measure, Measure | None]:
     """Timed runs of ``argv`` on fresh repositories; ``then`` is timed right after in the same one."""
     first, second = Measure(label), Measure(then[0]) if then else None
     for _ in range(repeats):
@@ -157,52 +164,117 @@ def run(env: dict[str, str], work: Path, quick: bool) -> Section:
         what = "1 file" if kind == "file" else f"{SHARDS} shards"
         name = "big" if kind == "file" else "sharded"
         reg, again = series(
-            f"llmgit register ({what})", kind, data, repos, repos.llmgit_tpl,
-            lambda rel, name=name: [LLMGIT, "register", name, "--weights", rel, "-m", "bench"], repeats=reps,
-            then=("llmgit register again, unchanged",
-                  lambda rel, name=name: [LLMGIT, "register", name, "--weights", rel, "--bump", "minor"]))
-        dvc_link, _ = series("dvc add (cache.type hardlink)", kind, data, repos, repos.dvc_tpl,
-                             lambda rel: [DVC, "add", "-q", rel], repeats=peer_reps, cache_type="hardlink")
-        dvc_default, _ = series("dvc add (DVC default: reflink,copy)", kind, data, repos, repos.dvc_tpl,
-                                lambda rel: [DVC, "add", "-q", rel], repeats=1)
+            f"llmgit register ({what})",
+            kind,
+            data,
+            repos,
+            repos.llmgit_tpl,
+            lambda rel, name=name: [LLMGIT, "register", name, "--weights", rel, "-m", "bench"],
+            repeats=reps,
+            then=(
+                "llmgit register again, unchanged",
+                lambda rel, name=name: [LLMGIT, "register", name, "--weights", rel, "--bump", "minor"],
+            ),
+        )
+        dvc_link, _ = series(
+            "dvc add (cache.type hardlink)",
+            kind,
+            data,
+            repos,
+            repos.dvc_tpl,
+            lambda rel: [DVC, "add", "-q", rel],
+            repeats=peer_reps,
+            cache_type="hardlink",
+        )
+        dvc_default, _ = series(
+            "dvc add (DVC default: reflink,copy)",
+            kind,
+            data,
+            repos,
+            repos.dvc_tpl,
+            lambda rel: [DVC, "add", "-q", rel],
+            repeats=1,
+        )
         by_hand, _ = series(
-            "dvc add + git commit + git tag (hardlink)", kind, data, repos, repos.dvc_tpl,
-            lambda rel, name=name: ["sh", "-c",
-                                    f"{DVC} add -q {rel} && git add {rel}.dvc {rel.parent}/.gitignore && "
-                                    f"git commit -qm 'register {name}' && git tag -a {name}@v1.0.0 -m '{name} v1.0.0'"],
-            repeats=peer_reps, cache_type="hardlink")
+            "dvc add + git commit + git tag (hardlink)",
+            kind,
+            data,
+            repos,
+            repos.dvc_tpl,
+            lambda rel, name=name: [
+                "sh",
+                "-c",
+                f"{DVC} add -q {rel} && git add {rel}.dvc {rel.parent}/.gitignore && "
+                f"git commit -qm 'register {name}' && git tag -a {name}@v1.0.0 -m '{name} v1.0.0'",
+            ],
+            repeats=peer_reps,
+            cache_type="hardlink",
+        )
         files = [str(f) for f in data.files(kind)]
         md5 = measure("md5sum", ["md5sum", *files], cwd=work, env=env, repeats=reps, mem=True, sync=True)
         cat = measure("cat > /dev/null", ["cat", *files], cwd=work, env=env, repeats=reps, mem=True)
         vs_dvc = ratio(reg, dvc_link)
-        sec.rows.append(Row(
-            f"`register` {what}", reg, [dvc_link, dvc_default, by_hand], [md5, cat],
-            "<= 1.2x `dvc add` (link); <= md5 + 1 s; peak < 300 MB; read once",
-            _register_verdict(reg, dvc_link, md5, md5_limit_extra), mem=True, read_of=size))
+        sec.rows.append(
+            Row(
+                f"`register` {what}",
+                reg,
+                [dvc_link, dvc_default, by_hand],
+                [md5, cat],
+                "<= 1.2x `dvc add` (link); <= md5 + 1 s; peak < 300 MB; read once",
+                _register_verdict(reg, dvc_link, md5, md5_limit_extra),
+                mem=True,
+                read_of=size,
+            )
+        )
         if again is not None:
-            sec.rows.append(Row(
-                f"`register` {what} again, unchanged", again, [], [md5], "no rehash (stat check)",
-                (f"{'met' if again.read_median < NO_REHASH * size else 'MISSED'}: read "
-                 f"{again.read_median / MiB:.0f} MiB (interpreter and modules included)") if again.ok else "FAILED",
-                mem=True, read_of=size))
-        sec.verdicts.append(Verdict(
-            f"register {what} within 1.2x of `dvc add` alone (link cache)",
-            None if vs_dvc is None else vs_dvc <= 1.2,
-            f"llmgit {fmt_s(reg.median) if reg.ok else 'failed'} vs dvc add {fmt_s(dvc_link.median) if dvc_link.ok else 'failed'}"
-            + (f" = {vs_dvc:.2f}x" if vs_dvc else "")))
-        sec.verdicts.append(Verdict(
-            f"register {what} within md5 time + 1 s",
-            None if not (reg.ok and md5.ok) else reg.median <= md5.median + md5_limit_extra,
-            f"llmgit {fmt_s(reg.median) if reg.ok else 'failed'} vs md5sum {fmt_s(md5.median) if md5.ok else 'failed'} + 1 s"))
+            sec.rows.append(
+                Row(
+                    f"`register` {what} again, unchanged",
+                    again,
+                    [],
+                    [md5],
+                    "no rehash (stat check)",
+                    (
+                        f"{'met' if again.read_median < NO_REHASH * size else 'MISSED'}: read "
+                        f"{again.read_median / MiB:.0f} MiB (interpreter and modules included)"
+                    )
+                    if again.ok
+                    else "FAILED",
+                    mem=True,
+                    read_of=size,
+                )
+            )
+        sec.verdicts.append(
+            Verdict(
+                f"register {what} within 1.2x of `dvc add` alone (link cache)",
+                None if vs_dvc is None else vs_dvc <= 1.2,
+                f"llmgit {fmt_s(reg.median) if reg.ok else 'failed'} vs dvc add {fmt_s(dvc_link.median) if dvc_link.ok else 'failed'}"
+                + (f" = {vs_dvc:.2f}x" if vs_dvc else ""),
+            )
+        )
+        sec.verdicts.append(
+            Verdict(
+                f"register {what} within md5 time + 1 s",
+                None if not (reg.ok and md5.ok) else reg.median <= md5.median + md5_limit_extra,
+                f"llmgit {fmt_s(reg.median) if reg.ok else 'failed'} vs md5sum {fmt_s(md5.median) if md5.ok else 'failed'} + 1 s",
+            )
+        )
         if reg.ok:
-            sec.verdicts.append(Verdict(
-                f"register {what}: each byte hashed once, peak memory under 300 MB",
-                reg.peak_mb < 300 and reg.read_median < 1.2 * size,
-                f"read {reg.read_median / size:.2f}x the weights' bytes; peak RSS {reg.peak_mb:.0f} MB"))
+            sec.verdicts.append(
+                Verdict(
+                    f"register {what}: each byte hashed once, peak memory under 300 MB",
+                    reg.peak_mb < 300 and reg.read_median < 1.2 * size,
+                    f"read {reg.read_median / size:.2f}x the weights' bytes; peak RSS {reg.peak_mb:.0f} MB",
+                )
+            )
         if again is not None and again.ok:
-            sec.verdicts.append(Verdict(
-                f"re-register unchanged {what} does not rehash", again.read_median < NO_REHASH * size,
-                f"{fmt_s(again.median)}, read {again.read_median / MiB:.1f} MiB of {size / MiB:.0f} MiB"))
+            sec.verdicts.append(
+                Verdict(
+                    f"re-register unchanged {what} does not rehash",
+                    again.read_median < NO_REHASH * size,
+                    f"{fmt_s(again.median)}, read {again.read_median / MiB:.1f} MiB of {size / MiB:.0f} MiB",
+                )
+            )
     sec.notes += [
         "Every run starts from a fresh copy of a template repository at a new path (no DVC state "
         "carries over); the weights are moved in by rename, so they are in the page cache in every "

@@ -50,9 +50,15 @@ def cli_reference() -> str:
 
     root = typer.main.get_command(app)
     ctx = typer.Context(root, info_name="llmgit")
-    out = ["# CLI reference", "",
-           ("Generated from the command-line application when the documentation is built; "
-            "`llmgit COMMAND --help` prints the same."), ""]
+    out = [
+        "# CLI reference",
+        "",
+        (
+            "Generated from the command-line application when the documentation is built; "
+            "`llmgit COMMAND --help` prints the same."
+        ),
+        "",
+    ]
     for path, command, cctx in _commands(root, ctx, ()):
         name = " ".join(("llmgit", *path))
         out += [f"## {name}", ""]
@@ -89,8 +95,12 @@ def _registry_modules() -> list[str]:
 
     tree = ast.parse(Path(inspect.getfile(llmgit.api.registry)).read_text(encoding="utf-8"))
     found = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    found |= {f"llmgit.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
-              and n.module == "llmgit" for a in n.names}
+    found |= {
+        f"llmgit.{a.name}"
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module == "llmgit"
+        for a in n.names
+    }
     return sorted(m for m in found if m.startswith("llmgit"))
 
 
@@ -157,10 +167,18 @@ def python_reference() -> str:
     import llmgit
     from llmgit.api.registry import Registry
 
-    out = ["# Python API reference", "",
-           ("Generated from the code's signatures and docstrings when the documentation is built. "
+    out = [
+        "# Python API reference",
+        "",
+        (
+            "Generated from the code's signatures and docstrings when the documentation is built. "
             "`import llmgit` gives the names below; every operation of the command line is a "
-            "`Registry` method returning frozen dataclasses."), "", "## `llmgit`", ""]
+            "`Registry` method returning frozen dataclasses."
+        ),
+        "",
+        "## `llmgit`",
+        "",
+    ]
     out += [*(f"- `llmgit.{n}`" for n in llmgit.__all__), ""]
     out += [f"## `llmgit.Registry{_signature(Registry)}`", "", _doc(Registry), ""]
     referenced: list[str] = []
@@ -217,5 +235,7 @@ def on_files(files: Any, config: Any) -> Any:
     files.append(File.generated(config, PYTHON_PAGE, content=python_reference()))
     for title, path in _nav_paths(config["nav"] or []):
         if path.endswith(".md") and files.get_file_from_path(path) is None:
-            files.append(File.generated(config, path, content=f"# {title}\n\n{PENDING.format(up='../' * path.count('/'))}\n"))
+            files.append(
+                File.generated(config, path, content=f"# {title}\n\n{PENDING.format(up='../' * path.count('/'))}\n")
+            )
     return files

@@ -25,18 +25,27 @@ _PUBLIC = {
 }
 
 __all__ = [
-    "LlmgitError", "ModelSummary", "ModelVersion", "Query", "RegisterRequest", "Registry", "Run",
-    "VersionDetails", "WeightsInfo", "__version__", "start_run",
+    "LlmgitError",
+    "ModelSummary",
+    "ModelVersion",
+    "Query",
+    "RegisterRequest",
+    "Registry",
+    "Run",
+    "VersionDetails",
+    "WeightsInfo",
+    "__version__",
+    "start_run",
 ]
 
 if TYPE_CHECKING:
-    from llmgit.errors import LlmgitError
     from llmgit.api.mlflow_style import VersionDetails
-    from llmgit.core.model import ModelSummary, ModelVersion, WeightsInfo
-    from llmgit.register.request import RegisterRequest
     from llmgit.api.registry import Registry
-    from llmgit.inspect.query import Query
     from llmgit.api.tracking import Run, start_run
+    from llmgit.core.model import ModelSummary, ModelVersion, WeightsInfo
+    from llmgit.errors import LlmgitError
+    from llmgit.inspect.query import Query
+    from llmgit.register.request import RegisterRequest
 
 
 def __getattr__(name: str) -> Any:

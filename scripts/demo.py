@@ -72,9 +72,25 @@ def main() -> None:
     for i, (_, acc, loss, rank, message, bump) in enumerate(runs):
         make_model(repo / "out" / "llama2-7b-alpaca", seed=1, adapter_seed=i)
         (repo / "eval" / "metrics.json").write_text(json.dumps({"eval": {"accuracy": acc, "loss": loss}}))
-        sh(repo, "llmgit", "register", "llama2-7b-alpaca", "--weights", "out/llama2-7b-alpaca",
-           "--metrics", "eval/metrics.json", "-p", "learning_rate=3e-4", "-p", f"lora_r={rank}",
-           "--dataset", "tatsu-lab/alpaca", "--message", message, *bump)
+        sh(
+            repo,
+            "llmgit",
+            "register",
+            "llama2-7b-alpaca",
+            "--weights",
+            "out/llama2-7b-alpaca",
+            "--metrics",
+            "eval/metrics.json",
+            "-p",
+            "learning_rate=3e-4",
+            "-p",
+            f"lora_r={rank}",
+            "--dataset",
+            "tatsu-lab/alpaca",
+            "--message",
+            message,
+            *bump,
+        )
 
     sh(repo, "llmgit", "models")
     sh(repo, "llmgit", "versions", "llama2-7b-alpaca")

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Set everything up, then run the whole test suite.
+# Set everything up, check the house rules, then run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
+# The house rules (docs/architecture.md): one import direction and no cycles, lint and format, types.
+scripts/check.sh
 # Real Prometheus (Debian package, unpacked, no service) for the live A/B tests.
 if bin=$(scripts/get-prometheus.sh); then
   export LLMGIT_PROMETHEUS_BIN="$bin"

@@ -169,9 +169,27 @@ def setup(kind: str, root: Path) -> None:
         (3, 0.751, 0.54, 16, "retrain with a fixed seed", ()),
     ):
         train(root, seed, acc, loss)
-        run_llmgit(root, ("register", MODEL, "--weights", f"out/{MODEL}", "--metrics", "eval/metrics.json",
-                          "-p", "learning_rate=3e-4", "-p", f"lora_r={rank}", "--dataset", "tatsu-lab/alpaca",
-                          "--message", message, *extra), 0)
+        run_llmgit(
+            root,
+            (
+                "register",
+                MODEL,
+                "--weights",
+                f"out/{MODEL}",
+                "--metrics",
+                "eval/metrics.json",
+                "-p",
+                "learning_rate=3e-4",
+                "-p",
+                f"lora_r={rank}",
+                "--dataset",
+                "tatsu-lab/alpaca",
+                "--message",
+                message,
+                *extra,
+            ),
+            0,
+        )
 
 
 @dataclass(frozen=True)
@@ -231,6 +249,5 @@ def check_messages(step: Command, result: Outcome) -> None:
         while written and not pattern.match(written[0]):
             written.pop(0)
         if not written:
-            raise AssertionError(f"line {step.line}: '{step.text}' did not write {expected!r}; "
-                                 f"it wrote:\n{result.err}")
+            raise AssertionError(f"line {step.line}: '{step.text}' did not write {expected!r}; it wrote:\n{result.err}")
         written.pop(0)

@@ -32,8 +32,8 @@ def rows(data: bytes) -> tuple[int, int, int, list[bytes]]:
     pos, idat = 8, []
     width = height = bpp = 0
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         pos += 12 + length
         if kind == b"IHDR":
             width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
@@ -48,12 +48,12 @@ def rows(data: bytes) -> tuple[int, int, int, list[bytes]]:
     prev = bytearray(stride)
     for y in range(height):
         start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
         if kind == 1:
             for i in range(bpp, stride):
                 line[i] = (line[i] + line[i - bpp]) & 0xFF
         elif kind == 2:
-            line = bytearray((a + b) & 0xFF for a, b in zip(line, prev))
+            line = bytearray((a + b) & 0xFF for a, b in zip(line, prev, strict=True))
         elif kind == 3:
             for i in range(stride):
                 left = line[i - bpp] if i >= bpp else 0
@@ -72,6 +72,6 @@ def stats(data: bytes) -> PngStats:
     width, height, bpp, lines = rows(data)
     counts: Counter[bytes] = Counter()
     for line in lines:
-        counts.update(line[i:i + 3] for i in range(0, len(line), bpp))
+        counts.update(line[i : i + 3] for i in range(0, len(line), bpp))
     total = width * height
     return PngStats(width, height, len(counts), counts.most_common(1)[0][1] / total if total else 1.0)

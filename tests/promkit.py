@@ -1,8 +1,10 @@
 """A real Prometheus on loopback and a small eval exporter (prometheus_client) for the tests.
 
 The exporter serves ``llmgit_eval_correct_total`` and ``llmgit_eval_total`` per
-``(model, version)``; a feeder thread adds fixed (correct, total) per tick, and one scrape
-reads both counters from the same tick, so accuracies over any window are exact.
+``(model, version)``; every scrape adds fixed (correct, total) per tick, TICKS_PER_SCRAPE
+ticks, and reads both counters from the same tick, so accuracies over any window are exact.
+Nothing sleeps: :func:`wait_for` probes again after each scrape (Prometheus scrapes and
+evaluates rules every second), up to a deadline.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,8 +26,7 @@ from prometheus_bin import find_prometheus_bin
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily
 
-TICK = 0.1  # seconds between counter increments
-MAX_TICKS = 3000  # the feeder stops by itself after 5 minutes
+TICKS_PER_SCRAPE = 10  # ticks of counts added by each scrape
 T = TypeVar("T")
 Rates = Mapping[tuple[str, str], tuple[int, int]]  # (model, version) -> (correct, total) per tick
 
@@ -35,19 +37,42 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Scrapes:
+    """How many times Prometheus scraped the running exporter; waiters wake on each scrape."""
+
+    count: int = 0
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def seen(self) -> None:
+        with self.changed:
+            self.count += 1
+            self.changed.notify_all()
+
+    def after(self, count: int, timeout: float) -> bool:
+        """Wait until a scrape after the ``count``-th one happened (False: the timeout passed)."""
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count > count, timeout=max(0.0, timeout))
+
+
+SCRAPES = Scrapes()  # of the exporter running now (the tests run one at a time)
+
+
 def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 30.0) -> T:
-    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
+    """Probe now and again after each scrape until ``probe`` returns something truthy; fail
+    after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     last: BaseException | None = None
-    while time.monotonic() < deadline:
+    while True:
+        seen = SCRAPES.count
         try:
             result = probe()
             if result:
                 return result
-        except Exception as e:  # noqa: BLE001 - keep polling, report the last failure
+        except Exception as e:  # noqa: BLE001 - keep probing, report the last failure
             last = e
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what} (last error: {last})")
+        if not SCRAPES.after(seen, deadline - time.monotonic()):
+            pytest.fail(f"timed out after {timeout:g} s waiting for {what} (last error: {last})")
 
 
 class EvalExporter:
@@ -58,9 +83,11 @@ class EvalExporter:
         self.nan_series = nan_series
         self.lock = threading.Lock()
         self.ticks = 0
+        self.scrapes = Scrapes()
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         with self.lock:
+            self.ticks += TICKS_PER_SCRAPE
             ticks = self.ticks
         correct = CounterMetricFamily("llmgit_eval_correct", "correct evals", labels=["model", "version"])
         total = CounterMetricFamily("llmgit_eval", "evals", labels=["model", "version"])
@@ -69,33 +96,24 @@ class EvalExporter:
             total.add_metric([model, version], t * ticks)
         for model, version in self.nan_series:  # a broken exporter
             total.add_metric([model, version], float("nan"))
+        self.scrapes.seen()
         yield correct
         yield total
-
-    def feed(self, stop: threading.Event) -> None:
-        for _ in range(MAX_TICKS):
-            if stop.wait(TICK):
-                return
-            with self.lock:
-                self.ticks += 1
 
 
 @contextmanager
 def exporter(rates: Rates, nan_series: tuple[tuple[str, str], ...] = ()) -> Iterator[str]:
     """Serve the counters on loopback; yields the scrape target ``127.0.0.1:PORT``."""
+    global SCRAPES
     source = EvalExporter(rates, nan_series)
-    registry = CollectorRegistry()
+    registry = CollectorRegistry(auto_describe=False)
     registry.register(source)  # type: ignore[arg-type]
+    SCRAPES = source.scrapes
     port = free_port()
     httpd, _ = start_http_server(port, addr="127.0.0.1", registry=registry)
-    stop = threading.Event()
-    feeder = threading.Thread(target=source.feed, args=(stop,), daemon=True)
-    feeder.start()
     try:
         yield f"127.0.0.1:{port}"
     finally:
-        stop.set()
-        feeder.join(timeout=5)
         httpd.shutdown()
 
 
@@ -124,10 +142,15 @@ def prometheus(tmp: Path, rule_groups: list[Any], target: str) -> Iterator[str]:
     log_path = tmp / "prometheus.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [str(bin_dir / "prometheus"), f"--config.file={tmp / 'prometheus.yml'}",
-             f"--storage.tsdb.path={tmp / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-             "--log.level=warn"],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(bin_dir / "prometheus"),
+                f"--config.file={tmp / 'prometheus.yml'}",
+                f"--storage.tsdb.path={tmp / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--log.level=warn",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -22,10 +22,9 @@ MODEL = "llama2-7b-alpaca"
 OTHER = "mistral-7b-chat"
 HOSTILE_DESCRIPTION = 'Alpaca LoRA <script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 HOSTILE_MESSAGE = "r=16 </title><script>window.__pwned = 3</script>"
-HOSTILE_REASON = "hallucinations up <b onmouseover=\"window.__pwned = 4\">badly</b>"
+HOSTILE_REASON = 'hallucinations up <b onmouseover="window.__pwned = 4">badly</b>'
 # version, accuracy, loss, lora_r
-RUNS = (("1.0.0", 0.712, 0.61, 8), ("1.1.0", 0.748, 0.55, 16), ("1.2.0", 0.739, 0.52, 16),
-        ("1.10.0", 0.781, 0.47, 32))
+RUNS = (("1.0.0", 0.712, 0.61, 8), ("1.1.0", 0.748, 0.55, 16), ("1.2.0", 0.739, 0.52, 16), ("1.10.0", 0.781, 0.47, 32))
 
 
 @contextlib.contextmanager
@@ -33,10 +32,16 @@ def isolated(home: Path) -> Iterator[pytest.MonkeyPatch]:
     """The same guard rails as conftest's ``isolated_env``, for wider fixture scopes."""
     with pytest.MonkeyPatch.context() as mp:
         for key, value in {
-            "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_CONFIG_HOME": str(home / "config"),
-            "XDG_CACHE_HOME": str(home / "cache"), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-            "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Ada Lovelace", "GIT_AUTHOR_EMAIL": "ada@example.com",
-            "GIT_COMMITTER_NAME": "Ada Lovelace", "GIT_COMMITTER_EMAIL": "ada@example.com",
+            "HOME": str(home),
+            "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Ada Lovelace",
+            "GIT_AUTHOR_EMAIL": "ada@example.com",
+            "GIT_COMMITTER_NAME": "Ada Lovelace",
+            "GIT_COMMITTER_EMAIL": "ada@example.com",
             "DVC_NO_ANALYTICS": "1",
         }.items():
             mp.setenv(key, value)
@@ -87,8 +92,22 @@ def build_registry(root: Path, remote: Path, mp: pytest.MonkeyPatch, *, hostile:
         (root / "eval" / "metrics.json").write_text(json.dumps({"accuracy": acc, "loss": loss}))
         extra = ["--description", HOSTILE_DESCRIPTION] if hostile and i == 0 else []
         message = HOSTILE_MESSAGE if hostile and i == 1 else f"LoRA r={rank}"
-        llmgit(root, "register", MODEL, "-w", f"out/{MODEL}", "--metrics", "eval/metrics.json",
-               "-p", f"lora_r={rank}", "--version", version, "-m", message, *extra)
+        llmgit(
+            root,
+            "register",
+            MODEL,
+            "-w",
+            f"out/{MODEL}",
+            "--metrics",
+            "eval/metrics.json",
+            "-p",
+            f"lora_r={rank}",
+            "--version",
+            version,
+            "-m",
+            message,
+            *extra,
+        )
     clock.tick()
     make_weights(root / "out" / OTHER, seed=99)
     llmgit(root, "register", OTHER, "-w", f"out/{OTHER}", "-M", "accuracy=0.69", "-m", "first chat model")
@@ -114,8 +133,14 @@ def add_canary(root: Path, model: str, version: str, percent: int, stage: str = 
     tag = f"{model}@v{version}"
     commit = git(root, "rev-parse", f"{tag}^{{commit}}").strip()
     doc["models"][model]["canary"] = {
-        "version": version, "tag": tag, "commit": commit, "weights_md5": "", "percent": percent,
-        "mode": "knative", "since": "2026-09-22T10:00:00+00:00", "by": "Ada Lovelace <ada@example.com>",
+        "version": version,
+        "tag": tag,
+        "commit": commit,
+        "weights_md5": "",
+        "percent": percent,
+        "mode": "knative",
+        "since": "2026-09-22T10:00:00+00:00",
+        "by": "Ada Lovelace <ada@example.com>",
         "reason": "try the new adapter",
     }
     blob = _git_input(root, ["hash-object", "-w", "--stdin"], yaml.safe_dump(doc, sort_keys=False))

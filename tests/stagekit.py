@@ -10,8 +10,19 @@ from conftest import git, make_weights, run_cli
 def register_versions(repo: Path, name: str, accuracies: list[float]) -> None:
     for i, acc in enumerate(accuracies):
         make_weights(repo / "out" / name, seed=100 + i)
-        result = run_cli(repo, "register", name, "-w", f"out/{name}", "-M", f"accuracy={acc}",
-                         "-M", f"loss={1 - acc:.3f}", "-m", f"run {i}")
+        result = run_cli(
+            repo,
+            "register",
+            name,
+            "-w",
+            f"out/{name}",
+            "-M",
+            f"accuracy={acc}",
+            "-M",
+            f"loss={1 - acc:.3f}",
+            "-m",
+            f"run {i}",
+        )
         assert result.code == 0, result.err
 
 

@@ -12,18 +12,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from llmgit.api.facade import Facade
 from llmgit.core import refs
 from llmgit.core.config import ARCHIVED
 from llmgit.core.model import ModelVersion, WeightsInfo
 from llmgit.errors import UnknownReference, UsageError
-from llmgit.inspect.search import Query, holding_stage, search, stage_map
-from llmgit.stages import guard, rollback
-from llmgit.stages.promote import PromoteRequest, promote
+from llmgit.inspect.query import Query, holding_stage
+from llmgit.stages.requests import PromoteRequest
 from llmgit.store.store import Store
 
 # MLflow's sort keys, as llmgit filter fields
-_MLFLOW_KEYS = {"version_number": "version", "creation_timestamp": "created",
-                "last_updated_timestamp": "created"}
+_MLFLOW_KEYS = {"version_number": "version", "creation_timestamp": "created", "last_updated_timestamp": "created"}
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,20 @@ class VersionDetails:
 
     @classmethod
     def of(cls, v: ModelVersion, held: Sequence[str], root: Path) -> VersionDetails:
-        return cls(v.name, v.version, v.tag, v.commit, v.weights, dict(v.metrics), dict(v.params),
-                   v.author, v.created, v.message, tuple(held), root)
+        return cls(
+            v.name,
+            v.version,
+            v.tag,
+            v.commit,
+            v.weights,
+            dict(v.metrics),
+            dict(v.params),
+            v.author,
+            v.created,
+            v.message,
+            tuple(held),
+            root,
+        )
 
     @property
     def stage(self) -> str | None:
@@ -74,8 +85,18 @@ class VersionDetails:
     @property
     def model_version(self) -> ModelVersion:
         """The plain :class:`~llmgit.core.model.ModelVersion` (what ``Registry.get`` returns)."""
-        return ModelVersion(self.name, self.version, self.tag, self.commit, self.weights,
-                            self.metrics, self.params, self.author, self.created, self.message)
+        return ModelVersion(
+            self.name,
+            self.version,
+            self.tag,
+            self.commit,
+            self.weights,
+            self.metrics,
+            self.params,
+            self.author,
+            self.created,
+            self.message,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {**self.model_version.to_json(), "stage": self.stage, "stages": list(self.stages)}
@@ -104,59 +125,80 @@ def _order(order_by: str | Sequence[str] | None) -> tuple[tuple[str, bool], ...]
 
 
 def _details(store: Store, found: Sequence[ModelVersion]) -> list[VersionDetails]:
+    from llmgit.inspect.search import stage_map  # noqa: PLC0415 (start-up)
+
     held = stage_map(store) if found else {}
     return [VersionDetails.of(v, held.get((v.name, v.version), ()), store.root) for v in found]
 
 
-def get_model_version(store: Store, name: str, version: str | int) -> VersionDetails:
+def get_model_version(reg: Facade, name: str, version: str | int) -> VersionDetails:
     """One version: ``"1.0.0"``, ``"v1.0.0"``, ``3`` (the highest 3.x.y) or ``"3.1"``."""
     refs.validate_model_name(name)
-    return _details(store, [store.get(f"{name}@{_version_text(version)}")])[0]
+    return _details(reg.store, [reg.store.get(f"{name}@{_version_text(version)}")])[0]
 
 
-def search_model_versions(store: Store, filter_string: str | None = None, max_results: int | None = None,
-                          order_by: str | Sequence[str] | None = None) -> list[VersionDetails]:
+def search_model_versions(
+    reg: Facade,
+    filter_string: str | None = None,
+    max_results: int | None = None,
+    order_by: str | Sequence[str] | None = None,
+) -> list[VersionDetails]:
     """Versions matching a filter (``docs/filter-grammar.md``), e.g.
     ``"name='chat-7b' and metrics.accuracy > 0.8 and stage = 'production'"``.
 
     ``order_by`` takes MLflow's form, ``["version_number DESC"]``, or llmgit fields
     (``"metrics.accuracy DESC"``); without it, by name, newest version first.
     """
+    from llmgit.inspect.search import search  # noqa: PLC0415 (start-up)
+
     query = Query(filter=filter_string, limit=max_results, order=_order(order_by), with_stages=True)
-    return [VersionDetails.of(h.version, h.stages, store.root) for h in search(store, query)]
+    return [VersionDetails.of(h.version, h.stages, reg.store.root) for h in search(reg.store, query)]
 
 
-def transition_model_version_stage(store: Store, name: str, version: str | int, stage: str, *,
-                                   reason: str = "", archive_existing_versions: bool = True,
-                                   push: bool = False) -> VersionDetails:
+def transition_model_version_stage(
+    reg: Facade,
+    name: str,
+    version: str | int,
+    stage: str,
+    *,
+    reason: str = "",
+    archive_existing_versions: bool = True,
+    push: bool = False,
+) -> VersionDetails:
     """Put a version into a stage now (a direct promotion, like MLflow's; the previous-stage
     rule is not applied). The version it replaces is archived unless it holds another
     stage. Stage names are case-insensitive (``"Production"``)."""
     if not archive_existing_versions:
-        raise UsageError("a stage holds one version: the version it replaces is always archived",
-                         hint="drop archive_existing_versions=False")
-    v = get_model_version(store, name, version)
-    promote(store, PromoteRequest(v.tag, stage.lower(), reason=reason, mode="direct",
-                                  skip_previous_stage=True, push=push))
-    return get_model_version(store, name, v.version)
+        raise UsageError(
+            "a stage holds one version: the version it replaces is always archived",
+            hint="drop archive_existing_versions=False",
+        )
+    from llmgit.stages.promote import promote  # noqa: PLC0415 (start-up)
+
+    v = get_model_version(reg, name, version)
+    request = PromoteRequest(v.tag, stage.lower(), reason=reason, mode="direct", skip_previous_stage=True, push=push)
+    promote(reg.store, request)
+    return get_model_version(reg, name, v.version)
 
 
-def get_latest_versions(store: Store, name: str, stages: Sequence[str] | None = None) -> list[VersionDetails]:
+def get_latest_versions(reg: Facade, name: str, stages: Sequence[str] | None = None) -> list[VersionDetails]:
     """The version holding each of ``stages`` (in that order; stages nobody holds are left
     out; for ``archived``, the highest archived version). Without ``stages``: the holder of
     every configured stage, then the highest version if it holds none."""
-    settings = store.require_initialized()
+    settings = reg.store.require_initialized()
     refs.validate_model_name(name)
     wanted = [s.lower() for s in stages] if stages is not None else list(settings.stages)
     for s in wanted:
         if s not in settings.all_stages:
-            raise UnknownReference(f"unknown stage '{s}'",
-                                   hint=f"stages in llmgit.yaml: {', '.join(settings.all_stages)}")
-    all_versions = store.versions(name)
+            raise UnknownReference(
+                f"unknown stage '{s}'", hint=f"stages in llmgit.yaml: {', '.join(settings.all_stages)}"
+            )
+    all_versions = reg.store.versions(name)
     if not all_versions:
-        raise UnknownReference(f"model '{name}' has no registered versions",
-                               hint="see 'llmgit models' for registered models")
-    details = {d.version: d for d in _details(store, all_versions)}
+        raise UnknownReference(
+            f"model '{name}' has no registered versions", hint="see 'llmgit models' for registered models"
+        )
+    details = {d.version: d for d in _details(reg.store, all_versions)}
     found: list[VersionDetails] = []
     for s in wanted:
         holders = [d for d in details.values() if s in d.stages]  # newest first
@@ -169,21 +211,43 @@ def get_latest_versions(store: Store, name: str, stages: Sequence[str] | None = 
     return found
 
 
-def rollback_to_version(store: Store, name: str, version: str | int, *, reason: str = "",
-                        stage: str = "production", push: bool = False) -> VersionDetails:
+def rollback_to_version(
+    reg: Facade, name: str, version: str | int, *, reason: str = "", stage: str = "production", push: bool = False
+) -> VersionDetails:
     """Move ``stage`` back to ``version`` (``llmgit rollback NAME --to VERSION``)."""
-    target = get_model_version(store, name, version)
-    rollback.rollback(store, name, stage=stage.lower(), to=target.version, reason=reason, push=push)
-    return get_model_version(store, name, target.version)
+    from llmgit.stages import rollback  # noqa: PLC0415 (start-up)
+
+    target = get_model_version(reg, name, version)
+    rollback.rollback(reg.store, name, stage=stage.lower(), to=target.version, reason=reason, push=push)
+    return get_model_version(reg, name, target.version)
 
 
-def auto_rollback_if_degraded(store: Store, name: str, *, metric: str, threshold: float,
-                              relative: bool = False, stage: str = "production",
-                              metrics_file: Path | None = None, push: bool = False) -> bool:
+def auto_rollback_if_degraded(
+    reg: Facade,
+    name: str,
+    *,
+    metric: str,
+    threshold: float,
+    relative: bool = False,
+    stage: str = "production",
+    metrics_file: Path | None = None,
+    push: bool = False,
+) -> bool:
     """``llmgit guard --apply``: roll back when the holder's metric is worse than the previous
     holder's by more than ``threshold``. Returns whether it rolled back; ``Registry.guard``
     gives the whole comparison."""
+    from llmgit.stages import guard  # noqa: PLC0415 (start-up)
+
     observed = guard.load_observed(metrics_file) if metrics_file is not None else None
-    result = guard.guard(store, name, metric=metric, threshold=threshold, relative=relative,
-                         stage=stage.lower(), observed=observed, apply=True, push=push)
+    result = guard.guard(
+        reg.store,
+        name,
+        metric=metric,
+        threshold=threshold,
+        relative=relative,
+        stage=stage.lower(),
+        observed=observed,
+        apply=True,
+        push=push,
+    )
     return result.rollback is not None

@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from llmgit.core import versions
 from llmgit.errors import InputError, UsageError
+from llmgit.register.request import RegisterRequest
 
 if TYPE_CHECKING:
     from llmgit.api.mlflow_style import VersionDetails
-    from llmgit.store.store import Registry
+    from llmgit.api.registry import Registry
 
 # params that name a run best, in this order; then the others in the order they were logged
-KEY_PARAMS = ("model", "base_model", "learning_rate", "lr", "lora_r", "epochs", "num_train_epochs",
-              "batch_size")
+KEY_PARAMS = ("model", "base_model", "learning_rate", "lr", "lora_r", "epochs", "num_train_epochs", "batch_size")
 NAME_PARAMS = 3
 
 
@@ -50,8 +50,7 @@ def default_run_name(started: dt.datetime, params: Mapping[str, Any]) -> str:
 class Run:
     """One training run: params and metrics to record with the versions it registers."""
 
-    def __init__(self, registry: Registry, *, experiment: str = "default",
-                 run_name: str | None = None) -> None:
+    def __init__(self, registry: Registry, *, experiment: str = "default", run_name: str | None = None) -> None:
         self.registry = registry
         self.experiment = experiment
         self._run_name = run_name
@@ -69,8 +68,7 @@ class Run:
     def __enter__(self) -> Run:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.status = "FAILED" if kind is not None else "FINISHED"
 
     def log_param(self, key: str, value: Any) -> None:
@@ -94,23 +92,36 @@ class Run:
                 raise InputError(f"metric '{key}' is not a finite number: {value!r}")
             self.metrics[key] = value
 
-    def log_model(self, path: str | Path, registered_model_name: str, *,
-                  bump: versions.Bump | Literal["major", "minor", "patch", "auto"] = "patch",
-                  version: str | None = None, message: str | None = None,
-                  dataset: str | None = None, base_model: str | None = None,
-                  description: str | None = None, copy: bool = False) -> VersionDetails:
+    def log_model(
+        self,
+        path: str | Path,
+        registered_model_name: str,
+        *,
+        bump: versions.Bump | Literal["major", "minor", "patch", "auto"] = "patch",
+        version: str | None = None,
+        message: str | None = None,
+        dataset: str | None = None,
+        base_model: str | None = None,
+        description: str | None = None,
+        copy: bool = False,
+    ) -> VersionDetails:
         """Register the weights at ``path`` as the next version of ``registered_model_name``,
         with this run's params and metrics so far. ``bump`` picks the version unless
         ``version`` names one; ``"auto"`` proposes it from what changed."""
-        from llmgit.register.register import RegisterRequest
-
         if self.status != "RUNNING":
             raise UsageError("this run has ended; log models inside the 'with start_run(...)' block")
         chosen: versions.Bump | Literal["auto"] = "auto" if bump == "auto" else versions.Bump(bump)
         request = RegisterRequest(
-            name=registered_model_name, weights=Path(path), version=version, bump=chosen,
-            metrics=dict(self.metrics), params=dict(self.params), dataset=dataset,
-            base_model=base_model, description=description, copy=copy,
+            name=registered_model_name,
+            weights=Path(path),
+            version=version,
+            bump=chosen,
+            metrics=dict(self.metrics),
+            params=dict(self.params),
+            dataset=dataset,
+            base_model=base_model,
+            description=description,
+            copy=copy,
             message=message if message is not None else f"run {self.run_name} in {self.experiment}",
         )
         v = self.registry.register(request)

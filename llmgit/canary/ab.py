@@ -27,7 +27,6 @@ from llmgit.store.transitions import apply_transition, ever_held, message, new_e
 from llmgit.store.writer import blobs
 
 
-
 def check_previous_stage(store: Store, branches: dict[str, StageBranch], v: ModelVersion, stage: str) -> None:
     """A version enters a stage only after the one before it (unless the settings say not)."""
     settings = store.settings
@@ -38,8 +37,9 @@ def check_previous_stage(store: Store, branches: dict[str, StageBranch], v: Mode
     holds = branches[before].file.holders.get(v.name)
     if (holds is not None and holds.version == v.version) or ever_held(store, v.name, v.version, before):
         return
-    raise UsageError(f"{v.tag} has never been in {before}",
-                     hint=f"promote it to {before} first, or pass --skip-{before}")
+    raise UsageError(
+        f"{v.tag} has never been in {before}", hint=f"promote it to {before} first, or pass --skip-{before}"
+    )
 
 
 def _candidate(store: Store, name: str, candidate: str) -> ModelVersion:
@@ -50,9 +50,18 @@ def _candidate(store: Store, name: str, candidate: str) -> ModelVersion:
     return v
 
 
-def start(store: Store, name: str, candidate: str, percent: int, *, stage: str = "production",
-          mode: str | None = None, reason: str = "", skip_previous_stage: bool = False,
-          push: bool = False) -> CanaryResult:
+def start(
+    store: Store,
+    name: str,
+    candidate: str,
+    percent: int,
+    *,
+    stage: str = "production",
+    mode: str | None = None,
+    reason: str = "",
+    skip_previous_stage: bool = False,
+    push: bool = False,
+) -> CanaryResult:
     """Send ``percent`` of ``stage``'s traffic for ``name`` to ``candidate``.
 
     The same candidate again with another percent changes its share; another candidate while
@@ -63,39 +72,67 @@ def start(store: Store, name: str, candidate: str, percent: int, *, stage: str =
     holder, running = serving.holder_of(sb, name)
     v = _candidate(store, name, candidate)
     if v.version == holder.version:
-        raise UsageError(f"{v.tag} already holds {sb.stage}; a canary needs another version",
-                         hint=f"'llmgit versions {name}' lists the registered versions")
+        raise UsageError(
+            f"{v.tag} already holds {sb.stage}; a canary needs another version",
+            hint=f"'llmgit versions {name}' lists the registered versions",
+        )
     if running is not None and running.version != v.version:
         raise UsageError(
             f"a canary of '{name}' already runs in {sb.stage}: v{running.version} at {running.percent}%",
             hint=f"end it first: llmgit ab abort {name} --reason ..., or llmgit ab promote {name}",
         )
     if v.version in branches[ARCHIVED].file.versions_of(name):
-        raise UsageError(f"{v.tag} is archived",
-                         hint=f"to serve it again, roll back to it: llmgit rollback {name} --to {v.version}")
+        raise UsageError(
+            f"{v.tag} is archived", hint=f"to serve it again, roll back to it: llmgit rollback {name} --to {v.version}"
+        )
     if running is None and not skip_previous_stage:
         check_previous_stage(store, branches, v, sb.stage)
     chosen = serving.serving_mode(store, mode, running, sb, name)
     if running is not None and running.percent == percent and running.mode == chosen.value:
-        return CanaryResult(name, sb.stage, "noop", holder.version, v.version, percent, chosen.value,
-                            None, sb.branch, (), Plan())
+        return CanaryResult(
+            name, sb.stage, "noop", holder.version, v.version, percent, chosen.value, None, sb.branch, (), Plan()
+        )
     who = git.ident(store.root)
-    entry = Canary(v.version, v.tag, v.commit, v.weights.md5 if v.weights else "", percent,
-                   chosen.value, running.since if running else iso_time(who),
-                   running.by if running else who.who, reason or (running.reason if running else ""))
+    entry = Canary(
+        v.version,
+        v.tag,
+        v.commit,
+        v.weights.md5 if v.weights else "",
+        percent,
+        chosen.value,
+        running.since if running else iso_time(who),
+        running.by if running else who.who,
+        reason or (running.reason if running else ""),
+    )
     new_file = sb.file.with_holder(name, canaryfile.with_canary(holder, entry))
     stable = store.get(holder.tag)
     rendering = serving.render(store, sb.stage, serving.spec(store, name, stable, v, percent, chosen))
-    subject = (f"set canary {name} v{v.version} to {percent}% in {sb.stage}" if running else
-               f"start canary {name} v{v.version} at {percent}% in {sb.stage}")
+    subject = (
+        f"set canary {name} v{v.version} to {percent}% in {sb.stage}"
+        if running
+        else f"start canary {name} v{v.version} at {percent}% in {sb.stage}"
+    )
     text = message(subject, reason, name, v.version, sb.stage, previous=holder.version, percent=percent)
     commit, plan = canaries.record(store, sb, new_file, rendering, text, [v], push=push)
-    return CanaryResult(name, sb.stage, "percent" if running else "start", holder.version, v.version, percent,
-                        chosen.value, commit, sb.branch, tuple(rendering.files), plan, pushed=push)
+    return CanaryResult(
+        name,
+        sb.stage,
+        "percent" if running else "start",
+        holder.version,
+        v.version,
+        percent,
+        chosen.value,
+        commit,
+        sb.branch,
+        tuple(rendering.files),
+        plan,
+        pushed=push,
+    )
 
 
-def promote(store: Store, name: str, *, stage: str = "production", reason: str = "",
-            push: bool = False) -> CanaryResult:
+def promote(
+    store: Store, name: str, *, stage: str = "production", reason: str = "", push: bool = False
+) -> CanaryResult:
     """The candidate takes the stage (action ``canary-promote``); the old holder is archived."""
     branches, sb, holder, canary = canaries.running(store, name, stage)
     stable, candidate = store.get(holder.tag), store.get(canary.tag)
@@ -104,11 +141,31 @@ def promote(store: Store, name: str, *, stage: str = "production", reason: str =
     who = git.ident(store.root)
     entry = new_entry(candidate, who, reason or canary.reason, "canary-promote")
     new_file = sb.file.with_holder(name, entry)
-    text = message(f"promote canary {name} v{candidate.version} to {sb.stage}", reason, name,
-                   candidate.version, sb.stage, previous=holder.version, percent=100)
+    text = message(
+        f"promote canary {name} v{candidate.version} to {sb.stage}",
+        reason,
+        name,
+        candidate.version,
+        sb.stage,
+        previous=holder.version,
+        percent=100,
+    )
     commit = stage_commit(store.root, sb, new_file, text, blobs(store.root, rendering.files))
-    result = apply_transition(store, branches, sb.stage, candidate, holder.version, commit, new_file,
-                              who, entry.since, push=push)
-    return CanaryResult(name, sb.stage, "promote", holder.version, candidate.version, 100,
-                        canary.mode, commit, sb.branch, tuple(rendering.files), result.plan,
-                        pushed=push, transition=result)
+    result = apply_transition(
+        store, branches, sb.stage, candidate, holder.version, commit, new_file, who, entry.since, push=push
+    )
+    return CanaryResult(
+        name,
+        sb.stage,
+        "promote",
+        holder.version,
+        candidate.version,
+        100,
+        canary.mode,
+        commit,
+        sb.branch,
+        tuple(rendering.files),
+        result.plan,
+        pushed=push,
+        transition=result,
+    )

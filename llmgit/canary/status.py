@@ -35,30 +35,54 @@ class AbStatus:
 
     def arm_rows(self) -> list[tuple[str, str, Arm, abstats.Interval]]:
         c = self.comparison
-        return [(role, version, arm, abstats.wilson_interval(arm, self.confidence))
-                for role, version, arm in (("stable", self.stable, c.stable),
-                                           ("candidate", self.candidate, c.candidate))]
+        return [
+            (role, version, arm, abstats.wilson_interval(arm, self.confidence))
+            for role, version, arm in (("stable", self.stable, c.stable), ("candidate", self.candidate, c.candidate))
+        ]
 
     def to_json(self) -> dict[str, object]:
         c = self.comparison
         return {
-            "model": self.model, "stage": self.stage, "source": self.counts.source,
+            "model": self.model,
+            "stage": self.stage,
+            "source": self.counts.source,
             "window": self.counts.window,
-            "canary": {"version": self.candidate, "percent": self.percent, "mode": self.mode,
-                       "since": self.since},
-            "arms": [{"role": role, "version": version, "requests": arm.total, "correct": arm.correct,
-                      "accuracy": arm.accuracy, "interval": [ci.low, ci.high]}
-                     for role, version, arm, ci in self.arm_rows()],
-            "difference": c.difference, "interval": [c.interval.low, c.interval.high],
-            "confidence": self.confidence, "z": c.z, "p_value": c.p_value,
-            "verdict": c.verdict.value, "reason": c.reason, "alpha": c.alpha, "mde": c.mde,
-            "power": c.power, "required_per_arm": c.required_per_arm,
+            "canary": {"version": self.candidate, "percent": self.percent, "mode": self.mode, "since": self.since},
+            "arms": [
+                {
+                    "role": role,
+                    "version": version,
+                    "requests": arm.total,
+                    "correct": arm.correct,
+                    "accuracy": arm.accuracy,
+                    "interval": [ci.low, ci.high],
+                }
+                for role, version, arm, ci in self.arm_rows()
+            ],
+            "difference": c.difference,
+            "interval": [c.interval.low, c.interval.high],
+            "confidence": self.confidence,
+            "z": c.z,
+            "p_value": c.p_value,
+            "verdict": c.verdict.value,
+            "reason": c.reason,
+            "alpha": c.alpha,
+            "mde": c.mde,
+            "power": c.power,
+            "required_per_arm": c.required_per_arm,
             "remaining": {"stable": c.remaining_stable, "candidate": c.remaining_candidate},
         }
 
 
-def status(store: Store, name: str, counts: Counts, *, stage: str = "production",
-           alpha: float | None = None, mde: float | None = None) -> AbStatus:
+def status(
+    store: Store,
+    name: str,
+    counts: Counts,
+    *,
+    stage: str = "production",
+    alpha: float | None = None,
+    mde: float | None = None,
+) -> AbStatus:
     """The running canary of ``name`` in ``stage`` against its holder, on ``counts``."""
     settings = store.require_initialized()
     state = canaries.state(store, name, stage=stage)
@@ -71,8 +95,19 @@ def status(store: Store, name: str, counts: Counts, *, stage: str = "production"
     stable = counts.arm(name, state.holder.version, "stable")
     candidate = counts.arm(name, running.version, "candidate")
     comparison = abstats.compare(
-        stable, candidate, alpha=settings.deploy.alpha if alpha is None else alpha,
+        stable,
+        candidate,
+        alpha=settings.deploy.alpha if alpha is None else alpha,
         mde=settings.deploy.min_detectable_effect if mde is None else mde,
     )
-    return AbStatus(name, state.stage, state.holder.version, running.version, running.percent,
-                    running.mode, running.since, counts, comparison)
+    return AbStatus(
+        name,
+        state.stage,
+        state.holder.version,
+        running.version,
+        running.percent,
+        running.mode,
+        running.since,
+        counts,
+        comparison,
+    )

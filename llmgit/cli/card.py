@@ -19,8 +19,10 @@ app = typer.Typer(help="Model cards: validate and render.", no_args_is_help=True
 @app.command("validate")
 def validate(
     ctx: typer.Context,
-    reference: Annotated[str | None, typer.Argument(
-        metavar="REF", help="NAME (the working-tree card) or NAME@vX.Y.Z (a version's card).")] = None,
+    reference: Annotated[
+        str | None,
+        typer.Argument(metavar="REF", help="NAME (the working-tree card) or NAME@vX.Y.Z (a version's card)."),
+    ] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Validate this card file.")] = None,
 ) -> None:
     """Check a model card against the schema."""

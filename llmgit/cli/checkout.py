@@ -15,8 +15,9 @@ from llmgit.cli.output import say
 def checkout(
     ctx: typer.Context,
     reference: Annotated[str, typer.Argument(metavar="REF", help="NAME@vX.Y.Z, NAME, NAME#STAGE ...")],
-    to: Annotated[Path | None, typer.Option(
-        "--to", help="Write the weights into this directory; the working tree is left alone.")] = None,
+    to: Annotated[
+        Path | None, typer.Option("--to", help="Write the weights into this directory; the working tree is left alone.")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite unsaved weights or card edits.")] = False,
     quiet: Quiet = False,  # noqa: ARG001 (acts in its callback)
 ) -> None:

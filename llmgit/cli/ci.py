@@ -11,18 +11,21 @@ from llmgit.cli.options import HELP
 from llmgit.cli.output import say
 from llmgit.errors import UsageError
 
-app = typer.Typer(help="Continuous-integration workflows for stage branches.", no_args_is_help=True,
-                  context_settings=HELP)
+app = typer.Typer(
+    help="Continuous-integration workflows for stage branches.", no_args_is_help=True, context_settings=HELP
+)
 
 
 @app.command("init")
 def init(
     ctx: typer.Context,
     provider: Annotated[str, typer.Argument(metavar="PROVIDER", help="CI provider (github).")] = "github",
-    install: Annotated[str | None, typer.Option(
-        "--install", help="What the workflows pip-install (default: this llmgit version).")] = None,
-    deploy_command: Annotated[str | None, typer.Option(
-        "--deploy-command", help="Command the deploy hook runs after a stage changed.")] = None,
+    install: Annotated[
+        str | None, typer.Option("--install", help="What the workflows pip-install (default: this llmgit version).")
+    ] = None,
+    deploy_command: Annotated[
+        str | None, typer.Option("--deploy-command", help="Command the deploy hook runs after a stage changed.")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing workflow files.")] = False,
 ) -> None:
     """Write the review (pull request) and sync (merge) workflows."""

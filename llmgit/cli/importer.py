@@ -11,8 +11,7 @@ from llmgit.cli.options import HELP, Json
 from llmgit.cli.output import emit_json, say, table
 from llmgit.errors import UsageError
 
-app = typer.Typer(help="Bring an existing registry's history into llmgit.", no_args_is_help=True,
-                  context_settings=HELP)
+app = typer.Typer(help="Bring an existing registry's history into llmgit.", no_args_is_help=True, context_settings=HELP)
 
 
 def _stage_map(pairs: list[str]) -> dict[str, str]:
@@ -20,8 +19,9 @@ def _stage_map(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         gto, sep, ours = pair.partition("=")
         if not sep or not gto or not ours:
-            raise UsageError(f"--stage '{pair}' is not of the form GTO_STAGE=STAGE",
-                             hint="for example --stage prod=production")
+            raise UsageError(
+                f"--stage '{pair}' is not of the form GTO_STAGE=STAGE", hint="for example --stage prod=production"
+            )
         mapping[gto] = ours
     return mapping
 
@@ -29,10 +29,13 @@ def _stage_map(pairs: list[str]) -> dict[str, str]:
 @app.command("gto")
 def gto(
     ctx: typer.Context,
-    apply: Annotated[bool, typer.Option(
-        "--apply", help="Write the stage branches and pointers (default: report only).")] = False,
-    stage: Annotated[list[str] | None, typer.Option(
-        "--stage", "-s", help="Map a GTO stage to an llmgit stage, e.g. prod=production (repeatable).")] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the stage branches and pointers (default: report only).")
+    ] = False,
+    stage: Annotated[
+        list[str] | None,
+        typer.Option("--stage", "-s", help="Map a GTO stage to an llmgit stage, e.g. prod=production (repeatable)."),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Rebuild stage branches, their history and NAME#STAGE pointers from GTO tags (which stay untouched)."""
@@ -41,10 +44,19 @@ def gto(
         emit_json(r.to_json())
         return
     say(f"Read {r.tags_read} GTO tag(s)")
-    rows = [[e.when[:19].replace("T", " "), e.stage, e.model,
-             f"v{e.previous} -> v{e.version}" if e.previous and e.action != "remove" else
-             (f"removed v{e.version}" if e.action == "remove" else f"v{e.version}"),
-             e.by.split(" <")[0], e.reason] for e in r.transitions]
+    rows = [
+        [
+            e.when[:19].replace("T", " "),
+            e.stage,
+            e.model,
+            f"v{e.previous} -> v{e.version}"
+            if e.previous and e.action != "remove"
+            else (f"removed v{e.version}" if e.action == "remove" else f"v{e.version}"),
+            e.by.split(" <")[0],
+            e.reason,
+        ]
+        for e in r.transitions
+    ]
     if rows:
         table(["WHEN", "STAGE", "MODEL", "CHANGE", "BY", "WHY"], rows)
     for s, held in r.holders.items():

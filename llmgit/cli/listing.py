@@ -40,8 +40,10 @@ def _key_metrics(found: list[ModelVersion]) -> list[str]:
 def versions(
     ctx: typer.Context,
     name: Name,
-    filter_: Annotated[str | None, typer.Option(
-        "--filter", help="Only versions matching this expression (see docs/filter-grammar.md).")] = None,
+    filter_: Annotated[
+        str | None,
+        typer.Option("--filter", help="Only versions matching this expression (see docs/filter-grammar.md)."),
+    ] = None,
     order_by: OrderBy = None,
     desc: Desc = False,
     limit: Limit = None,
@@ -63,9 +65,14 @@ def versions(
         return
     keys = _key_metrics(found)
     rows = [
-        [f"v{v.version}", v.created[:19].replace("T", " "), v.author.split(" <")[0],
-         *[number(v.metrics.get(k, "")) for k in keys],
-         human_size(v.weights.size if v.weights else None), v.message.splitlines()[0] if v.message else ""]
+        [
+            f"v{v.version}",
+            v.created[:19].replace("T", " "),
+            v.author.split(" <")[0],
+            *[number(v.metrics.get(k, "")) for k in keys],
+            human_size(v.weights.size if v.weights else None),
+            v.message.splitlines()[0] if v.message else "",
+        ]
         for v in found
     ]
     table(["VERSION", "CREATED", "AUTHOR", *keys, "SIZE", "MESSAGE"], rows)

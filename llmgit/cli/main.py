@@ -11,20 +11,7 @@ from typing import Annotated
 
 import typer
 
-from llmgit.cli import (
-    ab,
-    card,
-    checkout,
-    ci,
-    deploy,
-    importer,
-    listing,
-    register,
-    review,
-    setup,
-    stages,
-    storage,
-)
+from llmgit.cli import ab, card, checkout, ci, deploy, importer, listing, register, review, setup, stages, storage
 from llmgit.cli import diff as diff_command
 from llmgit.cli import progress as progress_cli
 from llmgit.cli import report as report_command
@@ -54,8 +41,10 @@ def _version(value: bool) -> None:
 def _global(
     ctx: typer.Context,
     repo: Annotated[Path, typer.Option("-C", "--repo", help="Run as if started in this directory.")] = Path("."),
-    version: Annotated[bool | None, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Show the llmgit version and exit.")] = None,
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the llmgit version and exit."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=progress_cli.QUIET_HELP)] = False,
 ) -> None:
     """Git-native version manager for LLM weights."""
@@ -95,9 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if _is_usage_error(e):  # the command line itself is wrong: one line and a hint
             command = getattr(getattr(e, "ctx", None), "command_path", "llmgit")
-            err = UsageError(e.format_message(), hint=f"see '{command} --help'")  # type: ignore[attr-defined]
-            _report(err)
-            return err.exit_code
+            usage = UsageError(e.format_message(), hint=f"see '{command} --help'")  # type: ignore[attr-defined]
+            _report(usage)
+            return usage.exit_code
         if type(e).__name__ == "Abort":
             _report(Interrupted("aborted"))
             return Interrupted.exit_code
@@ -105,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _report(Interrupted("interrupted"))
         return Interrupted.exit_code
+    if result == Interrupted.exit_code:  # Typer turns Ctrl-C inside a command into this code itself
+        _report(Interrupted("interrupted"))
     return result if isinstance(result, int) else 0
 
 

@@ -11,12 +11,13 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 import typer
 
-from llmgit.infra import progress
 from llmgit.core.units import human_size
+from llmgit.infra import progress
 
 REDRAW = 0.1  # seconds between redraws
 
@@ -31,15 +32,16 @@ def _delay() -> float:
 class TerminalBar:
     """A :class:`llmgit.infra.progress.Reporter` that redraws one line on a terminal."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream
+        self.clock = clock
         self.lock = threading.Lock()
         self.delay = _delay()
         self._reset("", 0)
 
     def _reset(self, label: str, total: int) -> None:
         self.label, self.total, self.done = label, total, 0
-        self.started = time.monotonic()
+        self.started = self.clock()
         self.drawn_at = 0.0
         self.drawn = False
 
@@ -50,14 +52,14 @@ class TerminalBar:
     def advance(self, nbytes: int) -> None:
         with self.lock:
             self.done += nbytes
-            now = time.monotonic()
+            now = self.clock()
             if now - self.started >= self.delay and now - self.drawn_at >= REDRAW:
                 self._draw(now, final=False)
 
     def finish(self) -> None:
         with self.lock:
             if self.drawn:
-                self._draw(time.monotonic(), final=True)
+                self._draw(self.clock(), final=True)
 
     def _draw(self, now: float, *, final: bool) -> None:
         elapsed = max(now - self.started, 1e-6)
@@ -68,8 +70,10 @@ class TerminalBar:
         else:
             pct = 100.0 * done / self.total if self.total else 0.0
             eta = (self.total - done) / rate if rate > 0 else 0.0
-            line = (f"{self.label} {human_size(done)} / {human_size(self.total)} {pct:3.0f}%"
-                    f"  {human_size(int(rate))}/s  ETA {_clock(eta)}")
+            line = (
+                f"{self.label} {human_size(done)} / {human_size(self.total)} {pct:3.0f}%"
+                f"  {human_size(int(rate))}/s  ETA {_clock(eta)}"
+            )
         width = shutil.get_terminal_size((80, 24)).columns - 1
         self.stream.write("\r" + line[:width] + "\x1b[K" + ("\n" if final else ""))
         self.stream.flush()

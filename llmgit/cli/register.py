@@ -29,21 +29,33 @@ def register(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="Model name, e.g. llama2-7b-alpaca.")],
     weights: Annotated[Path, typer.Option("--weights", "-w", help="File or directory of weights.")],
-    metrics: Annotated[Path | None, typer.Option("--metrics", help="Metrics file (JSON or YAML, flat or nested).")] = None,
-    metric: Annotated[list[str] | None, typer.Option("--metric", "-M", help="A metric as name=value (repeatable).")] = None,
+    metrics: Annotated[
+        Path | None, typer.Option("--metrics", help="Metrics file (JSON or YAML, flat or nested).")
+    ] = None,
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", "-M", help="A metric as name=value (repeatable).")
+    ] = None,
     params: Annotated[Path | None, typer.Option("--params", help="Params file (JSON or YAML).")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A parameter as name=value (repeatable).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A parameter as name=value (repeatable).")
+    ] = None,
     dataset: Annotated[str | None, typer.Option("--dataset", help="Training dataset name or path.")] = None,
-    dataset_version: Annotated[str | None, typer.Option(
-        "--dataset-version", help="Dataset revision (default: md5 of a DVC-tracked dataset).")] = None,
+    dataset_version: Annotated[
+        str | None, typer.Option("--dataset-version", help="Dataset revision (default: md5 of a DVC-tracked dataset).")
+    ] = None,
     base_model: Annotated[str | None, typer.Option("--base-model", help="Base model id.")] = None,
     description: Annotated[str | None, typer.Option("--description", help="Model description for the card.")] = None,
     version: Annotated[str | None, typer.Option("--version", help="Explicit version X.Y.Z (SemVer 2.0).")] = None,
-    bump: Annotated[BumpChoice, typer.Option(
-        "--bump", help="Bump from the highest version when --version is not given; "
-                       "auto proposes it from what changed.")] = BumpChoice.patch,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Only say which version it would register (and with --bump auto, why).")] = False,
+    bump: Annotated[
+        BumpChoice,
+        typer.Option(
+            "--bump",
+            help="Bump from the highest version when --version is not given; auto proposes it from what changed.",
+        ),
+    ] = BumpChoice.patch,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say which version it would register (and with --bump auto, why).")
+    ] = False,
     message: Annotated[str, typer.Option("--message", "-m", help="What changed in this version.")] = "",
     copy: Annotated[bool, typer.Option("--copy", help="Copy weights from outside the repository.")] = False,
     push: Annotated[bool, typer.Option("--push", help="Then upload the weights (verified) and push the tag.")] = False,
@@ -52,18 +64,35 @@ def register(
 ) -> None:
     """Register a new version: track the weights with DVC, write the card, commit and tag."""
     request = RegisterRequest(
-        name=name, weights=weights, version=version,
+        name=name,
+        weights=weights,
+        version=version,
         bump="auto" if bump is BumpChoice.auto else versions.Bump(bump.value),
-        metrics_file=metrics, metric_pairs=tuple(metric or ()), params_file=params, param_pairs=tuple(param or ()),
-        dataset=dataset, dataset_version=dataset_version, base_model=base_model, description=description,
-        message=message, copy=copy, push=push,
+        metrics_file=metrics,
+        metric_pairs=tuple(metric or ()),
+        params_file=params,
+        param_pairs=tuple(param or ()),
+        dataset=dataset,
+        dataset_version=dataset_version,
+        base_model=base_model,
+        description=description,
+        message=message,
+        copy=copy,
+        push=push,
     )
     reg = registry(ctx)
     plan = reg.plan_register(request) if dry_run or request.bump == "auto" else None
     if dry_run and plan is not None:
         if as_json:
-            emit_json({"name": plan.name, "version": plan.version, "tag": plan.tag, "weights": plan.weights,
-                       "advice": plan.advice.to_json() if plan.advice else None})
+            emit_json(
+                {
+                    "name": plan.name,
+                    "version": plan.version,
+                    "tag": plan.tag,
+                    "weights": plan.weights,
+                    "advice": plan.advice.to_json() if plan.advice else None,
+                }
+            )
         else:
             _explain(plan)
             say(f"Dry run: would register {plan.tag}; nothing was changed")

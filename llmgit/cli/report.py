@@ -14,20 +14,28 @@ from llmgit.report.options import ReportOptions, parse_since
 
 def report(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Directory to write (new, empty, or an earlier report).")] = Path("site"),
-    model: Annotated[list[str] | None, typer.Option(
-        "--model", help="Only this model (repeatable; default: every model).")] = None,
-    since: Annotated[str | None, typer.Option(
-        "--since", help="Stage history from this ISO date (start of day, UTC) or date-time on.")] = None,
-    manifests: Annotated[bool, typer.Option(
-        "--manifests/--no-manifests",
-        help="List each version's files from DVC's manifests (the local cache, else the remote; never the weights).",
-    )] = True,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory to write (new, empty, or an earlier report).")
+    ] = Path("site"),
+    model: Annotated[
+        list[str] | None, typer.Option("--model", help="Only this model (repeatable; default: every model).")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Stage history from this ISO date (start of day, UTC) or date-time on."),
+    ] = None,
+    manifests: Annotated[
+        bool,
+        typer.Option(
+            "--manifests/--no-manifests",
+            help="List each version's files from DVC's manifests (the local cache, else the remote; never the weights).",
+        ),
+    ] = True,
 ) -> None:
     """Write a self-contained static HTML report: models, versions, stage history, metric charts."""
-    options = ReportOptions(models=tuple(model or ()), since=parse_since(since) if since is not None else None,
-                            manifests=manifests)
+    options = ReportOptions(
+        models=tuple(model or ()), since=parse_since(since) if since is not None else None, manifests=manifests
+    )
     result = registry(ctx).report(out, options)
     say(f"Wrote {result.pages} page(s) for {result.models} model(s) and {result.versions} version(s)")
     say(f"Open {result.index}")

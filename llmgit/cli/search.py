@@ -21,7 +21,7 @@ KEY_METRICS = 3
 def _metric_names(hits: list[Hit], order_by: str | None) -> list[str]:
     names: list[str] = []
     if order_by and order_by.lower().startswith("metrics."):
-        names.append(order_by[len("metrics."):])
+        names.append(order_by[len("metrics.") :])
     for h in hits:
         names += [k for k in h.version.metrics if k not in names]
     return names[:KEY_METRICS]
@@ -30,11 +30,16 @@ def _metric_names(hits: list[Hit], order_by: str | None) -> list[str]:
 def render(hits: list[Hit], order_by: str | None) -> None:
     keys = _metric_names(hits, order_by)
     rows = [
-        [h.version.name, f"v{h.version.version}", ",".join(h.stages) or "-",
-         h.version.created[:19].replace("T", " "), h.version.author.split(" <")[0],
-         *[number(h.version.metrics.get(k, "")) for k in keys],
-         human_size(h.version.weights.size if h.version.weights else None),
-         h.version.message.splitlines()[0] if h.version.message else ""]
+        [
+            h.version.name,
+            f"v{h.version.version}",
+            ",".join(h.stages) or "-",
+            h.version.created[:19].replace("T", " "),
+            h.version.author.split(" <")[0],
+            *[number(h.version.metrics.get(k, "")) for k in keys],
+            human_size(h.version.weights.size if h.version.weights else None),
+            h.version.message.splitlines()[0] if h.version.message else "",
+        ]
         for h in hits
     ]
     table(["MODEL", "VERSION", "STAGE", "CREATED", "AUTHOR", *keys, "SIZE", "MESSAGE"], rows)
@@ -42,16 +47,18 @@ def render(hits: list[Hit], order_by: str | None) -> None:
 
 def search(
     ctx: typer.Context,
-    expression: Annotated[str, typer.Argument(
-        metavar="EXPR", help="Filter, e.g. \"metrics.accuracy > 0.8 and stage = 'production'\".")],
+    expression: Annotated[
+        str, typer.Argument(metavar="EXPR", help="Filter, e.g. \"metrics.accuracy > 0.8 and stage = 'production'\".")
+    ],
     order_by: OrderBy = None,
     desc: Desc = False,
     limit: Limit = None,
     as_json: Json = False,
 ) -> None:
     """Versions of every model matching a filter (see docs/filter-grammar.md)."""
-    hits = registry(ctx).search(Query(filter=expression, order_by=order_by, descending=desc, limit=limit,
-                                      with_stages=True))
+    hits = registry(ctx).search(
+        Query(filter=expression, order_by=order_by, descending=desc, limit=limit, with_stages=True)
+    )
     if as_json:
         emit_json([h.to_json() for h in hits])
         return

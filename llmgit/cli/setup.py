@@ -12,10 +12,12 @@ from llmgit.cli.output import say
 
 def init(
     ctx: typer.Context,
-    remote: Annotated[str | None, typer.Option(
-        "--remote", help="Storage remote: a directory path or s3://bucket/prefix.")] = None,
-    endpoint_url: Annotated[str | None, typer.Option(
-        "--endpoint-url", help="S3 endpoint for non-AWS S3 (MinIO, a test server).")] = None,
+    remote: Annotated[
+        str | None, typer.Option("--remote", help="Storage remote: a directory path or s3://bucket/prefix.")
+    ] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option("--endpoint-url", help="S3 endpoint for non-AWS S3 (MinIO, a test server).")
+    ] = None,
 ) -> None:
     """Set up the registry in this git repository (once per repository)."""
     result = registry(ctx).init(remote=remote, endpoint_url=endpoint_url)

@@ -32,10 +32,18 @@ def _describe(plan: Plan) -> None:
 
 def _result_json(r: TransitionResult) -> dict[str, object]:
     return {
-        "model": r.model, "stage": r.stage, "version": r.version, "previous": r.previous,
-        "mode": r.mode, "commit": r.commit, "branch": r.branch, "pushed": r.pushed,
-        "archived": [c.version for c in r.plan.archived], "tags": list(r.plan.tags),
-        "body_file": str(r.body_file) if r.body_file else None, "pr_url": r.pr_url,
+        "model": r.model,
+        "stage": r.stage,
+        "version": r.version,
+        "previous": r.previous,
+        "mode": r.mode,
+        "commit": r.commit,
+        "branch": r.branch,
+        "pushed": r.pushed,
+        "archived": [c.version for c in r.plan.archived],
+        "tags": list(r.plan.tags),
+        "body_file": str(r.body_file) if r.body_file else None,
+        "pr_url": r.pr_url,
     }
 
 
@@ -46,22 +54,35 @@ def promote(
     reason: Reason = "",
     direct: Annotated[bool, typer.Option("--direct", help="Commit to the stage branch now.")] = False,
     pr: Annotated[bool, typer.Option("--pr", help="Propose the change on a branch for a pull request.")] = False,
-    skip_previous: Annotated[bool, typer.Option(
-        "--skip-staging", "--skip-previous-stage", help="Allow a version that was never in the previous stage.",
-    )] = False,
+    skip_previous: Annotated[
+        bool,
+        typer.Option(
+            "--skip-staging", "--skip-previous-stage", help="Allow a version that was never in the previous stage."
+        ),
+    ] = False,
     push: Push = False,
     open_pr: Annotated[bool, typer.Option("--open", help="With --pr --push: open the PR with gh.")] = False,
-    body_file: Annotated[Path | None, typer.Option(
-        "--body-file", help="Where --pr writes the pull-request body (Markdown).")] = None,
+    body_file: Annotated[
+        Path | None, typer.Option("--body-file", help="Where --pr writes the pull-request body (Markdown).")
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Promote a version to a stage, directly or through a pull request."""
     if direct and pr:
         raise UsageError("choose one of --direct and --pr")
     mode = "direct" if direct else "pr" if pr else None
-    r = registry(ctx).promote(PromoteRequest(reference, to, reason=reason, mode=mode,
-                                             skip_previous_stage=skip_previous, push=push, open_pr=open_pr,
-                                             body_file=body_file))
+    r = registry(ctx).promote(
+        PromoteRequest(
+            reference,
+            to,
+            reason=reason,
+            mode=mode,
+            skip_previous_stage=skip_previous,
+            push=push,
+            open_pr=open_pr,
+            body_file=body_file,
+        )
+    )
     if as_json:
         emit_json(_result_json(r))
         return
@@ -85,8 +106,9 @@ def promote(
 def rollback(
     ctx: typer.Context,
     name: Name,
-    to: Annotated[str | None, typer.Option(
-        "--to", help="Version to go back to (default: the previous holder of the stage).")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Version to go back to (default: the previous holder of the stage).")
+    ] = None,
     stage: Annotated[str, typer.Option("--stage", help="The stage to roll back.")] = "production",
     reason: Reason = "",
     push: Annotated[bool, typer.Option("--push", help="Push the stage branch and tags (atomic).")] = False,
@@ -127,8 +149,10 @@ def stages(ctx: typer.Context, as_json: Json = False) -> None:
         say("No model holds a stage yet; see 'llmgit promote --help'.")
         return
     cols = list(reg.settings.stages)
-    rows = [[name, *[", ".join(f"v{v}" for v in held.get(s, [])) or "-" for s in cols],
-             len(held.get("archived", []))] for name, held in data.items()]
+    rows = [
+        [name, *[", ".join(f"v{v}" for v in held.get(s, [])) or "-" for s in cols], len(held.get("archived", []))]
+        for name, held in data.items()
+    ]
     table(["MODEL", *[c.upper() for c in cols], "ARCHIVED"], rows)
 
 
@@ -136,8 +160,9 @@ def history(
     ctx: typer.Context,
     name: Name,
     stage: Annotated[str | None, typer.Option("--stage", help="Only this stage.")] = None,
-    at: Annotated[str | None, typer.Option(
-        "--at", help="Show who held each stage at this ISO date (end of day) or date-time.")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Show who held each stage at this ISO date (end of day) or date-time.")
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Who promoted what to which stage, when and why; rollbacks and archiving too."""
@@ -150,25 +175,38 @@ def history(
         if not held:
             say(f"No stage of '{name}' was held at {at}")
         for s, e in held.items():
-            sys.stdout.write(f"{s}: v{e.version} since {e.when} ({e.action} by {e.by}"
-                             + (f", committed by {e.committer}" if e.committer != e.by else "")
-                             + (f"; {e.reason}" if e.reason else "") + ")\n")
+            sys.stdout.write(
+                f"{s}: v{e.version} since {e.when} ({e.action} by {e.by}"
+                + (f", committed by {e.committer}" if e.committer != e.by else "")
+                + (f"; {e.reason}" if e.reason else "")
+                + ")\n"
+            )
         return
     events = reg.history(name, stage=stage)
     if as_json:
         emit_json([e.to_json() for e in events])
         return
-    rows = [[e.when[:19].replace("T", " "), e.stage, e.action,
-             f"v{e.previous} -> v{e.version}" if e.previous else f"v{e.version}",
-             e.by.split(" <")[0], e.reason] for e in events]
+    rows = [
+        [
+            e.when[:19].replace("T", " "),
+            e.stage,
+            e.action,
+            f"v{e.previous} -> v{e.version}" if e.previous else f"v{e.version}",
+            e.by.split(" <")[0],
+            e.reason,
+        ]
+        for e in events
+    ]
     table(["WHEN", "STAGE", "ACTION", "VERSION", "BY", "REASON"], rows)
 
 
 def fetch(ctx: typer.Context) -> None:
     """Fetch stage branches, new version tags and moved stage tags from the git remote."""
     r = registry(ctx).fetch()
-    say(f"Fetched: {len(r.stage_branches)} stage branch(es) fast-forwarded, "
-        f"{len(r.stage_tags)} stage tag(s) updated, {len(r.version_tags)} new version tag(s)")
+    say(
+        f"Fetched: {len(r.stage_branches)} stage branch(es) fast-forwarded, "
+        f"{len(r.stage_tags)} stage tag(s) updated, {len(r.version_tags)} new version tag(s)"
+    )
     for c in r.conflicts:
         say(f"warning: version tag {c} differs on the remote; the local one was kept")
 

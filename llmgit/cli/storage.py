@@ -12,15 +12,18 @@ from llmgit.cli.options import HELP, Jobs, Json, Quiet
 from llmgit.cli.output import emit_json, human_size, say, table
 from llmgit.errors import OperationFailed, UsageError
 
-lifecycle_app = typer.Typer(help="Retention rules: plan and apply archiving, tiering and purging.",
-                            no_args_is_help=True, context_settings=HELP)
+lifecycle_app = typer.Typer(
+    help="Retention rules: plan and apply archiving, tiering and purging.", no_args_is_help=True, context_settings=HELP
+)
 PushRefs = Annotated[bool, typer.Option("--push", help="Push the ledger.")]
 
 
 def push(
     ctx: typer.Context,
-    references: Annotated[list[str] | None, typer.Argument(
-        metavar="[REF]...", help="Versions to push (default: all, with stage branches and tags).")] = None,
+    references: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[REF]...", help="Versions to push (default: all, with stage branches and tags)."),
+    ] = None,
     jobs: Jobs = None,
     quiet: Quiet = False,  # noqa: ARG001 (acts in its callback)
 ) -> None:
@@ -55,9 +58,20 @@ def verify(
         raise UsageError("name versions to verify, or pass --all")
     reports = registry(ctx).verify(*(references or []), deep=deep)
     if as_json:
-        emit_json([{"version": r.version, "files": r.files, "ok": r.ok, "missing": list(r.missing),
-                    "corrupt": list(r.corrupt), "archived": list(r.archived),
-                    "purged": "purged" in r.details} for r in reports])
+        emit_json(
+            [
+                {
+                    "version": r.version,
+                    "files": r.files,
+                    "ok": r.ok,
+                    "missing": list(r.missing),
+                    "corrupt": list(r.corrupt),
+                    "archived": list(r.archived),
+                    "purged": "purged" in r.details,
+                }
+                for r in reports
+            ]
+        )
     else:
         for r in reports:
             state = "purged" if "purged" in r.details else "ok" if r.ok else "FAILED"
@@ -69,8 +83,10 @@ def verify(
             for label in r.archived:
                 say(f"  archived (restore before reading): {label}")
     if not all(r.ok for r in reports):
-        raise OperationFailed("some objects are missing or corrupt on the storage remote",
-                              hint="push them again from a clone that has them: llmgit push REF")
+        raise OperationFailed(
+            "some objects are missing or corrupt on the storage remote",
+            hint="push them again from a clone that has them: llmgit push REF",
+        )
 
 
 def publish(
@@ -113,8 +129,10 @@ def tier(
 ) -> None:
     """Move a version's weights to another S3 storage class (shared objects are skipped)."""
     r = registry(ctx).tier(reference, to)
-    say(f"{r.version}: {len(r.moved)} object(s) moved to {r.storage_class} ({human_size(r.bytes_moved)}), "
-        f"{len(r.already)} already there, {len(r.shared)} shared with live versions kept")
+    say(
+        f"{r.version}: {len(r.moved)} object(s) moved to {r.storage_class} ({human_size(r.bytes_moved)}), "
+        f"{len(r.already)} already there, {len(r.shared)} shared with live versions kept"
+    )
 
 
 def restore(
@@ -137,14 +155,28 @@ def cost(ctx: typer.Context, as_json: Json = False) -> None:
         emit_json(r.to_json())
         return
     sys.stdout.write(f"Storage remote: {r.remote}\n\n")
-    table(["CLASS", "SIZE", "GB", "$/MONTH"],
-          [[c, human_size(b), f"{b / 2**30:.3f}", _money(r.monthly_by_class[c])] for c, b in r.bytes_by_class.items()])
+    table(
+        ["CLASS", "SIZE", "GB", "$/MONTH"],
+        [[c, human_size(b), f"{b / 2**30:.3f}", _money(r.monthly_by_class[c])] for c, b in r.bytes_by_class.items()],
+    )
     sys.stdout.write("\n")
-    table(["MODEL", "VERSIONS", "SIZE", "$/MONTH", "SHARED WITH OTHER MODELS"],
-          [[m.model, m.versions, human_size(sum(m.bytes_by_class.values())), _money(m.monthly),
-            human_size(m.shared_bytes)] for m in r.models])
-    sys.stdout.write(f"\nTotal: ${_money(r.monthly)}/month; after `llmgit lifecycle apply`: "
-                     f"${_money(r.after_plan_monthly)}/month (saving ${_money(r.saving)}, {r.saving_ratio:.0%})\n")
+    table(
+        ["MODEL", "VERSIONS", "SIZE", "$/MONTH", "SHARED WITH OTHER MODELS"],
+        [
+            [
+                m.model,
+                m.versions,
+                human_size(sum(m.bytes_by_class.values())),
+                _money(m.monthly),
+                human_size(m.shared_bytes),
+            ]
+            for m in r.models
+        ],
+    )
+    sys.stdout.write(
+        f"\nTotal: ${_money(r.monthly)}/month; after `llmgit lifecycle apply`: "
+        f"${_money(r.after_plan_monthly)}/month (saving ${_money(r.saving)}, {r.saving_ratio:.0%})\n"
+    )
 
 
 def _money(dollars: float) -> str:
@@ -162,10 +194,21 @@ def lifecycle_plan(ctx: typer.Context, as_json: Json = False) -> None:
     if not p.actions:
         say("Nothing to do: no version is due for archiving, tiering or purging")
         return
-    table(["ACTION", "VERSION", "RULE", "AGE", "OBJECTS", "BYTES", "NOTE"],
-          [[a.kind, f"{a.model}@v{a.version}", a.rule, f"{a.age_days}d", len(a.oids), human_size(a.bytes),
-            a.blocked or (f"{len(a.shared)} shared object(s) kept" if a.shared else a.reason)]
-           for a in p.actions])
+    table(
+        ["ACTION", "VERSION", "RULE", "AGE", "OBJECTS", "BYTES", "NOTE"],
+        [
+            [
+                a.kind,
+                f"{a.model}@v{a.version}",
+                a.rule,
+                f"{a.age_days}d",
+                len(a.oids),
+                human_size(a.bytes),
+                a.blocked or (f"{len(a.shared)} shared object(s) kept" if a.shared else a.reason),
+            ]
+            for a in p.actions
+        ],
+    )
 
 
 @lifecycle_app.command("apply")

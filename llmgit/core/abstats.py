@@ -89,9 +89,7 @@ def check_arm(arm: Arm, label: str) -> Arm:
             hint="let evaluations run against both versions before asking for a verdict",
         )
     if arm.correct > arm.total:
-        raise InputError(
-            f"the {label} arm has more correct ({arm.correct:g}) than total ({arm.total:g})"
-        )
+        raise InputError(f"the {label} arm has more correct ({arm.correct:g}) than total ({arm.total:g})")
     return arm
 
 
@@ -154,9 +152,7 @@ def newcombe_interval(stable: Arm, candidate: Arm, confidence: float = 0.95) -> 
     return Interval(low, high)
 
 
-def sample_size_per_arm(
-    baseline: float, mde: float, alpha: float = 0.05, power: float = 0.8
-) -> int:
+def sample_size_per_arm(baseline: float, mde: float, alpha: float = 0.05, power: float = 0.8) -> int:
     """Evaluations per arm to detect a drop of ``mde`` from ``baseline`` accuracy.
 
     ``n = (z(1-alpha/2) * sqrt(2 pbar qbar) + z(power) * sqrt(p1 q1 + p2 q2))**2 / mde**2``
@@ -172,20 +168,13 @@ def sample_size_per_arm(
     if not 0 <= p2 <= 1:
         raise UsageError(f"a minimum detectable effect of {mde} does not fit accuracy {baseline}")
     pbar = (p1 + p2) / 2
-    root = z_quantile(1 - alpha / 2) * math.sqrt(2 * pbar * (1 - pbar)) + z_quantile(
-        power
-    ) * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+    root = z_quantile(1 - alpha / 2) * math.sqrt(2 * pbar * (1 - pbar)) + z_quantile(power) * math.sqrt(
+        p1 * (1 - p1) + p2 * (1 - p2)
+    )
     return math.ceil(root * root / (mde * mde) - 1e-9)
 
 
-def compare(
-    stable: Arm,
-    candidate: Arm,
-    *,
-    alpha: float = 0.05,
-    mde: float = 0.02,
-    power: float = 0.8,
-) -> Comparison:
+def compare(stable: Arm, candidate: Arm, *, alpha: float = 0.05, mde: float = 0.02, power: float = 0.8) -> Comparison:
     """Compare the arms and decide promote / rollback / keep collecting (see the module doc)."""
     check_arm(stable, "stable")
     check_arm(candidate, "candidate")

@@ -14,13 +14,30 @@ from typing import Any
 from llmgit.errors import ConfigError
 
 TOKENIZER_FILES = (
-    "tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json",
-    "added_tokens.json", "vocab.*", "merges.txt", "*.tiktoken", "chat_template.jinja",
+    "tokenizer.json",
+    "tokenizer.model",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.*",
+    "merges.txt",
+    "*.tiktoken",
+    "chat_template.jinja",
 )
 CONFIG_KEYS = (
-    "architectures", "model_type", "vocab_size", "max_position_embeddings", "n_positions",
-    "n_ctx", "max_sequence_length", "seq_length", "rope_scaling", "hidden_size",
-    "num_hidden_layers", "n_layer", "num_attention_heads",
+    "architectures",
+    "model_type",
+    "vocab_size",
+    "max_position_embeddings",
+    "n_positions",
+    "n_ctx",
+    "max_sequence_length",
+    "seq_length",
+    "rope_scaling",
+    "hidden_size",
+    "num_hidden_layers",
+    "n_layer",
+    "num_attention_heads",
 )
 
 
@@ -41,10 +58,16 @@ class LevelRules:
 
 MAJOR = LevelRules(
     files=TOKENIZER_FILES,
-    config={"config.json": CONFIG_KEYS,
-            "adapter_config.json": ("base_model_name_or_path", "task_type")},
-    params=("base_model", "input_format", "output_format", "prompt_template", "chat_template",
-            "context_length", "max_seq_length"),
+    config={"config.json": CONFIG_KEYS, "adapter_config.json": ("base_model_name_or_path", "task_type")},
+    params=(
+        "base_model",
+        "input_format",
+        "output_format",
+        "prompt_template",
+        "chat_template",
+        "context_length",
+        "max_seq_length",
+    ),
     card=("base_model", "input_format", "output_format"),
 )
 MINOR = LevelRules(
@@ -96,7 +119,8 @@ def parse(raw: object, source: str) -> BumpRules:
     if raw is None:
         return BumpRules()
     if not isinstance(raw, dict) or set(map(str, raw)) - {"major", "minor"}:
-        raise ConfigError(f"{source}: 'bump_rules' takes 'major' and 'minor'",
-                          hint="see docs/semver-advice.md")
-    return BumpRules(_level(raw.get("major"), MAJOR, f"{source}: bump_rules.major"),
-                     _level(raw.get("minor"), MINOR, f"{source}: bump_rules.minor"))
+        raise ConfigError(f"{source}: 'bump_rules' takes 'major' and 'minor'", hint="see docs/semver-advice.md")
+    return BumpRules(
+        _level(raw.get("major"), MAJOR, f"{source}: bump_rules.major"),
+        _level(raw.get("minor"), MINOR, f"{source}: bump_rules.minor"),
+    )

@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from llmgit.core import versions
-from llmgit.errors import CanaryRecordError, InvalidVersion, UsageError
 from llmgit.core.stagefile import Entry
+from llmgit.errors import CanaryRecordError, InvalidVersion, UsageError
 
 KEY = "canary"
 MODES = ("knative", "standard")
@@ -45,9 +45,15 @@ class Canary:
 
     def to_yaml(self) -> dict[str, Any]:
         return {
-            "version": self.version, "tag": self.tag, "commit": self.commit,
-            "weights_md5": self.weights_md5, "percent": self.percent, "mode": self.mode,
-            "since": self.since, "by": self.by, "reason": self.reason,
+            "version": self.version,
+            "tag": self.tag,
+            "commit": self.commit,
+            "weights_md5": self.weights_md5,
+            "percent": self.percent,
+            "mode": self.mode,
+            "since": self.since,
+            "by": self.by,
+            "reason": self.reason,
         }
 
 
@@ -80,8 +86,17 @@ def of(entry: Entry, where: str) -> Canary | None:
     mode = str(data.get("mode") or MODES[0])
     if mode not in MODES:
         raise CanaryRecordError(f"{where}.{KEY}: unknown serving mode '{mode}'", hint=hint)
-    return Canary(version, str(data["tag"]), str(data["commit"]), str(data.get("weights_md5") or ""),
-                  percent, mode, str(data["since"]), str(data["by"]), str(data.get("reason") or ""))
+    return Canary(
+        version,
+        str(data["tag"]),
+        str(data["commit"]),
+        str(data.get("weights_md5") or ""),
+        percent,
+        mode,
+        str(data["since"]),
+        str(data["by"]),
+        str(data.get("reason") or ""),
+    )
 
 
 def with_canary(entry: Entry, canary: Canary | None) -> Entry:

@@ -13,8 +13,7 @@ from llmgit.core.inputs import flatten
 from llmgit.core.model import ModelVersion, WeightsInfo
 
 # card fields that differ between any two versions and say nothing about the model
-VOLATILE = ("name", "version", "date", "provenance.created", "provenance.git_commit",
-            "provenance.llmgit_version")
+VOLATILE = ("name", "version", "date", "provenance.created", "provenance.git_commit", "provenance.llmgit_version")
 
 
 @dataclass(frozen=True)
@@ -49,12 +48,20 @@ class MetricDelta:
         return "better" if improved else "worse"
 
     def to_json(self) -> dict[str, Any]:
-        return {"metric": self.metric, "old": self.old, "new": self.new, "change": self.change,
-                "relative": self.relative, "direction": self.direction, "verdict": self.verdict}
+        return {
+            "metric": self.metric,
+            "old": self.old,
+            "new": self.new,
+            "change": self.change,
+            "relative": self.relative,
+            "direction": self.direction,
+            "verdict": self.verdict,
+        }
 
 
-def metric_deltas(old: Mapping[str, float | int], new: Mapping[str, float | int],
-                  settings: Settings) -> list[MetricDelta]:
+def metric_deltas(
+    old: Mapping[str, float | int], new: Mapping[str, float | int], settings: Settings
+) -> list[MetricDelta]:
     names = list(dict.fromkeys([*old, *new]))
     return [MetricDelta(n, old.get(n), new.get(n), settings.metric_direction(n)) for n in names]
 
@@ -93,8 +100,9 @@ def value_changes(keys: Sequence[str], old: Mapping[str, Any], new: Mapping[str,
     return out
 
 
-def card_changes(old: Mapping[str, Any], new: Mapping[str, Any],
-                 ignore: tuple[str, ...] = VOLATILE) -> list[FieldChange]:
+def card_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], ignore: tuple[str, ...] = VOLATILE
+) -> list[FieldChange]:
     """Fields (dotted paths) whose values differ; ``performance`` is left to the metrics."""
     a = flatten({k: v for k, v in old.items() if k != "performance"})
     b = flatten({k: v for k, v in new.items() if k != "performance"})
@@ -144,8 +152,7 @@ class FileChange:
     new_size: int | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.relpath, "status": self.status, "old_size": self.old_size,
-                "new_size": self.new_size}
+        return {"path": self.relpath, "status": self.status, "old_size": self.old_size, "new_size": self.new_size}
 
 
 @dataclass(frozen=True)
@@ -173,13 +180,21 @@ class WeightsDiff:
 
     def to_json(self) -> dict[str, Any]:
         def side(w: WeightsInfo | None) -> dict[str, Any] | None:
-            return None if w is None else {"path": w.path, "md5": w.md5, "size": w.size,
-                                           "files": w.files, "dir": w.is_dir}
+            return (
+                None if w is None else {"path": w.path, "md5": w.md5, "size": w.size, "files": w.files, "dir": w.is_dir}
+            )
+
         counts = {s: len(self.with_status(s)) for s in ("changed", "added", "removed", "same")}
-        return {"same": self.same, "size_change": self.size_change, "old": side(self.old),
-                "new": side(self.new), "counts": counts if self.files else None,
-                "files": [f.to_json() for f in self.files if f.status != "same"],
-                "identical": [f.relpath for f in self.with_status("same")], "note": self.note}
+        return {
+            "same": self.same,
+            "size_change": self.size_change,
+            "old": side(self.old),
+            "new": side(self.new),
+            "counts": counts if self.files else None,
+            "files": [f.to_json() for f in self.files if f.status != "same"],
+            "identical": [f.relpath for f in self.with_status("same")],
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -199,10 +214,8 @@ class VersionDiff:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "old": {"name": self.old.name, "version": self.old.version, "tag": self.old.tag,
-                    "commit": self.old.commit},
-            "new": {"name": self.new.name, "version": self.new.version, "tag": self.new.tag,
-                    "commit": self.new.commit},
+            "old": {"name": self.old.name, "version": self.old.version, "tag": self.old.tag, "commit": self.old.commit},
+            "new": {"name": self.new.name, "version": self.new.version, "tag": self.new.tag, "commit": self.new.commit},
             "metrics": [m.to_json() for m in self.metrics],
             "params": [p.to_json() for p in self.params],
             "card": [c.to_json() for c in self.card],
@@ -213,8 +226,7 @@ class VersionDiff:
 def param_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldChange]:
     """Params added, removed or changed, in first-seen order."""
     names = list(dict.fromkeys([*old, *new]))
-    return [FieldChange(n, old.get(n), new.get(n)) for n in names
-            if n not in old or n not in new or old[n] != new[n]]
+    return [FieldChange(n, old.get(n), new.get(n)) for n in names if n not in old or n not in new or old[n] != new[n]]
 
 
 def file_changes(old: Sequence[FileEntry], new: Sequence[FileEntry]) -> list[FileChange]:
@@ -234,16 +246,21 @@ def file_changes(old: Sequence[FileEntry], new: Sequence[FileEntry]) -> list[Fil
     return out
 
 
-def visible_card_changes(old: ModelVersion, new: ModelVersion, old_card: Mapping[str, Any],
-                         new_card: Mapping[str, Any]) -> list[FieldChange]:
+def visible_card_changes(
+    old: ModelVersion, new: ModelVersion, old_card: Mapping[str, Any], new_card: Mapping[str, Any]
+) -> list[FieldChange]:
     """Card fields that changed, less what the params and weights sections already show."""
     shown = {f"training.{k}" for k in [*old.params, *new.params]}
-    return [c for c in card_changes(old_card, new_card)
-            if c.field not in shown and not c.field.startswith("weights.")]
+    return [c for c in card_changes(old_card, new_card) if c.field not in shown and not c.field.startswith("weights.")]
 
 
-def weights_diff(old: ModelVersion, new: ModelVersion, old_files: Sequence[FileEntry] | None,
-                 new_files: Sequence[FileEntry] | None, note: str = "") -> WeightsDiff:
+def weights_diff(
+    old: ModelVersion,
+    new: ModelVersion,
+    old_files: Sequence[FileEntry] | None,
+    new_files: Sequence[FileEntry] | None,
+    note: str = "",
+) -> WeightsDiff:
     """The weights of two versions: by content hash, and file by file when both lists are known
     (``note`` says why one is not)."""
     a, b = old.weights, new.weights
@@ -254,9 +271,21 @@ def weights_diff(old: ModelVersion, new: ModelVersion, old_files: Sequence[FileE
     return WeightsDiff(a, b, tuple(file_changes(old_files, new_files)))
 
 
-def version_diff(old: ModelVersion, new: ModelVersion, old_card: Mapping[str, Any] | None,
-                 new_card: Mapping[str, Any] | None, weights: WeightsDiff, settings: Settings) -> VersionDiff:
+def version_diff(
+    old: ModelVersion,
+    new: ModelVersion,
+    old_card: Mapping[str, Any] | None,
+    new_card: Mapping[str, Any] | None,
+    weights: WeightsDiff,
+    settings: Settings,
+) -> VersionDiff:
     """Everything that changed from ``old`` to ``new`` (cards None: not compared)."""
     card = visible_card_changes(old, new, old_card, new_card) if old_card is not None and new_card is not None else []
-    return VersionDiff(old, new, tuple(metric_deltas(old.metrics, new.metrics, settings)),
-                       tuple(param_changes(old.params, new.params)), tuple(card), weights)
+    return VersionDiff(
+        old,
+        new,
+        tuple(metric_deltas(old.metrics, new.metrics, settings)),
+        tuple(param_changes(old.params, new.params)),
+        tuple(card),
+        weights,
+    )

@@ -17,8 +17,13 @@ ARCHIVED = "archived"
 
 
 DEFAULT_PRICES = {  # $ per GB-month (GB = 2**30 bytes, as AWS bills)
-    "STANDARD": 0.023, "STANDARD_IA": 0.0125, "ONEZONE_IA": 0.01, "INTELLIGENT_TIERING": 0.023,
-    "GLACIER_IR": 0.004, "GLACIER": 0.004, "DEEP_ARCHIVE": 0.00099,
+    "STANDARD": 0.023,
+    "STANDARD_IA": 0.0125,
+    "ONEZONE_IA": 0.01,
+    "INTELLIGENT_TIERING": 0.023,
+    "GLACIER_IR": 0.004,
+    "GLACIER": 0.004,
+    "DEEP_ARCHIVE": 0.00099,
 }
 
 
@@ -55,9 +60,7 @@ class Settings:
     stages: tuple[str, ...] = ("staging", "production")
     stage_branch_prefix: str = "stage/"
     # how `promote` records a transition when neither --direct nor --pr is given
-    promotion_modes: Mapping[str, str] = field(
-        default_factory=lambda: {"staging": "direct", "production": "pr"}
-    )
+    promotion_modes: Mapping[str, str] = field(default_factory=lambda: {"staging": "direct", "production": "pr"})
     require_previous_stage: bool = True
     git_remote: str = "origin"
     metric_directions: Mapping[str, str] = field(default_factory=dict)
@@ -115,8 +118,18 @@ deploy:
   min_detectable_effect: 0.02 # ab status: promote unless the canary is this much worse
 """
 
-_KNOWN = {"version", "stages", "stage_branch_prefix", "promotion", "git_remote", "metrics",
-          "lifecycle", "prices", "bump_rules", "deploy"}
+_KNOWN = {
+    "version",
+    "stages",
+    "stage_branch_prefix",
+    "promotion",
+    "git_remote",
+    "metrics",
+    "lifecycle",
+    "prices",
+    "bump_rules",
+    "deploy",
+}
 
 
 def parse_text(text: str) -> Settings:
@@ -137,8 +150,7 @@ def parse(data: object, source: str = CONFIG_FILE) -> Settings:
     unknown = sorted(set(map(str, data)) - _KNOWN)
     if unknown:
         raise ConfigError(
-            f"{source}: unknown setting '{unknown[0]}'",
-            hint=f"known settings: {', '.join(sorted(_KNOWN))}",
+            f"{source}: unknown setting '{unknown[0]}'", hint=f"known settings: {', '.join(sorted(_KNOWN))}"
         )
     version = data.get("version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
@@ -191,15 +203,19 @@ def _lifecycle(raw: object, source: str) -> Lifecycle:
     known = set(defaults.__dataclass_fields__)
     if not isinstance(raw, dict) or set(map(str, raw)) - known:
         bad = sorted(set(map(str, raw)) - known)[0] if isinstance(raw, dict) else None
-        raise ConfigError(f"{source}: unknown lifecycle setting '{bad}'" if bad else
-                          f"{source}: 'lifecycle' must be a mapping", hint=f"known: {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"{source}: unknown lifecycle setting '{bad}'" if bad else f"{source}: 'lifecycle' must be a mapping",
+            hint=f"known: {', '.join(sorted(known))}",
+        )
     values: dict[str, object] = {}
     for key in known:
         value = raw.get(key, getattr(defaults, key))
         if key == "archive_class":
             if value not in DEFAULT_PRICES or value == "STANDARD":
-                raise ConfigError(f"{source}: lifecycle.archive_class {value!r} is not an S3 archive class",
-                                  hint="use GLACIER, DEEP_ARCHIVE, GLACIER_IR, STANDARD_IA ...")
+                raise ConfigError(
+                    f"{source}: lifecycle.archive_class {value!r} is not an S3 archive class",
+                    hint="use GLACIER, DEEP_ARCHIVE, GLACIER_IR, STANDARD_IA ...",
+                )
         elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(f"{source}: lifecycle.{key} must be a whole number of days, not {value!r}")
         values[key] = value
@@ -214,8 +230,9 @@ def _prices(raw: object, source: str) -> dict[str, float]:
         raise ConfigError(f"{source}: 'prices' must map storage classes to $ per GB-month")
     for cls, value in raw.items():
         if cls not in DEFAULT_PRICES:
-            raise ConfigError(f"{source}: unknown storage class '{cls}' in prices",
-                              hint=f"classes: {', '.join(DEFAULT_PRICES)}")
+            raise ConfigError(
+                f"{source}: unknown storage class '{cls}' in prices", hint=f"classes: {', '.join(DEFAULT_PRICES)}"
+            )
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ConfigError(f"{source}: price of {cls} must be a non-negative number, not {value!r}")
         prices[str(cls)] = float(value)

@@ -31,8 +31,11 @@ class Counts:
             message = f"{self.source} has no evaluations of {model} v{version} (the {role}){over}"
             if self.live:
                 have = ", ".join(f"v{v}" for v in sorted(self.arms)) or "none"
-                raise NoData(message, hint=f"versions with evaluations: {have}; check the exporter's version "
-                                           "label and that the canary gets traffic")
+                raise NoData(
+                    message,
+                    hint=f"versions with evaluations: {have}; check the exporter's version "
+                    "label and that the canary gets traffic",
+                )
             raise InputError(message, hint=f"counts files {SHAPE}")
         return abstats.check_arm(found, f"{role} (v{version})")
 
@@ -50,8 +53,9 @@ def parse(data: Any, source: str) -> Counts:
         numbers = [value.get(k) for k in ("correct", "total")] if isinstance(value, dict) else []
         floats = [float(n) for n in numbers if isinstance(n, (int, float)) and not isinstance(n, bool)]
         if len(floats) != 2:
-            raise InputError(f"{source}: version {key} must have numeric 'correct' and 'total'",
-                             hint=f"counts files {SHAPE}")
+            raise InputError(
+                f"{source}: version {key} must have numeric 'correct' and 'total'", hint=f"counts files {SHAPE}"
+            )
         arms[version] = Arm(floats[0], floats[1])
     return Counts(arms, source)
 

@@ -18,9 +18,7 @@ ALERT_NAME = "LlmgitCanaryAccuracyDegraded"
 CANARY_CONTAINER = "kserve-container"
 MAX_DNS_LABEL = 63
 _DNS_LABEL_RE = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
-_QUANTITY_RE = re.compile(
-    r"[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?(\d+(\.\d*)?|\.\d+))?"
-)
+_QUANTITY_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?(\d+(\.\d*)?|\.\d+))?")
 _GPU_RE = re.compile(r"\s*(\d+)\s*(?:x|×|\*)?\s*(.*)", re.IGNORECASE)
 
 
@@ -61,9 +59,7 @@ def _quantity(key: str, value: Any) -> str | None:
         return None
     text = str(value).strip()
     if isinstance(value, bool) or not _QUANTITY_RE.fullmatch(text):
-        raise InputError(
-            f"resources.{key} '{value}' is not a Kubernetes quantity (e.g. 4, 500m, 24Gi)"
-        )
+        raise InputError(f"resources.{key} '{value}' is not a Kubernetes quantity (e.g. 4, 500m, 24Gi)")
     return text
 
 
@@ -159,15 +155,11 @@ class DeploySpec:
             if uri is not None and not uri.strip():
                 raise UsageError("a storage URI is empty")
         candidate = self.candidate_version
-        if candidate is not None and versions.normalize(candidate) == versions.normalize(
-            self.stable_version
-        ):
+        if candidate is not None and versions.normalize(candidate) == versions.normalize(self.stable_version):
             raise UsageError(f"the candidate is the stable version {self.stable_version}")
         percent = self.canary_percent
         if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
-            raise UsageError(
-                f"canary percent must be a whole number from 0 to 100, not {percent!r}"
-            )
+            raise UsageError(f"canary percent must be a whole number from 0 to 100, not {percent!r}")
         if not 0 < self.alert_threshold < 1:
             raise UsageError(f"alert threshold must be between 0 and 1, not {self.alert_threshold}")
         if self.alert_min_requests < 0:
@@ -189,6 +181,4 @@ def promoted(spec: DeploySpec) -> DeploySpec:
     if spec.candidate_version is None or spec.candidate_uri is None:
         raise UsageError(f"model '{spec.model}' has no candidate to promote")
     version, uri = spec.candidate_version, spec.candidate_uri
-    return replace(
-        spec, stable_version=version, stable_uri=uri, candidate_version=None, candidate_uri=None
-    )
+    return replace(spec, stable_version=version, stable_uri=uri, candidate_version=None, candidate_uri=None)

@@ -44,8 +44,7 @@ def weights_summary(w: WeightsDiff) -> str:
         return f"weights: not compared ({w.note})"
     if w.same:
         return f"weights: identical ({size_text(new.size)}, {new.files} file(s))"
-    head = (f"weights: different, {size_text(old.size)} -> {size_text(new.size)} "
-            f"({signed_size(w.size_change)})")
+    head = f"weights: different, {size_text(old.size)} -> {size_text(new.size)} ({signed_size(w.size_change)})"
     if not w.files:
         return f"{head}; {w.note}" if w.note else head
     changed, added, removed = (w.with_status(s) for s in ("changed", "added", "removed"))
@@ -74,8 +73,10 @@ def markdown(d: VersionDiff, heading: str = "###") -> str:
     if d.metrics:
         lines += [f"| Metric | {a} | {b} | Change | |", "|---|---|---|---|---|"]
         for m in d.metrics:
-            lines.append(f"| {m.metric} ({m.direction} is better) | {format_number(m.old)} | "
-                         f"{format_number(m.new)} | {format_change(m)} | {_metric_mark(m)} |")
+            lines.append(
+                f"| {m.metric} ({m.direction} is better) | {format_number(m.old)} | "
+                f"{format_number(m.new)} | {format_change(m)} | {_metric_mark(m)} |"
+            )
         lines.append("")
     if d.params:
         lines += [f"| Param | {a} | {b} |", "|---|---|---|"]
@@ -118,18 +119,29 @@ def text(d: VersionDiff) -> str:
         a, b = d.old.tag, d.new.tag
     lines = [f"{d.old.tag} -> {d.new.tag}", ""]
     if d.metrics:
-        lines += _table(["METRIC", a.upper(), b.upper(), "CHANGE", ""],
-                        [[f"{m.metric} ({m.direction})", format_number(m.old), format_number(m.new),
-                          format_change(m), m.verdict.upper() if m.verdict == "worse" else m.verdict]
-                         for m in d.metrics])
+        lines += _table(
+            ["METRIC", a.upper(), b.upper(), "CHANGE", ""],
+            [
+                [
+                    f"{m.metric} ({m.direction})",
+                    format_number(m.old),
+                    format_number(m.new),
+                    format_change(m),
+                    m.verdict.upper() if m.verdict == "worse" else m.verdict,
+                ]
+                for m in d.metrics
+            ],
+        )
         lines.append("")
     if d.params:
-        lines += _table(["PARAM", a.upper(), b.upper()],
-                        [[p.field, value_text(p.old), value_text(p.new)] for p in d.params])
+        lines += _table(
+            ["PARAM", a.upper(), b.upper()], [[p.field, value_text(p.old), value_text(p.new)] for p in d.params]
+        )
         lines.append("")
     if d.card:
-        lines += _table(["CARD FIELD", a.upper(), b.upper()],
-                        [[c.field, value_text(c.old), value_text(c.new)] for c in d.card])
+        lines += _table(
+            ["CARD FIELD", a.upper(), b.upper()], [[c.field, value_text(c.old), value_text(c.new)] for c in d.card]
+        )
         lines.append("")
     lines.append(weights_summary(d.weights))
     listed = [f for f in d.weights.files if f.status != "same"]

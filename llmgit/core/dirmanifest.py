@@ -54,12 +54,18 @@ def parse(data: bytes | str, where: str) -> list[ManifestEntry]:
             raise ManifestError(f"the DVC manifest {where} has an entry that is not a mapping")
         relpath, md5 = safe_relpath(item.get("relpath")), item.get("md5")
         if relpath is None:
-            raise ManifestError(f"the DVC manifest {where} names a path outside its directory: "
-                                f"{str(item.get('relpath'))[:80]!r}")
+            raise ManifestError(
+                f"the DVC manifest {where} names a path outside its directory: {str(item.get('relpath'))[:80]!r}"
+            )
         if not is_md5(md5):
             raise ManifestError(f"the DVC manifest {where} has an entry without an md5 hash: {relpath}")
         size = item.get("size")
-        entries.append(ManifestEntry(relpath, str(md5),
-                                     size if isinstance(size, int) and not isinstance(size, bool) and size >= 0
-                                     else None, item.get("isexec") is True))
+        entries.append(
+            ManifestEntry(
+                relpath,
+                str(md5),
+                size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+                item.get("isexec") is True,
+            )
+        )
     return sorted(entries, key=lambda e: e.relpath)

@@ -84,16 +84,12 @@ class Token:
         return self.kind is Kind.bare and self.text.lower() in words
 
 
-def syntax_error(
-    source: str, col: int, message: str, extra: str | None = None
-) -> FilterSyntaxError:
+def syntax_error(source: str, col: int, message: str, extra: str | None = None) -> FilterSyntaxError:
     """The error for ``message`` at ``col``; the hint repeats the filter with a caret under it."""
     hint = f"{source}\n{' ' * (col - 1)}^"
     if extra:
         hint = f"{hint}\n{extra}"
-    return FilterSyntaxError(
-        f"filter syntax error at column {col}: {message}", hint=hint, column=col
-    )
+    return FilterSyntaxError(f"filter syntax error at column {col}: {message}", hint=hint, column=col)
 
 
 def tokenize(source: str) -> list[Token]:
@@ -276,9 +272,7 @@ def read_value(source: str, tok: Token, fld: Field, where: str) -> Value:
     elif tok.kind is Kind.bare and not tok.is_word("and", "or", "not", "in", "like"):
         literal = bare_literal(source, tok)
         if literal is None:
-            raise syntax_error(
-                source, tok.col, f"'{tok.text}' is not a value", f"quote text: '{tok.text}'"
-            )
+            raise syntax_error(source, tok.col, f"'{tok.text}' is not a value", f"quote text: '{tok.text}'")
     if literal is None:
         raise syntax_error(source, tok.col, f"expected a value {where}")
     return _typed(source, fld, tok, literal)

@@ -14,7 +14,6 @@ from typing import Any
 
 import semver
 
-from llmgit.errors import FilterSyntaxError
 from llmgit.core.filter_tokens import (
     Field,
     FieldKind,
@@ -31,6 +30,7 @@ from llmgit.core.filter_tokens import (
     tokenize,
     version_or_none,
 )
+from llmgit.errors import FilterSyntaxError
 
 _ORDERING = ("<", "<=", ">", ">=")
 
@@ -290,9 +290,7 @@ class _Parser:
             op = "not " + self.next().text.lower()
         elif not (tok.kind is Kind.op or tok.is_word("in", "like")):
             raise self.error(
-                tok,
-                f"expected an operator after '{fld.text}'",
-                "operators: = != < <= > >= in, not in, like, not like",
+                tok, f"expected an operator after '{fld.text}'", "operators: = != < <= > >= in, not in, like, not like"
             )
         if fld.kind is FieldKind.stage and op in _ORDERING:
             raise self.error(tok, "stage supports only =, !=, in and like")

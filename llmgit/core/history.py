@@ -42,17 +42,33 @@ class HistoryEvent:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "stage": self.stage, "model": self.model, "action": self.action,
-            "version": self.version, "previous": self.previous, "when": self.when,
-            "by": self.by, "committer": self.committer, "reason": self.reason,
+            "stage": self.stage,
+            "model": self.model,
+            "action": self.action,
+            "version": self.version,
+            "previous": self.previous,
+            "when": self.when,
+            "by": self.by,
+            "committer": self.committer,
+            "reason": self.reason,
             "commit": self.commit,
         }
 
 
-def _event(stage: str, model: str, action: str, entry: Entry, previous: str | None,
-           c: Landed) -> HistoryEvent:
-    return HistoryEvent(stage, model, action, entry.version, previous, c.date, entry.by,
-                        c.committer, entry.reason, c.commit, dict(entry.extra))
+def _event(stage: str, model: str, action: str, entry: Entry, previous: str | None, c: Landed) -> HistoryEvent:
+    return HistoryEvent(
+        stage,
+        model,
+        action,
+        entry.version,
+        previous,
+        c.date,
+        entry.by,
+        c.committer,
+        entry.reason,
+        c.commit,
+        dict(entry.extra),
+    )
 
 
 def changes(stage: str, old: StageFile, new: StageFile, c: Landed, only: str | None) -> list[HistoryEvent]:
@@ -99,9 +115,21 @@ def _canary_events(stage: str, model: str, a: Entry, b: Entry, c: Landed) -> lis
     else:
         return []
     share = f" at {data.get('percent')}%" if kind != "canary-abort" else ""
-    return [HistoryEvent(stage, model, kind, str(data.get("version", "")), a.version, c.date, who,
-                         c.committer, (why + share).strip() if share else why or c.subject, c.commit,
-                         {"percent": data.get("percent")})]
+    return [
+        HistoryEvent(
+            stage,
+            model,
+            kind,
+            str(data.get("version", "")),
+            a.version,
+            c.date,
+            who,
+            c.committer,
+            (why + share).strip() if share else why or c.subject,
+            c.commit,
+            {"percent": data.get("percent")},
+        )
+    ]
 
 
 def holders_at(events: list[HistoryEvent], when: dt.datetime) -> dict[tuple[str, str], HistoryEvent]:

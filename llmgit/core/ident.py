@@ -50,6 +50,7 @@ def parse_when(text: str) -> dt.datetime:
             return dt.datetime.combine(day, dt.time(23, 59, 59), dt.timezone.utc)
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"'{text}' is not an ISO date or date-time",
-                         hint="write 2026-10-01 or 2026-10-01T12:00:00+02:00") from None
+        raise UsageError(
+            f"'{text}' is not an ISO date or date-time", hint="write 2026-10-01 or 2026-10-01T12:00:00+02:00"
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -24,12 +24,12 @@ def parse_scalar(text: str) -> Scalar:
         return None
     for conv in (int, float):
         try:
-            value = conv(text)  # type: ignore[operator]
+            value = conv(text)
         except ValueError:
             continue
         if isinstance(value, float) and not math.isfinite(value):
             break
-        return value  # type: ignore[no-any-return]
+        return value
     return text
 
 
@@ -58,8 +58,10 @@ def parse_mapping(text: str, path: Path, what: str) -> dict[str, Any]:
 
 
 def _check_number(name: str, value: Any, source: str) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-        isinstance(value, float) and not math.isfinite(value)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, float) and not math.isfinite(value))
     ):
         raise InputError(f"metric '{name}' in {source} is not a finite number: {value!r}")
     return value

@@ -51,10 +51,18 @@ def parse(text: bytes | None, tip: str | None, local_tip: str | None) -> Ledger:
     except yamlio.YAMLError:
         doc = None
     if not isinstance(doc, dict) or not all(isinstance(doc.get(s, {}) or {}, dict) for s in SECTIONS):
-        raise UsageError(f"{refs.LEDGER_BRANCH}:{FILE} is not valid",
-                         hint="repair it with a commit on that branch (for example 'git revert')")
-    return Ledger(tip, local_tip, {s: {str(n): {str(v): r for v, r in (vs or {}).items()}
-                                       for n, vs in (doc.get(s) or {}).items()} for s in SECTIONS})
+        raise UsageError(
+            f"{refs.LEDGER_BRANCH}:{FILE} is not valid",
+            hint="repair it with a commit on that branch (for example 'git revert')",
+        )
+    return Ledger(
+        tip,
+        local_tip,
+        {
+            s: {str(n): {str(v): r for v, r in (vs or {}).items()} for n, vs in (doc.get(s) or {}).items()}
+            for s in SECTIONS
+        },
+    )
 
 
 def dump(ledger: Ledger) -> str:

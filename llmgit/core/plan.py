@@ -49,9 +49,13 @@ class Plan:
     tags: tuple[str, ...] = ()  # stage tags created, moved or deleted
 
     def __add__(self, other: Plan) -> Plan:
-        return Plan(self.updates + other.updates, self.pushes + other.pushes,
-                    self.archived + other.archived, self.unarchived + other.unarchived,
-                    self.tags + other.tags)
+        return Plan(
+            self.updates + other.updates,
+            self.pushes + other.pushes,
+            self.archived + other.archived,
+            self.unarchived + other.unarchived,
+            self.tags + other.tags,
+        )
 
     @property
     def empty(self) -> bool:

@@ -53,8 +53,9 @@ def parse(text: str | bytes, data_path: str) -> Pointer:
     )
 
 
-_PLAIN_OUT_KEYS = frozenset({"md5", "size", "nfiles", "hash", "path", "cache", "remote", "push", "desc", "type",
-                             "labels", "meta"})
+_PLAIN_OUT_KEYS = frozenset(
+    {"md5", "size", "nfiles", "hash", "path", "cache", "remote", "push", "desc", "type", "labels", "meta"}
+)
 
 
 def is_plain(text: str | bytes, pointer: Pointer) -> bool:

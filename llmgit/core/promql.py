@@ -10,9 +10,7 @@ from llmgit.errors import UsageError
 CORRECT_METRIC = "llmgit_eval_correct_total"
 TOTAL_METRIC = "llmgit_eval_total"
 
-_DURATION_RE = re.compile(
-    r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?"
-)
+_DURATION_RE = re.compile(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?")
 _UNIT_SECONDS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
 
 
@@ -26,7 +24,7 @@ def parse_duration(text: str) -> float:
             f"'{text}' is not a Prometheus duration",
             hint="use a number and a unit (ms, s, m, h, d, w, y), for example 5m, 1h or 1d",
         )
-    return float(sum(int(g) * unit for g, unit in zip(match.groups(), _UNIT_SECONDS) if g))
+    return float(sum(int(g) * unit for g, unit in zip(match.groups(), _UNIT_SECONDS, strict=True) if g))
 
 
 def validate_window(window: str) -> str:

@@ -177,9 +177,7 @@ def parse_reference(text: str) -> Reference:
         name, _, stage = text.partition("#")
         validate_model_name(name)
         if not _STAGE_RE.fullmatch(stage):
-            raise UnknownReference(
-                f"'{text}' names no stage", hint="write NAME#STAGE, for example my-model#production"
-            )
+            raise UnknownReference(f"'{text}' names no stage", hint="write NAME#STAGE, for example my-model#production")
         return Reference(name, RefKind.stage, stage=stage)
     if "@" not in text:
         return Reference(validate_model_name(text), RefKind.latest)
@@ -192,8 +190,7 @@ def parse_reference(text: str) -> Reference:
         return Reference(name, RefKind.partial, version=ver.lstrip("v"))
     if not versions.is_valid(ver):
         raise UnknownReference(
-            f"'{text}' is not a valid reference",
-            hint="write NAME, NAME@latest, NAME@vX.Y.Z, NAME@X.Y.Z or NAME#STAGE",
+            f"'{text}' is not a valid reference", hint="write NAME, NAME@latest, NAME@vX.Y.Z, NAME@X.Y.Z or NAME#STAGE"
         )
     return Reference(name, RefKind.exact, version=versions.normalize(ver))
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from llmgit.core import refs, versions, yamlio
 from llmgit.core.config import ARCHIVED
-from llmgit.errors import StageFileError, InvalidVersion, UsageError
+from llmgit.errors import InvalidVersion, StageFileError, UsageError
 
 FILE = "stage.yaml"
 FORMAT = 1
@@ -37,9 +37,14 @@ class Entry:
 
     def to_yaml(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "version": self.version, "tag": self.tag, "commit": self.commit,
-            "weights_md5": self.weights_md5, "since": self.since, "by": self.by,
-            "action": self.action, "reason": self.reason,
+            "version": self.version,
+            "tag": self.tag,
+            "commit": self.commit,
+            "weights_md5": self.weights_md5,
+            "since": self.since,
+            "by": self.by,
+            "action": self.action,
+            "reason": self.reason,
         }
         data.update(self.extra)
         return data
@@ -94,17 +99,30 @@ def _entry(data: object, where: str) -> Entry:
     if action not in ACTIONS:
         raise StageFileError(f"{where}: unknown action '{action}'")
     return Entry(
-        version=version, tag=str(data["tag"]), commit=commit,
-        weights_md5=str(data.get("weights_md5") or ""), since=str(data["since"]),
-        by=str(data["by"]), reason=str(data.get("reason") or ""), action=action,
+        version=version,
+        tag=str(data["tag"]),
+        commit=commit,
+        weights_md5=str(data.get("weights_md5") or ""),
+        since=str(data["since"]),
+        by=str(data["by"]),
+        reason=str(data.get("reason") or ""),
+        action=action,
         extra={k: v for k, v in data.items() if k not in _ENTRY_KEYS},
     )
 
 
 def _trusted(data: dict[str, Any]) -> Entry:
-    return Entry(data["version"], data["tag"], data["commit"], data["weights_md5"], data["since"],
-                 data["by"], data["reason"], data["action"],
-                 {k: v for k, v in data.items() if k not in _ENTRY_KEYS})
+    return Entry(
+        data["version"],
+        data["tag"],
+        data["commit"],
+        data["weights_md5"],
+        data["since"],
+        data["by"],
+        data["reason"],
+        data["action"],
+        {k: v for k, v in data.items() if k not in _ENTRY_KEYS},
+    )
 
 
 def _hint(branch: str) -> str:
@@ -118,8 +136,9 @@ def parse(text: bytes | str | None, stage: str, branch: str) -> StageFile:
     try:
         doc = yamlio.load(text)
     except yamlio.YAMLError as e:
-        raise StageFileError(f"{branch}:{FILE} is not valid YAML: {str(e).splitlines()[0]}",
-                             hint=_hint(branch)) from None
+        raise StageFileError(
+            f"{branch}:{FILE} is not valid YAML: {str(e).splitlines()[0]}", hint=_hint(branch)
+        ) from None
     return from_document(doc, stage, branch)
 
 
@@ -177,7 +196,7 @@ def parse_model(text: bytes | None, stage: str, branch: str, name: str) -> Stage
                 continue
             start = 0 if body.startswith(key) else start + 1
             end = start + len(key) + 1
-            while end < len(body) and (body[end:end + 3] == b"   " or body[end:end + 3] == b"  -"):
+            while end < len(body) and (body[end : end + 3] == b"   " or body[end : end + 3] == b"  -"):
                 nl = body.find(b"\n", end)
                 end = len(body) if nl < 0 else nl + 1
             return parse(head + sep + body[start:end], stage, branch)
@@ -199,16 +218,15 @@ def _key(name: str) -> str:
     return name if _PLAIN_KEY.fullmatch(name) and name not in _YAML_WORDS else json.dumps(name)
 
 
-_YAML_BREAKS = {"\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+# characters JSON leaves as they are but YAML reads as line breaks or refuses (outside its
+# printable set); inside a double-quoted scalar both read "\uXXXX" back as the character
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 def _value(value: Any) -> str:
     """A YAML value: JSON scalars and flow collections are valid YAML and fast to write
-    (escaping the characters YAML, unlike JSON, reads as line breaks)."""
-    text = json.dumps(value, ensure_ascii=False)
-    for char, escaped in _YAML_BREAKS.items():
-        text = text.replace(char, escaped)
-    return text
+    (escaping the characters YAML, unlike JSON, would not read back as written)."""
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def dump(sf: StageFile) -> str:

@@ -26,8 +26,7 @@ def parse(text: str) -> semver.Version:
         return semver.Version.parse(raw)
     except (ValueError, TypeError):
         raise InvalidVersion(
-            f"'{text}' is not a semantic version",
-            hint="use MAJOR.MINOR.PATCH, for example 1.2.0 or 2.0.0-rc.1",
+            f"'{text}' is not a semantic version", hint="use MAJOR.MINOR.PATCH, for example 1.2.0 or 2.0.0-rc.1"
         ) from None
 
 

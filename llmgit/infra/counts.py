@@ -28,14 +28,15 @@ def live(url: str, model: str, window: str) -> Counts:
     return counts.from_labels(prometheus.eval_counts(url, model, window), f"Prometheus at {url}", window)
 
 
-def gather(model: str, *, prometheus_url: str | None, window: str = "1h",
-           counts_file: Path | None = None) -> Counts:
+def gather(model: str, *, prometheus_url: str | None, window: str = "1h", counts_file: Path | None = None) -> Counts:
     """The counts from ``counts_file`` when given, else from Prometheus."""
     if counts_file is not None:
         if prometheus_url is not None:
             raise UsageError("give --prometheus or --counts-file, not both")
         return load(counts_file)
     if prometheus_url is None:
-        raise UsageError("no source of live numbers: give --prometheus URL or --counts-file FILE",
-                         hint="or set LLMGIT_PROMETHEUS_URL")
+        raise UsageError(
+            "no source of live numbers: give --prometheus URL or --counts-file FILE",
+            hint="or set LLMGIT_PROMETHEUS_URL",
+        )
     return live(prometheus_url, model, validate_window(window))

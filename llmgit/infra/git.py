@@ -43,15 +43,7 @@ def run(
     if env:
         full_env = {**os.environ, **env}
     try:
-        proc = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            input=input,
-            env=full_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            check=False,
-        )
+        proc = subprocess.run(["git", *args], cwd=root, input=input, env=full_env, capture_output=True, check=False)
     except FileNotFoundError:
         raise OperationFailed("git is not installed or not on PATH") from None
     if check and proc.returncode != 0:
@@ -67,10 +59,9 @@ def out(root: Path | str, args: Sequence[str], **kw: object) -> str:
 
 def toplevel(path: Path | str) -> Path:
     """The root of the work tree containing ``path``."""
-    try:
-        proc = run(path, ["rev-parse", "--show-toplevel"], check=False)
-    except (NotADirectoryError, FileNotFoundError):
-        raise NotARepository(f"'{path}' is not a directory") from None
+    if not Path(path).is_dir():
+        raise NotARepository(f"'{path}' is not a directory")
+    proc = run(path, ["rev-parse", "--show-toplevel"], check=False)
     if proc.returncode != 0:
         raise NotARepository(
             f"'{Path(path).resolve()}' is not inside a git repository",
@@ -112,8 +103,10 @@ def ident(root: Path) -> Ident:
     return parse_ident(proc.stdout.decode())
 
 
-_TAG_FORMAT = ("%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(taggerdate:iso-strict)%00"
-               "%(taggername) %(taggeremail)%00%(contents)%00")
+_TAG_FORMAT = (
+    "%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(taggerdate:iso-strict)%00"
+    "%(taggername) %(taggeremail)%00%(contents)%00"
+)
 
 
 def list_tags(root: Path, patterns: Iterable[str]) -> list[TagRecord]:

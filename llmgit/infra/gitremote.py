@@ -12,6 +12,7 @@ from llmgit.core.plan import ZERO, PushSpec, RefUpdate
 from llmgit.errors import OperationFailed, UsageError
 from llmgit.infra import git
 
+
 def require_remote(root: Path, remote: str) -> str:
     url = git.remote_url(root, remote)
     if url is None:
@@ -36,12 +37,12 @@ def push(root: Path, remote: str, specs: Sequence[PushSpec]) -> None:
     proc = git.run(root, [*args, remote, *refspecs], check=False)
     if proc.returncode != 0:
         text = (proc.stdout + proc.stderr).decode(errors="replace")
-        rejected = [ln.split("\t")[1].split(":")[-1] for ln in text.splitlines()
-                    if ln.startswith("!") and "\t" in ln]
+        rejected = [ln.split("\t")[1].split(":")[-1] for ln in text.splitlines() if ln.startswith("!") and "\t" in ln]
         if rejected or "rejected" in text or "stale info" in text:
             names = ", ".join(refs.short(r) for r in rejected)
             raise OperationFailed(
-                f"the push to '{remote}' was rejected" + (f" ({names})" if names else "")
+                f"the push to '{remote}' was rejected"
+                + (f" ({names})" if names else "")
                 + ": another clone changed it first; nothing was changed here or there",
                 hint="run 'llmgit fetch', look at 'llmgit stages', then retry",
             )
@@ -63,13 +64,19 @@ class FetchResult:
 def fetch(root: Path, remote: str, prefix: str) -> FetchResult:
     """Bring stage branches, new version tags and (forced) stage tags from the remote."""
     require_remote(root, remote)
-    git.run(root, [
-        "fetch", "--prune", "--quiet", remote,
-        f"+{refs.HEADS}{prefix}*:{refs.remote_ref(remote, prefix)}*",
-        f"+{refs.TAGS}*:{refs.MIRROR}*",
-    ])
-    mirrored = {t.ref[len(refs.MIRROR):]: t for t in git.list_ref_targets(root, [refs.MIRROR])}
-    local = {t.ref[len(refs.TAGS):]: t for t in git.list_ref_targets(root, [refs.TAGS])}
+    git.run(
+        root,
+        [
+            "fetch",
+            "--prune",
+            "--quiet",
+            remote,
+            f"+{refs.HEADS}{prefix}*:{refs.remote_ref(remote, prefix)}*",
+            f"+{refs.TAGS}*:{refs.MIRROR}*",
+        ],
+    )
+    mirrored = {t.ref[len(refs.MIRROR) :]: t for t in git.list_ref_targets(root, [refs.MIRROR])}
+    local = {t.ref[len(refs.TAGS) :]: t for t in git.list_ref_targets(root, [refs.TAGS])}
     updates: list[RefUpdate] = []
     moved, new_versions, conflicts = [], [], []
     for name, t in sorted(mirrored.items()):
@@ -92,7 +99,7 @@ def fetch(root: Path, remote: str, prefix: str) -> FetchResult:
     checked_out = git.current_branch(root)
     tracking = refs.remote_ref(remote, "")
     for t in git.list_ref_targets(root, [tracking + prefix]):
-        short = t.ref[len(tracking):]
+        short = t.ref[len(tracking) :]
         mine_tip = git.rev_parse(root, refs.HEADS + short)
         if mine_tip == t.commit or refs.HEADS + short == checked_out:
             continue  # up to date, or checked out (never move the branch under a work tree)

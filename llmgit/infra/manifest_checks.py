@@ -26,10 +26,7 @@ from llmgit.errors import UsageError
 
 ISVC = ("serving.kserve.io/v1beta1", "InferenceService")
 RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
-SCHEMAS = {
-    ISVC: "schemas/kserve/inferenceservice_v1beta1.json",
-    RULE: "schemas/prometheus/prometheusrule_v1.json",
-}
+SCHEMAS = {ISVC: "schemas/kserve/inferenceservice_v1beta1.json", RULE: "schemas/prometheus/prometheusrule_v1.json"}
 MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 PREDICTOR_IMPLEMENTATIONS = ("model", "sklearn", "xgboost", "tensorflow", "pytorch", "triton",
                              "onnx", "huggingface", "pmml", "lightgbm", "paddle", "containers")  # fmt: skip
@@ -40,9 +37,7 @@ _RFC1123_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _SUBDOMAIN_RE = re.compile(rf"{_RFC1123_LABEL}(\.{_RFC1123_LABEL})*")
 _METRIC_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-_PROMTOOL_RULE_RE = re.compile(
-    r'(?:\d+:\d+: )?group "(?P<group>.*?)", rule (?P<rule>\d+), (?P<rest>.*)'
-)
+_PROMTOOL_RULE_RE = re.compile(r'(?:\d+:\d+: )?group "(?P<group>.*?)", rule (?P<rule>\d+), (?P<rest>.*)')
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array",
                dict: "object", type(None): "null"}  # fmt: skip
 Found = tuple[str, str]  # (path in the document, message)
@@ -89,7 +84,7 @@ def _where(parts: Iterable[Any]) -> str:
 
 @cache
 def _validator(key: tuple[str, str]) -> Any:
-    import jsonschema
+    import jsonschema  # noqa: PLC0415 (heavy: only to validate)
 
     text = resources.files("llmgit").joinpath(SCHEMAS[key]).read_text("utf-8")
     return jsonschema.Draft7Validator(json.loads(text))
@@ -173,13 +168,7 @@ def _isvc_problems(doc: dict[str, Any]) -> Iterator[Found]:
         where = "spec.predictor.canaryTrafficPercent"
         yield from _percent(where, predictor["canaryTrafficPercent"])
         if standard:
-            yield (
-                where,
-                (
-                    f"needs Knative mode; with {MODE_ANNOTATION}: Standard, "
-                    "put the candidate in spec.canary"
-                ),
-            )
+            yield (where, (f"needs Knative mode; with {MODE_ANNOTATION}: Standard, put the candidate in spec.canary"))
     canary = spec.get("canary")
     if canary is not None and not standard:
         yield "spec.canary", f"needs the annotation {MODE_ANNOTATION}: Standard"
@@ -241,9 +230,7 @@ def _promtool(doc: dict[str, Any], promtool: str) -> Iterator[Found]:
         rules.write_text(yaml.safe_dump({"groups": groups}, sort_keys=False), "utf-8")
         argv = [promtool, "check", "rules", str(rules)]
         try:
-            proc = subprocess.run(
-                argv, capture_output=True, text=True, timeout=PROMTOOL_TIMEOUT, check=False
-            )
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=PROMTOOL_TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
             yield "spec.groups", f"promtool check rules took over {PROMTOOL_TIMEOUT:g} s"
             return
@@ -287,9 +274,7 @@ def _check(file: str, doc: Any, promtool: str | None) -> list[Problem]:
     return list(dict.fromkeys(found))  # the same finding from schema and semantics: once
 
 
-def validate_documents(
-    docs: Iterable[tuple[str, Any]], *, use_promtool: bool = True
-) -> list[Problem]:
+def validate_documents(docs: Iterable[tuple[str, Any]], *, use_promtool: bool = True) -> list[Problem]:
     """Problems in ``(file name, parsed document)`` pairs; empty when all are valid."""
     promtool = promtool_path() if use_promtool else None
     return [problem for file, doc in docs for problem in _check(file, doc, promtool)]

@@ -86,19 +86,13 @@ def _context(spec: DeploySpec) -> dict[str, Any]:
     candidate = None
     if spec.candidate_version is not None and spec.candidate_uri is not None:
         candidate = _release(spec.candidate_version, spec.candidate_uri)
-    annotations = [
-        ("llmgit.dev/model", spec.model),
-        ("llmgit.dev/stable-version", stable["version"]),
-    ]
+    annotations = [("llmgit.dev/model", spec.model), ("llmgit.dev/stable-version", stable["version"])]
     if candidate:
         annotations += [
             ("llmgit.dev/candidate-version", candidate["version"]),
             ("llmgit.dev/canary-percent", str(spec.canary_percent)),
         ]
-    labels = [
-        ("app.kubernetes.io/managed-by", "llmgit"),
-        ("llmgit.dev/model", label_value(spec.model)),
-    ]
+    labels = [("app.kubernetes.io/managed-by", "llmgit"), ("llmgit.dev/model", label_value(spec.model))]
     return {
         "q": yaml_scalar,
         "spec": spec,
@@ -114,7 +108,7 @@ def _context(spec: DeploySpec) -> dict[str, Any]:
         "group_name": f"llmgit.{spec.model}.accuracy",
         "model_q": promql.promql_string(spec.model),
         "metrics": {"correct": promql.CORRECT_METRIC, "total": promql.TOTAL_METRIC},
-        "records": dict(zip(("correct", "total", "ratio"), record_names(spec.rate_window))),
+        "records": dict(zip(("correct", "total", "ratio"), record_names(spec.rate_window), strict=True)),
         "window_seconds": f"{promql.parse_duration(spec.rate_window):g}",
         "threshold": repr(float(spec.alert_threshold)),
         "threshold_points": f"{spec.alert_threshold * 100:g}",
@@ -122,10 +116,8 @@ def _context(spec: DeploySpec) -> dict[str, Any]:
     }
 
 
-def _render(
-    template: str, filename: str, kind: str, context: dict[str, Any], root: Path | None
-) -> Rendered:
-    from jinja2 import TemplateError
+def _render(template: str, filename: str, kind: str, context: dict[str, Any], root: Path | None) -> Rendered:
+    from jinja2 import TemplateError  # noqa: PLC0415 (heavy third-party: loaded on use)
 
     source = templating.find(template, root)
     overridden = root is not None and source == root / templating.OVERRIDE_DIR / template

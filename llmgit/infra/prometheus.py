@@ -22,6 +22,7 @@ from llmgit.errors import BadQuery, BadValue, NoData, PrometheusError, Prometheu
 
 DEFAULT_TIMEOUT = 10.0
 
+
 @dataclass(frozen=True)
 class Sample:
     labels: dict[str, str]
@@ -31,8 +32,7 @@ class Sample:
 def _api_url(base_url: str, promql: str, at: float | None) -> str:
     if not base_url.startswith(("http://", "https://")):
         raise UsageError(
-            f"'{base_url}' is not a Prometheus URL",
-            hint="use http://HOST:PORT, e.g. http://localhost:9090",
+            f"'{base_url}' is not a Prometheus URL", hint="use http://HOST:PORT, e.g. http://localhost:9090"
         )
     params = {"query": promql} | ({} if at is None else {"time": f"{at:.3f}"})
     return f"{base_url.rstrip('/')}/api/v1/query?{urllib.parse.urlencode(params)}"
@@ -46,9 +46,7 @@ def _error_text(body: bytes) -> str:
         return body.decode("utf-8", "replace").strip()[:300] or "(empty body)"
 
 
-def query(
-    base_url: str, promql: str, *, at: float | None = None, timeout: float = DEFAULT_TIMEOUT
-) -> list[Sample]:
+def query(base_url: str, promql: str, *, at: float | None = None, timeout: float = DEFAULT_TIMEOUT) -> list[Sample]:
     """Run an instant query (at Unix time ``at``, default now); the resulting vector's samples."""
     url = _api_url(base_url, promql, at)
     try:
@@ -73,18 +71,14 @@ def query(
         raise PrometheusError(f"Prometheus query failed: {_error_text(body)}")
     result = data.get("data") or {}
     if result.get("resultType") != "vector":
-        raise PrometheusError(
-            f"expected an instant vector from {promql}, got {result.get('resultType')!r}"
-        )
+        raise PrometheusError(f"expected an instant vector from {promql}, got {result.get('resultType')!r}")
     samples = []
     for item in result.get("result") or []:
         raw = item.get("value", [None, None])[1]
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            raise BadValue(
-                f"Prometheus returned a non-numeric value {raw!r} for {promql}"
-            ) from None
+            raise BadValue(f"Prometheus returned a non-numeric value {raw!r} for {promql}") from None
         samples.append(Sample(dict(item.get("metric") or {}), value))
     return samples
 
@@ -103,12 +97,7 @@ def _per_version(samples: list[Sample], metric: str, model: str, window: str) ->
 
 
 def eval_counts(
-    base_url: str,
-    model: str,
-    window: str = "1h",
-    *,
-    at: float | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
+    base_url: str, model: str, window: str = "1h", *, at: float | None = None, timeout: float = DEFAULT_TIMEOUT
 ) -> dict[str, Arm]:
     """Per-version ``Arm(correct, total)`` of ``model`` over the last ``window``.
 
@@ -119,18 +108,13 @@ def eval_counts(
     """
     correct_q, total_q = count_queries(model, window)
     at = time.time() if at is None else at
-    totals = _per_version(
-        query(base_url, total_q, at=at, timeout=timeout), TOTAL_METRIC, model, window
-    )
+    totals = _per_version(query(base_url, total_q, at=at, timeout=timeout), TOTAL_METRIC, model, window)
     if not totals:
         raise NoData(
-            f"no {TOTAL_METRIC} samples for model '{model}' in the last {window}: "
-            "nothing was scraped for it",
+            f"no {TOTAL_METRIC} samples for model '{model}' in the last {window}: nothing was scraped for it",
             hint="check that the eval exporter is a Prometheus target and labels model= correctly",
         )
-    correct = _per_version(
-        query(base_url, correct_q, at=at, timeout=timeout), CORRECT_METRIC, model, window
-    )
+    correct = _per_version(query(base_url, correct_q, at=at, timeout=timeout), CORRECT_METRIC, model, window)
     stray = sorted(set(correct) - set(totals))
     if stray:
         raise BadValue(

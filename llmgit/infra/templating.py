@@ -28,18 +28,15 @@ def read(name: str, root: Path | None = None) -> str:
     return find(name, root).read_text(encoding="utf-8")
 
 
-def render(name: str, context: dict[str, Any], root: Path | None = None, *,
-           brackets: bool = False) -> str:
+def render(name: str, context: dict[str, Any], root: Path | None = None, *, brackets: bool = False) -> str:
     """Render a Jinja2 template in a sandbox; an undefined variable is an error.
 
     ``brackets`` switches variables to ``[[ ... ]]``, for templates (GitHub workflows)
     whose own syntax uses ``${{ ... }}``.
     """
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import StrictUndefined  # noqa: PLC0415 (heavy third-party: loaded on use)
+    from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415 (heavy third-party: loaded on use)
 
     extra = {"variable_start_string": "[[", "variable_end_string": "]]"} if brackets else {}
-    env = SandboxedEnvironment(
-        undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False, **extra
-    )
+    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False, **extra)
     return env.from_string(read(name, root)).render(**context)

@@ -45,9 +45,7 @@ def checkout(reg: Store, reference: str, to: Path | None, *, force: bool) -> Che
         if dest.exists() and not dest.is_dir():
             raise WouldLoseWork(f"'{to}' exists and is not a directory")
         if dest.is_dir() and any(dest.iterdir()) and not force:
-            raise WouldLoseWork(
-                f"'{to}' is not empty", hint="choose an empty directory, or pass --force to overwrite"
-            )
+            raise WouldLoseWork(f"'{to}' is not empty", hint="choose an empty directory, or pass --force to overwrite")
         written = cache.export_cached(reg.root, pointer, dest, cached) if cached is not None else None
         if written is None:  # objects missing from the local cache: DVC fetches them
             written = fetch.export(reg.root, pointer, dest)
@@ -55,8 +53,9 @@ def checkout(reg: Store, reference: str, to: Path | None, *, force: bool) -> Che
     return _in_place(reg, v, pointer, cached, force=force)
 
 
-def _in_place(reg: Store, v: ModelVersion, pointer: Pointer, cached: list[cache.CachedFile] | None,
-              *, force: bool) -> CheckoutResult:
+def _in_place(
+    reg: Store, v: ModelVersion, pointer: Pointer, cached: list[cache.CachedFile] | None, *, force: bool
+) -> CheckoutResult:
     root = reg.root
     card_rel = refs.card_path(v.name)
     card_blob = git.read_blob(root, v.commit, card_rel)
@@ -73,7 +72,9 @@ def _in_place(reg: Store, v: ModelVersion, pointer: Pointer, cached: list[cache.
             card_file.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(card_file, card_blob)
         _ensure_ignored(root / pointer.path)
-        if cached is None or workspace.checkout_copies(root, pointer, cached) is None:  # anything but copies into an empty place
+        if (
+            cached is None or workspace.checkout_copies(root, pointer, cached) is None
+        ):  # anything but copies into an empty place
             fetch.checkout(root, pointer)
     except BaseException:
         for path, data in before.items():

@@ -3,7 +3,10 @@ start-up); :mod:`llmgit.inspect.search` answers it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from llmgit.core.config import ARCHIVED
 
 
 @dataclass(frozen=True)
@@ -20,3 +23,11 @@ class Query:
 
     def keys(self) -> tuple[tuple[str, bool], ...]:
         return self.order or (((self.order_by, self.descending),) if self.order_by else ())
+
+
+def holding_stage(stages: Sequence[str]) -> str | None:
+    """The most advanced stage held (the last in promotion order), else archived, else None."""
+    holding = [s for s in stages if s != ARCHIVED]
+    if holding:
+        return holding[-1]
+    return ARCHIVED if ARCHIVED in stages else None

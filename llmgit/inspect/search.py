@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmgit.core import filters, refs, versions, yamlio
-from llmgit.core.config import ARCHIVED
 from llmgit.core.filter_tokens import FieldKind, field_from_text
 from llmgit.core.model import ModelVersion
 from llmgit.errors import UsageError
@@ -64,9 +63,16 @@ def _cards(reg: Store, found: Sequence[ModelVersion]) -> dict[str, Mapping[str, 
 
 
 def record(v: ModelVersion, stages: Sequence[str] = (), card: Mapping[str, Any] | None = None) -> filters.Record:
-    return filters.Record(name=v.name, version=v.version, created=v.created, author=v.author,
-                          stages=frozenset(stages), metrics=v.metrics, params=v.params,
-                          card=card or {})
+    return filters.Record(
+        name=v.name,
+        version=v.version,
+        created=v.created,
+        author=v.author,
+        stages=frozenset(stages),
+        metrics=v.metrics,
+        params=v.params,
+        card=card or {},
+    )
 
 
 def search(reg: Store, query: Query) -> list[Hit]:
@@ -81,8 +87,7 @@ def search(reg: Store, query: Query) -> list[Hit]:
     found = sorted(found, key=lambda v: v.name)  # stable: newest first within each model
     with_stages = query.with_stages or _uses_stage(expr, order)
     held = stage_map(reg) if with_stages else {}
-    card_needed = (expr is not None and filters.needs_card(expr)) or any(
-        filters.needs_card(k) for k, _ in order)
+    card_needed = (expr is not None and filters.needs_card(expr)) or any(filters.needs_card(k) for k, _ in order)
     cards = _cards(reg, found) if card_needed else {}
     rows = []
     for v in found:
@@ -94,11 +99,3 @@ def search(reg: Store, query: Query) -> list[Hit]:
         rows.sort(key=lambda row, key=key: key(row[1]))  # type: ignore[misc]
     hits = [h for h, _ in rows]
     return hits if query.limit is None else hits[: query.limit]
-
-
-def holding_stage(stages: Sequence[str]) -> str | None:
-    """The most advanced stage held (the last in promotion order), else archived, else None."""
-    holding = [s for s in stages if s != ARCHIVED]
-    if holding:
-        return holding[-1]
-    return ARCHIVED if ARCHIVED in stages else None

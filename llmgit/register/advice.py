@@ -43,10 +43,15 @@ class BumpAdvice:
     notes: tuple[str, ...] = ()  # what could not be compared
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "previous": self.previous, "bump": self.level.value,
-                "version": self.version, "reasons": list(self.reasons),
-                "findings": [{"level": f.level, "reason": f.reason} for f in self.findings],
-                "notes": list(self.notes)}
+        return {
+            "name": self.name,
+            "previous": self.previous,
+            "bump": self.level.value,
+            "version": self.version,
+            "reasons": list(self.reasons),
+            "findings": [{"level": f.level, "reason": f.reason} for f in self.findings],
+            "notes": list(self.notes),
+        }
 
 
 @dataclass(frozen=True)
@@ -127,8 +132,9 @@ class _Sides:
 def advise(store: Store, cand: Candidate, existing: list[ModelVersion]) -> BumpAdvice:
     """The bump for ``cand`` against the highest of ``existing`` (versions of the same model)."""
     if not existing:
-        return BumpAdvice(cand.name, None, versions.Bump.major, versions.FIRST_VERSION,
-                          (f"the first version of '{cand.name}'",))
+        return BumpAdvice(
+            cand.name, None, versions.Bump.major, versions.FIRST_VERSION, (f"the first version of '{cand.name}'",)
+        )
     prev = max(existing, key=lambda v: versions.parse(v.version))
     rules = store.settings.bump_rules
     try:
@@ -143,7 +149,10 @@ def advise(store: Store, cand: Candidate, existing: list[ModelVersion]) -> BumpA
             level = versions.Bump(name)
     reasons = tuple(f.reason for f in findings if f.level == level.value)
     if level is versions.Bump.patch:
-        reasons = ("the same interface: no tokenizer, config, base model or format change, "
-                   "and no new adapter or task (a retrain)",)
-    return BumpAdvice(cand.name, prev.version, level, versions.bump(prev.version, level), reasons,
-                      tuple(findings), tuple(sides.notes))
+        reasons = (
+            "the same interface: no tokenizer, config, base model or format change, "
+            "and no new adapter or task (a retrain)",
+        )
+    return BumpAdvice(
+        cand.name, prev.version, level, versions.bump(prev.version, level), reasons, tuple(findings), tuple(sides.notes)
+    )

@@ -61,8 +61,7 @@ def _next_version(existing: list[str], req: RegisterRequest) -> str:
         for v in existing:
             if versions.parse(v) == versions.parse(wanted):
                 raise VersionExists(
-                    f"version {wanted} of '{req.name}' already exists"
-                    + (f" (as {v})" if v != wanted else ""),
+                    f"version {wanted} of '{req.name}' already exists" + (f" (as {v})" if v != wanted else ""),
                     hint="version tags are immutable; register a higher version or use --bump",
                 )
         return wanted
@@ -117,5 +116,4 @@ def plan(reg: Store, req: RegisterRequest) -> RegisterPlan:
         version = advice.version
     else:
         version = _next_version([v.version for v in existing], req)
-    return RegisterPlan(req.name, version, refs.version_tag(req.name, version), rel, copy_from,
-                        metrics, params, advice)
+    return RegisterPlan(req.name, version, refs.version_tag(req.name, version), rel, copy_from, metrics, params, advice)

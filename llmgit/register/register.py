@@ -98,16 +98,21 @@ def register(reg: Store, req: RegisterRequest) -> ModelVersion:
             name=req.name,
             version=version,
             date=created,
-            description=req.description if req.description is not None else (
-                None if base.get("description") else req.message or None
-            ),
+            description=req.description
+            if req.description is not None
+            else (None if base.get("description") else req.message or None),
             base_model=req.base_model,
             dataset=req.dataset,
             dataset_version=dataset_version,
             params=params,
             metrics=metrics,
-            weights={"path": rel, "md5": pointer.md5, "size": pointer.size,
-                     "files": pointer.nfiles, "dir": pointer.is_dir},
+            weights={
+                "path": rel,
+                "md5": pointer.md5,
+                "size": pointer.size,
+                "files": pointer.nfiles,
+                "dir": pointer.is_dir,
+            },
             provenance={
                 "git_commit": head_before,
                 "git_branch": branch.removeprefix(refs.HEADS),
@@ -129,20 +134,26 @@ def register(reg: Store, req: RegisterRequest) -> ModelVersion:
         if ignore_blob:
             files[ignore_rel] = ignore_blob
         v = ModelVersion(
-            name=req.name, version=version, tag=tag, commit="", weights=weights,
-            metrics=metrics, params=params, author=who.who, created=created, message=req.message,
+            name=req.name,
+            version=version,
+            tag=tag,
+            commit="",
+            weights=weights,
+            metrics=metrics,
+            params=params,
+            author=who.who,
+            created=created,
+            message=req.message,
         )
         subject = f"llmgit: register {tag}" + (f"\n\n{req.message}" if req.message else "")
         head, commit = prepare_commit(root, branch, files, subject + "\n")
         if commit is None:  # identical files: still a new version, on an empty commit
-            commit = git.commit_tree(root, git.out(root, ["rev-parse", f"{head}^{{tree}}"]).strip(),
-                                     [head] if head else [], subject + "\n")
+            commit = git.commit_tree(
+                root, git.out(root, ["rev-parse", f"{head}^{{tree}}"]).strip(), [head] if head else [], subject + "\n"
+            )
         tag_obj = git.make_tag(root, commit, tag, tag_message(v), who)
         index_before = git.index_entry(root, ignore_rel)
-        git.update_refs(root, [
-            RefUpdate(branch, commit, head or ZERO),
-            RefUpdate(refs.TAGS + tag, tag_obj, ZERO),
-        ])
+        git.update_refs(root, [RefUpdate(branch, commit, head or ZERO), RefUpdate(refs.TAGS + tag, tag_obj, ZERO)])
     except BaseException:
         snap.restore()
         if copied:
@@ -151,8 +162,9 @@ def register(reg: Store, req: RegisterRequest) -> ModelVersion:
     # 3. the index follows the new commit for llmgit's own files only
     ours = {card_rel: files[card_rel], f"{rel}.dvc": files[f"{rel}.dvc"]}
     head_ignore = git.blob_ids(root, [f"{head}:{ignore_rel}"]).get(f"{head}:{ignore_rel}") if head else None
-    if ignore_rel in files and (index_before is None and head_ignore is None or
-                                index_before is not None and index_before[1] == head_ignore):
+    if ignore_rel in files and (
+        index_before is None and head_ignore is None or index_before is not None and index_before[1] == head_ignore
+    ):
         ours[ignore_rel] = files[ignore_rel]
     git.set_index_entries(root, ours)
     return dataclasses.replace(v, commit=commit)

@@ -21,15 +21,17 @@ class SiteResult:
     versions: int
 
 
-def build(reg: Store, options: ReportOptions,
-          costs: Mapping[str, StorageInfo] | None = None) -> tuple[RegistryReport, list[Page]]:
+def build(
+    reg: Store, options: ReportOptions, costs: Mapping[str, StorageInfo] | None = None
+) -> tuple[RegistryReport, list[Page]]:
     """Read the registry and render every page (nothing is written); ``costs``: storage per model."""
     report = collect(reg, options, costs or {})
     return report, render(report, reg.settings, reg.root)
 
 
-def publish(reg: Store, out: Path, options: ReportOptions,
-            costs: Mapping[str, StorageInfo] | None = None) -> SiteResult:
+def publish(
+    reg: Store, out: Path, options: ReportOptions, costs: Mapping[str, StorageInfo] | None = None
+) -> SiteResult:
     """Build the report and write it into ``out`` (new, empty, or an earlier report)."""
     check_target(out)  # refuse before reading anything
     report, pages = build(reg, options, costs)

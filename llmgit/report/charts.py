@@ -96,15 +96,19 @@ def render(chart: LineChart, width: int = WIDTH, height: int = HEIGHT) -> str:
     plot_w = width - MARGIN_LEFT - MARGIN_RIGHT
     plot_h = height - MARGIN_TOP - MARGIN_BOTTOM
     out = [
-        (f'<svg class="chart" id="{ident}" xmlns="http://www.w3.org/2000/svg" '
-         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-         f'aria-labelledby="{ident}-title">'),
+        (
+            f'<svg class="chart" id="{ident}" xmlns="http://www.w3.org/2000/svg" '
+            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+            f'aria-labelledby="{ident}-title">'
+        ),
         f'<title id="{ident}-title">{escape(chart.title)}</title>',
         f'<text class="chart-title" x="{MARGIN_LEFT}" y="18">{escape(chart.title)}</text>',
     ]
     if not values:
-        out.append(f'<text class="chart-empty" x="{width / 2:.0f}" y="{height / 2:.0f}" '
-                   'text-anchor="middle">no values recorded</text></svg>')
+        out.append(
+            f'<text class="chart-empty" x="{width / 2:.0f}" y="{height / 2:.0f}" '
+            'text-anchor="middle">no values recorded</text></svg>'
+        )
         return "".join(out)
     ticks = nice_ticks(min(values), max(values))
     lo, hi = ticks[0], ticks[-1]
@@ -122,28 +126,35 @@ def render(chart: LineChart, width: int = WIDTH, height: int = HEIGHT) -> str:
     for t in ticks:
         y = y_of(t)
         out.append(f'<line x1="{MARGIN_LEFT}" x2="{width - MARGIN_RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        out.append(f'<text class="tick" x="{MARGIN_LEFT - 8}" y="{y + 4:.1f}" '
-                   f'text-anchor="end">{escape(format_tick(t, step))}</text>')
+        out.append(
+            f'<text class="tick" x="{MARGIN_LEFT - 8}" y="{y + 4:.1f}" '
+            f'text-anchor="end">{escape(format_tick(t, step))}</text>'
+        )
     out.append("</g>")
     every = max(1, math.ceil(n / MAX_X_LABELS))
     base = MARGIN_TOP + plot_h
-    out.append(f'<line class="axis" x1="{MARGIN_LEFT}" x2="{width - MARGIN_RIGHT}" '
-               f'y1="{base:.1f}" y2="{base:.1f}"/>')
+    out.append(f'<line class="axis" x1="{MARGIN_LEFT}" x2="{width - MARGIN_RIGHT}" y1="{base:.1f}" y2="{base:.1f}"/>')
     for i, p in enumerate(chart.points):
         if i % every and i != n - 1:
             continue
         x = x_of(i)
-        out.append(f'<text class="tick x-tick" x="{x:.1f}" y="{base + 16:.1f}" text-anchor="end" '
-                   f'transform="rotate(-30 {x:.1f} {base + 16:.1f})">{escape(p.label)}</text>')
-    out.append(f'<text class="axis-label" x="{MARGIN_LEFT + plot_w / 2:.1f}" y="{height - 6}" '
-               f'text-anchor="middle">{escape(chart.x_label)}</text>')
-    out.append(f'<text class="axis-label" transform="rotate(-90)" x="{-(MARGIN_TOP + plot_h / 2):.1f}" '
-               f'y="14" text-anchor="middle">{escape(chart.y_label)}</text>')
+        out.append(
+            f'<text class="tick x-tick" x="{x:.1f}" y="{base + 16:.1f}" text-anchor="end" '
+            f'transform="rotate(-30 {x:.1f} {base + 16:.1f})">{escape(p.label)}</text>'
+        )
+    out.append(
+        f'<text class="axis-label" x="{MARGIN_LEFT + plot_w / 2:.1f}" y="{height - 6}" '
+        f'text-anchor="middle">{escape(chart.x_label)}</text>'
+    )
+    out.append(
+        f'<text class="axis-label" transform="rotate(-90)" x="{-(MARGIN_TOP + plot_h / 2):.1f}" '
+        f'y="14" text-anchor="middle">{escape(chart.y_label)}</text>'
+    )
     coords = [None if p.value is None else (x_of(i), y_of(p.value)) for i, p in enumerate(chart.points)]
     for run in _segments(coords):
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
         out.append(f'<polyline class="line" points="{pts}"/>')
-    for p, c in zip(chart.points, coords):
+    for p, c in zip(chart.points, coords, strict=True):
         if c is None or p.value is None:
             continue
         kind = "point served" if p.highlight else "point"
@@ -151,8 +162,9 @@ def render(chart: LineChart, width: int = WIDTH, height: int = HEIGHT) -> str:
         if p.note:
             tip += f"; {p.note}"
         radius = 6 if p.highlight else 4.5
-        marker = (f'<circle class="{kind}" cx="{c[0]:.1f}" cy="{c[1]:.1f}" r="{radius}">'
-                  f"<title>{escape(tip)}</title></circle>")
+        marker = (
+            f'<circle class="{kind}" cx="{c[0]:.1f}" cy="{c[1]:.1f}" r="{radius}"><title>{escape(tip)}</title></circle>'
+        )
         if p.href:
             marker = f'<a href="{escape(p.href, quote=True)}">{marker}</a>'
         out.append(marker)

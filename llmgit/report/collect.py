@@ -16,11 +16,11 @@ from typing import Any
 from llmgit.core import history, refs, versions
 from llmgit.core.compare import MetricDelta, VersionDiff, metric_deltas, version_diff, weights_diff
 from llmgit.core.config import ARCHIVED
-from llmgit.core.ident import parse_when
-from llmgit.report.options import ReportOptions
 from llmgit.core.history import HistoryEvent
+from llmgit.core.ident import parse_when
 from llmgit.core.model import ModelVersion
 from llmgit.errors import LlmgitError, UnknownReference
+from llmgit.report.options import ReportOptions
 from llmgit.store import cards
 from llmgit.store.branches import StageBranch
 from llmgit.store.store import Store
@@ -87,28 +87,34 @@ def collect(reg: Store, options: ReportOptions, costs: Mapping[str, StorageInfo]
     known = {m.name: m for m in reg.models()}
     for name in options.models:
         if refs.validate_model_name(name) not in known:
-            raise UnknownReference(f"model '{name}' has no registered versions",
-                                   hint="'llmgit models' lists the registered models")
+            raise UnknownReference(
+                f"model '{name}' has no registered versions", hint="'llmgit models' lists the registered models"
+            )
     names = sorted(set(options.models)) if options.models else sorted(known)
     branches = reg.stage_branches()
     history = reg.history() if names else []
     serving = settings.stages[-1] if settings.stages else "production"
     models = tuple(
-        _model(reg, name, branches, [e for e in history if e.model == name], serving, costs, options)
-        for name in names
+        _model(reg, name, branches, [e for e in history if e.model == name], serving, costs, options) for name in names
     )
     generated = options.generated or dt.datetime.now(dt.timezone.utc)
-    return RegistryReport(reg.root.name, generated, tuple(settings.stages), serving, models,
-                          options.since)
+    return RegistryReport(reg.root.name, generated, tuple(settings.stages), serving, models, options.since)
 
 
-def _model(reg: Store, name: str, branches: Mapping[str, StageBranch], events: list[HistoryEvent],
-           serving: str, costs: Mapping[str, StorageInfo], options: ReportOptions) -> ModelReport:
+def _model(
+    reg: Store,
+    name: str,
+    branches: Mapping[str, StageBranch],
+    events: list[HistoryEvent],
+    serving: str,
+    costs: Mapping[str, StorageInfo],
+    options: ReportOptions,
+) -> ModelReport:
     found = reg.versions(name)
-    holders = {s: e.version for s, b in branches.items()
-               if s != ARCHIVED and (e := b.file.holders.get(name)) is not None}
-    archived = tuple(e.version for e in branches[ARCHIVED].file.archived.get(name, ())) \
-        if ARCHIVED in branches else ()
+    holders = {
+        s: e.version for s, b in branches.items() if s != ARCHIVED and (e := b.file.holders.get(name)) is not None
+    }
+    archived = tuple(e.version for e in branches[ARCHIVED].file.archived.get(name, ())) if ARCHIVED in branches else ()
     served = {e.version for e in events if e.stage == serving and e.action in history.HOLDER_ACTIONS}
     if serving in holders:
         served.add(holders[serving])
@@ -123,10 +129,19 @@ def _model(reg: Store, name: str, branches: Mapping[str, StageBranch], events: l
         card = cards_by_version[v.version]
         diff = None if previous is None else _diff(reg, previous, v, cards_by_version, manifests)
         files, note = manifests[v.version]
-        rows.append(VersionReport(
-            v, tuple(held), v.version in served, card, cards.render_markdown(card, reg.root), diff,
-            tuple(metric_deltas({}, v.metrics, reg.settings)) if previous is None else (), files, note,
-        ))
+        rows.append(
+            VersionReport(
+                v,
+                tuple(held),
+                v.version in served,
+                card,
+                cards.render_markdown(card, reg.root),
+                diff,
+                tuple(metric_deltas({}, v.metrics, reg.settings)) if previous is None else (),
+                files,
+                note,
+            )
+        )
     promotions = [e for e in events if e.action in PROMOTING and e.stage != ARCHIVED]
     since = options.since
     shown = tuple(e for e in events if since is None or parse_when(e.when) >= since)
@@ -135,9 +150,16 @@ def _model(reg: Store, name: str, branches: Mapping[str, StageBranch], events: l
         metrics += [m for m in v.metrics if m not in metrics]
     latest_card = cards_by_version[found[0].version] if found else {}
     return ModelReport(
-        name=name, latest=found[0].version if found else "", versions=tuple(rows), holders=holders,
-        archived=archived, canary=canary_of(branches, name), last_promotion=promotions[-1] if promotions else None,
-        storage=costs.get(name), events=shown, metrics=tuple(metrics),
+        name=name,
+        latest=found[0].version if found else "",
+        versions=tuple(rows),
+        holders=holders,
+        archived=archived,
+        canary=canary_of(branches, name),
+        last_promotion=promotions[-1] if promotions else None,
+        storage=costs.get(name),
+        events=shown,
+        metrics=tuple(metrics),
         description=str(latest_card.get("description") or ""),
     )
 
@@ -156,13 +178,17 @@ def _manifest(reg: Store, v: ModelVersion) -> Manifest:
         return None, f"not available: {e.message}"
 
 
-def _diff(reg: Store, old: ModelVersion, new: ModelVersion,
-          cards_by_version: Mapping[str, Mapping[str, Any]], manifests: Mapping[str, Manifest]) -> VersionDiff:
+def _diff(
+    reg: Store,
+    old: ModelVersion,
+    new: ModelVersion,
+    cards_by_version: Mapping[str, Mapping[str, Any]],
+    manifests: Mapping[str, Manifest],
+) -> VersionDiff:
     """What changed from ``old`` to ``new``, from what was already read (no more I/O)."""
     (a, note_a), (b, note_b) = manifests[old.version], manifests[new.version]
     weights = weights_diff(old, new, a, b, note_a or note_b)
-    return version_diff(old, new, cards_by_version[old.version], cards_by_version[new.version], weights,
-                        reg.settings)
+    return version_diff(old, new, cards_by_version[old.version], cards_by_version[new.version], weights, reg.settings)
 
 
 def canary_of(branches: Mapping[str, StageBranch], name: str) -> Canary | None:

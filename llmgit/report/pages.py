@@ -17,16 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from llmgit.report import charts
-from llmgit.infra import templating
 from llmgit.core import units
 from llmgit.core.compare import format_change, format_number
-from llmgit.report.collect import (
-    ModelReport,
-    RegistryReport,
-    VersionReport,
-    semver_rank,
-)
+from llmgit.infra import templating
+from llmgit.report import charts
+from llmgit.report.collect import ModelReport, RegistryReport, VersionReport, semver_rank
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -67,40 +62,43 @@ def when(text: str) -> str:
 
 
 def _environment(root: Path | None) -> SandboxedEnvironment:
-    from jinja2 import FunctionLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import FunctionLoader, StrictUndefined  # noqa: PLC0415 (heavy third-party: loaded on use)
+    from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415 (heavy third-party: loaded on use)
 
     def load(name: str) -> tuple[str, str, Any]:
         path = templating.find(f"{TEMPLATE_DIR}/{name}", root)
         return path.read_text(encoding="utf-8"), str(path), lambda: True
 
-    env = SandboxedEnvironment(loader=FunctionLoader(load), autoescape=True, undefined=StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(number=format_number, size=human_size, when=when, href=href,
-                       change=format_change)
+    env = SandboxedEnvironment(
+        loader=FunctionLoader(load), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    )
+    env.filters.update(number=format_number, size=human_size, when=when, href=href, change=format_change)
     return env
 
 
 def _assets(root: Path | None) -> dict[str, Any]:
-    from markupsafe import Markup
+    from markupsafe import Markup  # noqa: PLC0415 (heavy: with Jinja2, only to render)
 
     css = templating.read(f"{TEMPLATE_DIR}/report.css", root)
     js = templating.read(f"{TEMPLATE_DIR}/report.js", root)
     digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
-    policy = (f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-              f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
+    policy = (
+        f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
+    )
     return {"css": Markup(css), "js": Markup(js), "csp": policy}
 
 
 def _charts(model: ModelReport, settings: Settings) -> list[Any]:
-    from markupsafe import Markup
+    from markupsafe import Markup  # noqa: PLC0415 (heavy: with Jinja2, only to render)
 
     oldest_first = list(reversed(model.versions))
     out = []
     for i, metric in enumerate(model.metrics):
         points = tuple(
-            charts.Point(f"v{r.version.version}", r.version.metrics.get(metric), r.served,
-                         href(version_file(r.version.version)))
+            charts.Point(
+                f"v{r.version.version}", r.version.metrics.get(metric), r.served, href(version_file(r.version.version))
+            )
             for r in oldest_first
         )
         direction = settings.metric_direction(metric)
@@ -111,32 +109,75 @@ def _charts(model: ModelReport, settings: Settings) -> list[Any]:
 
 def render(report: RegistryReport, settings: Settings, root: Path | None = None) -> list[Page]:
     env = _environment(root)
-    common = {**_assets(root), "report": report, "stages": report.stages,
-              "serving": report.serving_stage, "generated": report.generated.isoformat(timespec="seconds")}
-    pages = [Page("index.html", env.get_template("index.html.j2").render(
-        **common, base="", models=report.models, total_versions=sum(len(m.versions) for m in report.models),
-        model_href={m.name: href(f"{model_dir(m.name)}/index.html") for m in report.models},
-    ))]
+    common = {
+        **_assets(root),
+        "report": report,
+        "stages": report.stages,
+        "serving": report.serving_stage,
+        "generated": report.generated.isoformat(timespec="seconds"),
+    }
+    pages = [
+        Page(
+            "index.html",
+            env.get_template("index.html.j2").render(
+                **common,
+                base="",
+                models=report.models,
+                total_versions=sum(len(m.versions) for m in report.models),
+                model_href={m.name: href(f"{model_dir(m.name)}/index.html") for m in report.models},
+            ),
+        )
+    ]
     for model in report.models:
         base = "../../"
-        pages.append(Page(f"{model_dir(model.name)}/index.html", env.get_template("model.html.j2").render(
-            **common, base=base, model=model, rank=semver_rank(model), charts=_charts(model, settings),
-            version_href={r.version.version: href(version_file(r.version.version)) for r in model.versions},
-            key_metrics=model.metrics[:4],
-        )))
+        pages.append(
+            Page(
+                f"{model_dir(model.name)}/index.html",
+                env.get_template("model.html.j2").render(
+                    **common,
+                    base=base,
+                    model=model,
+                    rank=semver_rank(model),
+                    charts=_charts(model, settings),
+                    version_href={r.version.version: href(version_file(r.version.version)) for r in model.versions},
+                    key_metrics=model.metrics[:4],
+                ),
+            )
+        )
         for row in model.versions:
-            pages.append(Page(f"{model_dir(model.name)}/{version_file(row.version.version)}",
-                              _version_page(env, common, model, row)))
+            pages.append(
+                Page(
+                    f"{model_dir(model.name)}/{version_file(row.version.version)}",
+                    _version_page(env, common, model, row),
+                )
+            )
     return pages
 
 
-def _version_page(env: SandboxedEnvironment, common: Mapping[str, Any], model: ModelReport,
-                  row: VersionReport) -> str:
+def _version_page(env: SandboxedEnvironment, common: Mapping[str, Any], model: ModelReport, row: VersionReport) -> str:
     card = row.card
-    described = ("description", "base_model", "license", "training", "performance", "resources",
-                 "limitations", "tags", "weights", "provenance", "name", "version", "date")
+    described = (
+        "description",
+        "base_model",
+        "license",
+        "training",
+        "performance",
+        "resources",
+        "limitations",
+        "tags",
+        "weights",
+        "provenance",
+        "name",
+        "version",
+        "date",
+    )
     return env.get_template("version.html.j2").render(
-        **common, base="../../", model=model, row=row, v=row.version, card=card,
+        **common,
+        base="../../",
+        model=model,
+        row=row,
+        v=row.version,
+        card=card,
         training=card.get("training") if isinstance(card.get("training"), Mapping) else {},
         performance=card.get("performance") if isinstance(card.get("performance"), Mapping) else {},
         resources=card.get("resources") if isinstance(card.get("resources"), Mapping) else {},

@@ -21,11 +21,12 @@ MARKER_TEXT = "This directory is written by 'llmgit report' and replaced as a wh
 
 def check_target(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise UsageError(f"'{out}' exists and is not a directory",
-                         hint="give --out a new or empty directory")
+        raise UsageError(f"'{out}' exists and is not a directory", hint="give --out a new or empty directory")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise UsageError(f"'{out}' is not empty and holds no llmgit report",
-                         hint="give --out a new or empty directory, or remove this one first")
+        raise UsageError(
+            f"'{out}' is not empty and holds no llmgit report",
+            hint="give --out a new or empty directory, or remove this one first",
+        )
 
 
 def write(pages: Sequence[Page], out: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
 from llmgit.core import yamlio
 from llmgit.core.release import VERSION
 from llmgit.errors import UsageError, WouldLoseWork
@@ -24,22 +25,26 @@ def render_github(prefix: str, install: str, deploy_command: str | None, root: P
     """Workflow file name -> text; each is parsed back before it is returned."""
     if "\n" in install or "\n" in (deploy_command or ""):
         raise UsageError("--install and --deploy-command must be single lines")
-    deploy = f"          {deploy_command}" if deploy_command else (
-        "          # add your deploy command here, e.g.: llmgit deploy render MODEL --stage \"$stage\"")
+    deploy = (
+        f"          {deploy_command}"
+        if deploy_command
+        else ('          # add your deploy command here, e.g.: llmgit deploy render MODEL --stage "$stage"')
+    )
     out = {}
     for name in WORKFLOWS:
-        text = templating.render(f"ci/github/{name}", {"prefix": prefix, "install": install,
-                                                        "deploy": deploy}, root, brackets=True)
+        text = templating.render(
+            f"ci/github/{name}", {"prefix": prefix, "install": install, "deploy": deploy}, root, brackets=True
+        )
         yamlio.load(text)
         out[name] = text
     return out
 
 
-def init_github(reg: Store, *, install: str | None = None, deploy_command: str | None = None,
-                force: bool = False) -> CiFiles:
+def init_github(
+    reg: Store, *, install: str | None = None, deploy_command: str | None = None, force: bool = False
+) -> CiFiles:
     settings = reg.require_initialized()
-    texts = render_github(settings.stage_branch_prefix, install or f"llmgit=={VERSION}",
-                          deploy_command, reg.root)
+    texts = render_github(settings.stage_branch_prefix, install or f"llmgit=={VERSION}", deploy_command, reg.root)
     target = reg.root / TARGET
     existing = [target / n for n in texts if (target / n).exists()]
     if existing and not force:

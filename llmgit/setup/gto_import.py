@@ -36,8 +36,10 @@ TAG_RE = re.compile(
     rf"(?:(?:#(?P<stage>{_NAME})|@(?P<version>v{_SEMVER}))(?P<cancel>!?)|@(?P<deprecated>deprecated)"
     rf"|@(?P<created>created))(?:#(?P<counter>\d+))?$"
 )
-_FORMAT = ("%(refname)%00%(objecttype)%00%(*objectname)%00%(taggerdate:unix)%00%(taggerdate:iso-strict)"
-           "%00%(taggername) %(taggeremail)%00%(contents)%00")
+_FORMAT = (
+    "%(refname)%00%(objecttype)%00%(*objectname)%00%(taggerdate:unix)%00%(taggerdate:iso-strict)"
+    "%00%(taggername) %(taggeremail)%00%(contents)%00"
+)
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,16 @@ class GtoImport:
     branches: dict[str, str] = field(default_factory=dict)  # branch -> new tip (applied)
 
     def to_json(self) -> dict[str, Any]:
-        return {"applied": self.applied, "tags_read": self.tags_read,
-                "transitions": [e.to_json() for e in self.transitions],
-                "holders": self.holders, "archived": self.archived, "pointers": list(self.pointers),
-                "problems": [p.to_json() for p in self.problems], "branches": self.branches}
+        return {
+            "applied": self.applied,
+            "tags_read": self.tags_read,
+            "transitions": [e.to_json() for e in self.transitions],
+            "holders": self.holders,
+            "archived": self.archived,
+            "pointers": list(self.pointers),
+            "problems": [p.to_json() for p in self.problems],
+            "branches": self.branches,
+        }
 
 
 def _is_llmgit_pointer(contents: str) -> bool:
@@ -72,7 +80,7 @@ def read_events(reg: Store) -> tuple[list[Event], list[Problem], int]:
         if not chunk:
             continue
         ref, otype, commit, stamp, date, who, contents = chunk.split("\0", 6)
-        tag = ref[len(refs.TAGS):]
+        tag = ref[len(refs.TAGS) :]
         m = TAG_RE.match(tag)
         if m is None or m["created"]:
             continue
@@ -82,13 +90,29 @@ def read_events(reg: Store) -> tuple[list[Event], list[Problem], int]:
         if m["stage"] and not m["counter"] and not m["cancel"] and _is_llmgit_pointer(contents):
             continue
         read += 1
-        kind = ("deprecate" if m["deprecated"] else
-                ("deregister" if m["cancel"] else "register") if m["version"] else
-                "unassign" if m["cancel"] else "assign")
-        events.append(Event(tag=tag, kind=kind, artifact=m["artifact"], version=m["version"],
-                            stage=m["stage"], counter=int(m["counter"]) if m["counter"] else None,
-                            commit=commit, stamp=int(stamp or 0), date=date,
-                            by=who.strip()))
+        kind = (
+            "deprecate"
+            if m["deprecated"]
+            else ("deregister" if m["cancel"] else "register")
+            if m["version"]
+            else "unassign"
+            if m["cancel"]
+            else "assign"
+        )
+        events.append(
+            Event(
+                tag=tag,
+                kind=kind,
+                artifact=m["artifact"],
+                version=m["version"],
+                stage=m["stage"],
+                counter=int(m["counter"]) if m["counter"] else None,
+                commit=commit,
+                stamp=int(stamp or 0),
+                date=date,
+                by=who.strip(),
+            )
+        )
     order = {"register": 0, "assign": 1, "unassign": 1, "deregister": 2, "deprecate": 3}
     events.sort(key=lambda e: (e.stamp, order[e.kind], e.counter or 0, e.tag))
     return events, problems, read
@@ -99,8 +123,10 @@ def plan_import(reg: Store, stage_map: dict[str, str] | None = None) -> tuple[Gt
     existing = [s for s in settings.all_stages if git.rev_parse(reg.root, branch_ref(settings, s))]
     if existing:
         names = ", ".join(refs.stage_branch(settings.stage_branch_prefix, s) for s in existing)
-        raise UsageError(f"stage branches already exist ({names}): import builds their history from scratch",
-                         hint="import into a registry that has no stage history yet")
+        raise UsageError(
+            f"stage branches already exist ({names}): import builds their history from scratch",
+            hint="import into a registry that has no stage history yet",
+        )
     mapping = dict(stage_map or {})
     for ours in mapping.values():
         check_stage(settings, ours, holding=True)
@@ -110,15 +136,21 @@ def plan_import(reg: Store, stage_map: dict[str, str] | None = None) -> tuple[Gt
     for e in events:
         replay.apply(e)
     problems += replay.problems
-    holders = {s: {m: e.version for m, e in sorted(f.holders.items())} for s, f in replay.files.items()
-               if s != ARCHIVED}
+    holders = {
+        s: {m: e.version for m, e in sorted(f.holders.items())} for s, f in replay.files.items() if s != ARCHIVED
+    }
     archived = {m: [e.version for e in es] for m, es in sorted(replay.files[ARCHIVED].archived.items())}
     pointers = tuple(refs.stage_tag(m, s) for s, held in holders.items() for m in held)
     for p in pointers:
         if git.rev_parse(reg.root, refs.TAGS + p):
-            problems.append(Problem(p, "a GTO tag already has the name of llmgit's stage pointer, which "
-                                       "llmgit moves on every promotion; map the stage to another name",
-                                    blocking=True))
+            problems.append(
+                Problem(
+                    p,
+                    "a GTO tag already has the name of llmgit's stage pointer, which "
+                    "llmgit moves on every promotion; map the stage to another name",
+                    blocking=True,
+                )
+            )
     result = GtoImport(tuple(replay.events), holders, archived, pointers, tuple(problems), read)
     return result, replay
 
@@ -130,8 +162,10 @@ def import_gto(reg: Store, *, apply: bool = False, stage_map: dict[str, str] | N
         return result
     blocking = [p for p in result.problems if p.blocking]
     if blocking:
-        raise UsageError(f"cannot import: {blocking[0].tag}: {blocking[0].reason}",
-                         hint="fix the problems the dry run lists ('llmgit import gto'), then retry")
+        raise UsageError(
+            f"cannot import: {blocking[0].tag}: {blocking[0].reason}",
+            hint="fix the problems the dry run lists ('llmgit import gto'), then retry",
+        )
     settings = reg.settings
     tips = replay.write_commits(reg.root)
     branches = read_all(reg.root, settings)
@@ -141,6 +175,13 @@ def import_gto(reg: Store, *, apply: bool = False, stage_map: dict[str, str] | N
     updates = [RefUpdate(branch_ref(settings, s), tip, ZERO) for s, tip in tips.items()]
     git.update_refs(reg.root, [*updates, *plan.updates])
     events = tuple(stage_history.read(reg.root, settings))
-    return GtoImport(events, result.holders, result.archived, result.pointers, result.problems,
-                     result.tags_read, applied=True,
-                     branches={refs.stage_branch(settings.stage_branch_prefix, s): t for s, t in tips.items()})
+    return GtoImport(
+        events,
+        result.holders,
+        result.archived,
+        result.pointers,
+        result.problems,
+        result.tags_read,
+        applied=True,
+        branches={refs.stage_branch(settings.stage_branch_prefix, s): t for s, t in tips.items()},
+    )

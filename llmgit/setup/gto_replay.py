@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
-from llmgit.infra import git
 from llmgit.core import refs, stagefile, versions
 from llmgit.core.config import ARCHIVED
-from llmgit.errors import InvalidName
+from llmgit.core.history import HistoryEvent
 from llmgit.core.model import ModelVersion
 from llmgit.core.stagefile import Entry, StageFile
-from llmgit.core.history import HistoryEvent
+from llmgit.errors import InvalidName
+from llmgit.infra import git
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,11 @@ class Replay:
         gto = e.stage or ""
         ours = self.mapping.get(gto, gto if gto in self.stages else None)
         if ours is None:
-            self._problem(e, f"GTO stage '{gto}' is not a stage in llmgit.yaml "
-                             f"(map it with --stage {gto}=STAGE or add it to 'stages')")
+            self._problem(
+                e,
+                f"GTO stage '{gto}' is not a stage in llmgit.yaml "
+                f"(map it with --stage {gto}=STAGE or add it to 'stages')",
+            )
         return ours
 
     def _version_at(self, e: Event, model: str) -> str | None:
@@ -131,8 +134,7 @@ class Replay:
             return {}
         held = {}
         for stage in self.stages:
-            live = {v: n for v, n in self._assigned.get((model, stage), {}).items()
-                    if (model, v) not in self._dropped}
+            live = {v: n for v, n in self._assigned.get((model, stage), {}).items() if (model, v) not in self._dropped}
             if live:
                 held[stage] = max(live, key=lambda v: live[v])
         return held
@@ -150,10 +152,13 @@ class Replay:
                 continue
             entry = self._entry(model, new, e, reason, "import") if new else None
             self.files[stage] = self.files[stage].with_holder(model, entry)
-            subject = (f"import {model} v{new} to {stage}" if new else f"import: remove {model} from {stage}")
+            subject = f"import {model} v{new} to {stage}" if new else f"import: remove {model} from {stage}"
             self._commit(stage, f"{subject} (GTO tag {e.tag})", e)
-            self.events.append(HistoryEvent(stage, model, "import" if new else "remove", new or old or "",
-                                            old, e.date, e.by, "", reason, ""))
+            self.events.append(
+                HistoryEvent(
+                    stage, model, "import" if new else "remove", new or old or "", old, e.date, e.by, "", reason, ""
+                )
+            )
         self._archive(e, model, before, after)
 
     def _archive(self, e: Event, model: str, before: dict[str, str], after: dict[str, str]) -> None:
@@ -168,17 +173,22 @@ class Replay:
         changed = []
         for v in dict.fromkeys(leaving):
             if (model, v) in self.known and not any(x.version == v for x in entries):
-                why = {"deregister": f"deregistered in GTO ({e.tag})",
-                       "deprecate": f"model deprecated in GTO ({e.tag})"}.get(
-                    e.kind, f"left its last stage (GTO tag {e.tag})")
+                why = {
+                    "deregister": f"deregistered in GTO ({e.tag})",
+                    "deprecate": f"model deprecated in GTO ({e.tag})",
+                }.get(e.kind, f"left its last stage (GTO tag {e.tag})")
                 entries.append(self._entry(model, v, e, why, "archive"))
                 changed.append(f"archive {model} v{v}: {why}")
         keep = [x for x in entries if x.version not in held]
         changed += [f"unarchive {model} v{x.version}: holds a stage again" for x in entries if x.version in held]
         if changed:
             self.files[ARCHIVED] = archive.with_archived(model, tuple(keep))
-            self._commit(ARCHIVED, changed[0] if len(changed) == 1 else f"archive: {len(changed)} changes", e,
-                         "\n".join(changed) if len(changed) > 1 else "")
+            self._commit(
+                ARCHIVED,
+                changed[0] if len(changed) == 1 else f"archive: {len(changed)} changes",
+                e,
+                "\n".join(changed) if len(changed) > 1 else "",
+            )
 
     def _commit(self, stage: str, subject: str, e: Event, body: str = "") -> None:
         message = f"{subject}\n\n" + (f"{body}\n\n" if body else "") + f"Llmgit-Gto-Tag: {e.tag}\n"
@@ -191,8 +201,12 @@ class Replay:
             blob = git.hash_object(root, stagefile.dump(p.file).encode())
             tree = git.tree_with(root, None, {stagefile.FILE: blob})
             name, _, email = p.event.by.partition(" <")
-            env = {"GIT_AUTHOR_NAME": name or "gto", "GIT_AUTHOR_EMAIL": email.rstrip(">"),
-                   "GIT_AUTHOR_DATE": p.event.date, "GIT_COMMITTER_DATE": p.event.date}
+            env = {
+                "GIT_AUTHOR_NAME": name or "gto",
+                "GIT_AUTHOR_EMAIL": email.rstrip(">"),
+                "GIT_AUTHOR_DATE": p.event.date,
+                "GIT_COMMITTER_DATE": p.event.date,
+            }
             args = ["commit-tree", tree] + (["-p", tips[p.stage]] if p.stage in tips else [])
             tips[p.stage] = git.out(root, args, input=p.message.encode(), env=env).strip()
         return tips

@@ -7,6 +7,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
 from llmgit.core import config
 from llmgit.errors import UsageError
 from llmgit.store.store import Store, load_settings
@@ -45,8 +46,7 @@ def init(reg: Store, *, remote: str | None, endpoint_url: str | None) -> InitRes
         remote_path = remote_path if remote_path.is_absolute() else (reg.cwd / remote_path)
         if remote_path.resolve().is_relative_to(root):
             raise UsageError(
-                f"the remote '{remote}' is inside the work tree",
-                hint="put the storage remote outside the repository",
+                f"the remote '{remote}' is inside the work tree", hint="put the storage remote outside the repository"
             )
         remote = str(remote_path.resolve())
     existed = (root / config.CONFIG_FILE).is_file()
@@ -63,23 +63,21 @@ def init(reg: Store, *, remote: str | None, endpoint_url: str | None) -> InitRes
             if current is None:
                 path = default_remote_dir(root)
                 path.mkdir(parents=True, exist_ok=True)
-                dvc.configure(root, cache_type=cache_types(root), remote=str(path), local_remote=True,
-                                  endpoint_url=None)
+                dvc.configure(
+                    root, cache_type=cache_types(root), remote=str(path), local_remote=True, endpoint_url=None
+                )
                 current, is_default = str(path), True
             else:
-                dvc.configure(root, cache_type=cache_types(root), remote=None, local_remote=False,
-                                  endpoint_url=None)
+                dvc.configure(root, cache_type=cache_types(root), remote=None, local_remote=False, endpoint_url=None)
             remote = current
         else:
-            dvc.configure(root, cache_type=cache_types(root), remote=remote, local_remote=False,
-                              endpoint_url=endpoint_url)
+            dvc.configure(
+                root, cache_type=cache_types(root), remote=remote, local_remote=False, endpoint_url=endpoint_url
+            )
         if not existed:
             (root / config.CONFIG_FILE).write_text(config.DEFAULT_TEXT, encoding="utf-8")
         commit = commit_files(
-            root,
-            branch,
-            [p for p in INIT_FILES if (root / p).exists()],
-            "llmgit: set up the model registry\n",
+            root, branch, [p for p in INIT_FILES if (root / p).exists()], "llmgit: set up the model registry\n"
         )
     except BaseException:
         if not had_dvc:
@@ -90,5 +88,3 @@ def init(reg: Store, *, remote: str | None, endpoint_url: str | None) -> InitRes
             (root / config.CONFIG_FILE).unlink(missing_ok=True)
         raise
     return InitResult(root, remote, is_default, not existed, commit)
-
-

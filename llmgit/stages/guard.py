@@ -55,9 +55,18 @@ def load_observed(path: Path) -> dict[str, dict[str, float]]:
     return {versions.normalize(str(k)): v for k, v in data.items()}
 
 
-def guard(store: Store, name: str, *, metric: str, threshold: float, relative: bool = False,
-          stage: str = "production", observed: dict[str, dict[str, float]] | None = None,
-          apply: bool = False, push: bool = False) -> GuardResult:
+def guard(
+    store: Store,
+    name: str,
+    *,
+    metric: str,
+    threshold: float,
+    relative: bool = False,
+    stage: str = "production",
+    observed: dict[str, dict[str, float]] | None = None,
+    apply: bool = False,
+    push: bool = False,
+) -> GuardResult:
     settings = store.require_initialized()
     check_stage(settings, stage, holding=True)
     if not math.isfinite(threshold) or threshold < 0:
@@ -68,31 +77,48 @@ def guard(store: Store, name: str, *, metric: str, threshold: float, relative: b
         raise UsageError(f"no version of '{name}' holds {stage}, so there is nothing to guard")
     direction = settings.metric_direction(metric)
     prev = previous_holder(store, name, stage, holder.version)
-    base = dict(model=name, stage=stage, metric=metric, direction=direction, current=holder.version,
-                threshold=threshold, relative=relative)
+    current = holder.version
+
+    def result(
+        previous: str | None,
+        cur: float | None,
+        before: float | None,
+        degraded: bool,
+        done: TransitionResult | None,
+        reason: str,
+    ) -> GuardResult:
+        return GuardResult(
+            name, stage, metric, direction, current, previous, cur, before, threshold, relative, degraded, done, reason
+        )
+
     if prev is None:
-        return GuardResult(**base, previous=None, current_value=None, previous_value=None,  # type: ignore[arg-type]
-                           degraded=False, rollback=None,
-                           reason=f"no earlier version of '{name}' held {stage}: nothing to compare with")
+        return result(
+            None, None, None, False, None, f"no earlier version of '{name}' held {stage}: nothing to compare with"
+        )
     cur_v = _value(store, name, holder.version, metric, observed)
     prev_v = _value(store, name, prev, metric, observed)
-    limit = (prev_v * (1 - threshold) if direction == "higher" else prev_v * (1 + threshold)) if relative \
+    limit = (
+        (prev_v * (1 - threshold) if direction == "higher" else prev_v * (1 + threshold))
+        if relative
         else (prev_v - threshold if direction == "higher" else prev_v + threshold)
+    )
     degraded = cur_v < limit if direction == "higher" else cur_v > limit
     how = f"{threshold:.1%}" if relative else f"{threshold:g}"
-    reason = (f"{metric} {cur_v:g} of v{holder.version} is {'below' if direction == 'higher' else 'above'} "
-              f"{limit:g} (v{prev}'s {prev_v:g} {'-' if direction == 'higher' else '+'} {how})"
-              if degraded else
-              f"{metric} {cur_v:g} of v{holder.version} is within {how} of v{prev}'s {prev_v:g}")
-    result = None
-    if degraded and apply:
-        result = rollback(store, name, stage=stage, to=prev, reason=f"guard: {reason}", push=push)
-    return GuardResult(**base, previous=prev, current_value=cur_v, previous_value=prev_v,  # type: ignore[arg-type]
-                       degraded=degraded, rollback=result, reason=reason)
+    reason = (
+        f"{metric} {cur_v:g} of v{holder.version} is {'below' if direction == 'higher' else 'above'} "
+        f"{limit:g} (v{prev}'s {prev_v:g} {'-' if direction == 'higher' else '+'} {how})"
+        if degraded
+        else f"{metric} {cur_v:g} of v{holder.version} is within {how} of v{prev}'s {prev_v:g}"
+    )
+    done = (
+        rollback(store, name, stage=stage, to=prev, reason=f"guard: {reason}", push=push)
+        if degraded and apply
+        else None
+    )
+    return result(prev, cur_v, prev_v, degraded, done, reason)
 
 
-def _value(store: Store, name: str, version: str, metric: str,
-           observed: dict[str, dict[str, float]] | None) -> float:
+def _value(store: Store, name: str, version: str, metric: str, observed: dict[str, dict[str, float]] | None) -> float:
     source = observed if observed is not None else {version: dict(store.get(f"{name}@{version}").metrics)}
     value = source.get(version, {}).get(metric)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -121,9 +147,17 @@ class LiveGuardResult:
     kind: Literal["live"] = "live"
 
 
-def guard_live(store: Store, name: str, counts: Counts, *, stage: str = "production",
-               margin: float | None = None, alpha: float | None = None, apply: bool = False,
-               push: bool = False) -> LiveGuardResult:
+def guard_live(
+    store: Store,
+    name: str,
+    counts: Counts,
+    *,
+    stage: str = "production",
+    margin: float | None = None,
+    alpha: float | None = None,
+    apply: bool = False,
+    push: bool = False,
+) -> LiveGuardResult:
     """Degraded means the ``abtest`` verdict is rollback: with confidence 1 - alpha/2 the judged
     version's accuracy is more than ``margin`` (default ``deploy.min_detectable_effect``) below."""
     settings = store.require_initialized()
@@ -137,28 +171,39 @@ def guard_live(store: Store, name: str, counts: Counts, *, stage: str = "product
     baseline = state.holder.version if running else previous_holder(store, name, state.stage, current)
     if baseline is None:
         why = f"no earlier version of '{name}' held {state.stage}: nothing to compare with"
-        return LiveGuardResult(name, state.stage, current, None, False, None, False, why, counts.source,
-                               counts.window)
+        return LiveGuardResult(name, state.stage, current, None, False, None, False, why, counts.source, counts.window)
     if not running and (counts.arms.get(baseline) is None or counts.arms[baseline].total == 0):
         counts.arm(name, current, roles[0])  # the holder itself must have evaluations
         why = f"{counts.source} has no evaluations of v{baseline} ({roles[1]}{over}): nothing to compare with"
-        return LiveGuardResult(name, state.stage, current, baseline, False, None, False, why, counts.source,
-                               counts.window)
+        return LiveGuardResult(
+            name, state.stage, current, baseline, False, None, False, why, counts.source, counts.window
+        )
     base, judged = counts.arm(name, baseline, roles[1]), counts.arm(name, current, roles[0])
     comparison = abstats.compare(base, judged, alpha=alpha, mde=margin)
     degraded = comparison.verdict is abstats.Verdict.rollback
     what = f"canary v{current}" if running else f"v{current}"
-    reason = (f"accuracy {judged.accuracy:.4f} of {what} against {base.accuracy:.4f} of v{baseline} "
-              f"({counts.source}{over}): {comparison.reason}")
-    result = LiveGuardResult(name, state.stage, current, baseline, running is not None, comparison,
-                             degraded, reason, counts.source, counts.window)
+    reason = (
+        f"accuracy {judged.accuracy:.4f} of {what} against {base.accuracy:.4f} of v{baseline} "
+        f"({counts.source}{over}): {comparison.reason}"
+    )
+    result = LiveGuardResult(
+        name,
+        state.stage,
+        current,
+        baseline,
+        running is not None,
+        comparison,
+        degraded,
+        reason,
+        counts.source,
+        counts.window,
+    )
     if not (degraded and apply):
         return result
     why = f"guard: {reason}"
     if running is not None:
         return replace(result, aborted=canaries.abort(store, name, stage=state.stage, reason=why, push=push))
-    return replace(result, rollback=rollback(store, name, stage=state.stage, to=baseline, reason=why,
-                                              push=push))
+    return replace(result, rollback=rollback(store, name, stage=state.stage, to=baseline, reason=why, push=push))
 
 
 def run(store: Store, req: GuardRequest) -> GuardResult | LiveGuardResult:
@@ -169,17 +214,32 @@ def run(store: Store, req: GuardRequest) -> GuardResult | LiveGuardResult:
     if chosen == "prometheus":
         if req.metric is not None or req.metrics_file is not None or req.relative:
             raise UsageError("--source prometheus judges live accuracy: drop --metric, --metrics-file and --relative")
-        counts = evidence.gather(req.name, prometheus_url=None if req.counts_file else req.prometheus_url,
-                                 window=req.window, counts_file=req.counts_file)
-        return guard_live(store, req.name, counts, stage=req.stage, margin=req.threshold, apply=req.apply,
-                          push=req.push)
+        counts = evidence.gather(
+            req.name,
+            prometheus_url=None if req.counts_file else req.prometheus_url,
+            window=req.window,
+            counts_file=req.counts_file,
+        )
+        return guard_live(
+            store, req.name, counts, stage=req.stage, margin=req.threshold, apply=req.apply, push=req.push
+        )
     if req.counts_file is not None:
         raise UsageError("--counts-file needs --source prometheus")
     if req.metric is None or req.threshold is None:
-        raise UsageError(f"--source {chosen} needs --metric and --threshold",
-                         hint="for example: --metric accuracy --threshold 0.02")
+        raise UsageError(
+            f"--source {chosen} needs --metric and --threshold", hint="for example: --metric accuracy --threshold 0.02"
+        )
     if chosen == "file" and req.metrics_file is None:
         raise UsageError("--source file needs --metrics-file")
     observed = load_observed(req.metrics_file) if chosen == "file" and req.metrics_file is not None else None
-    return guard(store, req.name, metric=req.metric, threshold=req.threshold, relative=req.relative,
-                 stage=req.stage, observed=observed, apply=req.apply, push=req.push)
+    return guard(
+        store,
+        req.name,
+        metric=req.metric,
+        threshold=req.threshold,
+        relative=req.relative,
+        stage=req.stage,
+        observed=observed,
+        apply=req.apply,
+        push=req.push,
+    )

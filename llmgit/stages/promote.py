@@ -56,25 +56,23 @@ def promote(store: Store, req: PromoteRequest) -> TransitionResult:
         holds = branches[before].file.holders.get(v.name)
         if not (holds and holds.version == v.version) and not ever_held(store, v.name, v.version, before):
             raise UsageError(
-                f"{v.tag} has never been in {before}",
-                hint=f"promote it to {before} first, or pass --skip-{before}",
+                f"{v.tag} has never been in {before}", hint=f"promote it to {before} first, or pass --skip-{before}"
             )
     mode = req.mode or settings.promotion_mode(stage)
     who = git.ident(store.root)
     entry = new_entry(v, who, req.reason, "promote")
     previous = current.version if current else None
-    text = message(f"promote {v.name} v{v.version} to {stage}", req.reason, v.name, v.version, stage,
-                   previous=previous)
+    text = message(f"promote {v.name} v{v.version} to {stage}", req.reason, v.name, v.version, stage, previous=previous)
     new_file = sb.file.with_holder(v.name, entry)
     commit = transition_commit(store, sb, v.name, new_file, text)
     if mode == "pr":
         return _propose(store, req, v, stage, previous, commit)
-    return apply_transition(store, branches, stage, v, previous, commit, new_file, who, entry.since,
-                            push=req.push)
+    return apply_transition(store, branches, stage, v, previous, commit, new_file, who, entry.since, push=req.push)
 
 
-def _propose(store: Store, req: PromoteRequest, v: ModelVersion, stage: str,
-             previous: str | None, commit: str) -> TransitionResult:
+def _propose(
+    store: Store, req: PromoteRequest, v: ModelVersion, stage: str, previous: str | None, commit: str
+) -> TransitionResult:
     branch = refs.promotion_branch(v.name, v.version, stage)
     ref = refs.HEADS + branch
     if git.rev_parse(store.root, ref) is not None:
@@ -89,21 +87,39 @@ def _propose(store: Store, req: PromoteRequest, v: ModelVersion, stage: str,
     if req.open_pr and not req.push:
         raise UsageError("--open needs --push: the pull request's branch must be on the remote")
     if req.open_pr and shutil.which("gh") is None:
-        raise UsageError("--open needs the GitHub CLI 'gh' on PATH",
-                         hint=f"open the pull request by hand: base {stage_branch}, head {branch}")
+        raise UsageError(
+            "--open needs the GitHub CLI 'gh' on PATH",
+            hint=f"open the pull request by hand: base {stage_branch}, head {branch}",
+        )
     writer.apply(store.root, store.settings.git_remote, plan, [v], push=req.push)
     body_file.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(body_file, body.encode())
     url = _open_pr(store.root, stage_branch, branch, v, stage, body_file) if req.open_pr else None
-    return TransitionResult(v.name, stage, v.version, previous, "pr", commit, branch, plan,
-                            pushed=req.push, body_file=body_file, pr_url=url)
+    return TransitionResult(
+        v.name, stage, v.version, previous, "pr", commit, branch, plan, pushed=req.push, body_file=body_file, pr_url=url
+    )
 
 
 def _open_pr(root: Path, base: str, head: str, v: ModelVersion, stage: str, body: Path) -> str:
     proc = subprocess.run(
-        ["gh", "pr", "create", "--base", base, "--head", head,
-         "--title", f"Promote {v.name} v{v.version} to {stage}", "--body-file", str(body)],
-        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+        [
+            "gh",
+            "pr",
+            "create",
+            "--base",
+            base,
+            "--head",
+            head,
+            "--title",
+            f"Promote {v.name} v{v.version} to {stage}",
+            "--body-file",
+            str(body),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if proc.returncode != 0:
         raise OperationFailed(

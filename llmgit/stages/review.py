@@ -6,14 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmgit.core import refs, stagefile
-from llmgit.core.compare import (
-    FieldChange,
-    MetricDelta,
-    format_change,
-    format_number,
-    metric_deltas,
-)
-from llmgit.core.compare import VersionDiff
+from llmgit.core.compare import FieldChange, MetricDelta, VersionDiff, format_change, format_number, metric_deltas
 from llmgit.core.diff_format import markdown
 from llmgit.core.model import ModelVersion
 from llmgit.errors import LlmgitError, UnknownReference, UsageError
@@ -58,16 +51,22 @@ class Review:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "stage": self.stage, "base": self.base, "head": self.head, "ok": self.ok,
-            "changes": [{
-                "model": c.model,
-                "old": c.old.version if c.old else None,
-                "new": c.new.version if c.new else None,
-                "metrics": [m.to_json() for m in c.metrics],
-                "card": [f.to_json() for f in c.card],
-                "checks": [{"name": k.name, "ok": k.ok, "detail": k.detail} for k in c.checks],
-                "diff": c.diff.to_json() if c.diff else None,
-            } for c in self.changes],
+            "stage": self.stage,
+            "base": self.base,
+            "head": self.head,
+            "ok": self.ok,
+            "changes": [
+                {
+                    "model": c.model,
+                    "old": c.old.version if c.old else None,
+                    "new": c.new.version if c.new else None,
+                    "metrics": [m.to_json() for m in c.metrics],
+                    "card": [f.to_json() for f in c.card],
+                    "checks": [{"name": k.name, "ok": k.ok, "detail": k.detail} for k in c.checks],
+                    "diff": c.diff.to_json() if c.diff else None,
+                }
+                for c in self.changes
+            ],
         }
 
 
@@ -110,16 +109,16 @@ def _version(reg: Store, entry: stagefile.Entry | None) -> ModelVersion | None:
         return None
 
 
-def _model_change(reg: Store, name: str, a: stagefile.Entry | None, b: stagefile.Entry | None,
-                  check_remote: bool) -> ModelChange:
+def _model_change(
+    reg: Store, name: str, a: stagefile.Entry | None, b: stagefile.Entry | None, check_remote: bool
+) -> ModelChange:
     old, new = _version(reg, a), _version(reg, b)
     checks: list[Check] = []
     deltas: list[MetricDelta] = []
     fields: list[FieldChange] = []
     change: VersionDiff | None = None
     if b is not None:
-        checks.append(Check("version tag exists", new is not None,
-                            "" if new else f"{b.tag} is not in this repository"))
+        checks.append(Check("version tag exists", new is not None, "" if new else f"{b.tag} is not in this repository"))
     if new is not None:
         new_card: dict[str, Any] = {}
         try:
@@ -144,8 +143,9 @@ def _remote_check(reg: Store, v: ModelVersion) -> Check:
         return Check("weights are on the DVC remote", False, e.message)
     if result.missing:
         shown = ", ".join(result.missing[:5]) + (" ..." if len(result.missing) > 5 else "")
-        return Check("weights are on the DVC remote", False,
-                     f"{len(result.missing)} of {result.files} file(s) missing: {shown}")
+        return Check(
+            "weights are on the DVC remote", False, f"{len(result.missing)} of {result.files} file(s) missing: {shown}"
+        )
     return Check("weights are on the DVC remote", True, f"{result.files} file(s)")
 
 
@@ -155,8 +155,9 @@ def _markdown(branch: str, head: str, changes: list[ModelChange]) -> str:
         return "\n".join([*lines, "No model changes its version in this stage.", ""])
     lines += ["| Model | Now | Proposed |", "|---|---|---|"]
     for c in changes:
-        lines.append(f"| {c.model} | {'v' + c.old.version if c.old else '-'} | "
-                     f"{'v' + c.new.version if c.new else '(removed)'} |")
+        lines.append(
+            f"| {c.model} | {'v' + c.old.version if c.old else '-'} | {'v' + c.new.version if c.new else '(removed)'} |"
+        )
     for c in changes:
         if c.diff is not None:
             lines += ["", markdown(c.diff).rstrip("\n"), ""]
@@ -168,8 +169,10 @@ def _markdown(branch: str, head: str, changes: list[ModelChange]) -> str:
             lines += ["| Metric | Now | Proposed | Change | |", "|---|---|---|---|---|"]
             for d in c.metrics:
                 mark = {"better": "better", "worse": "**worse**"}.get(d.verdict, d.verdict)
-                lines.append(f"| {d.metric} ({d.direction} is better) | {format_number(d.old)} | "
-                             f"{format_number(d.new)} | {format_change(d)} | {mark} |")
+                lines.append(
+                    f"| {d.metric} ({d.direction} is better) | {format_number(d.old)} | "
+                    f"{format_number(d.new)} | {format_change(d)} | {mark} |"
+                )
             lines.append("")
         if c.card:
             lines += ["Model card changes:", ""]
@@ -180,5 +183,6 @@ def _markdown(branch: str, head: str, changes: list[ModelChange]) -> str:
 
 
 def _checks(c: ModelChange) -> list[str]:
-    return ["Checks:", ""] + [f"- [{'x' if k.ok else ' '}] {k.name}" + (f" ({k.detail})" if k.detail else "")
-                              for k in c.checks]
+    return ["Checks:", ""] + [
+        f"- [{'x' if k.ok else ' '}] {k.name}" + (f" ({k.detail})" if k.detail else "") for k in c.checks
+    ]

@@ -21,8 +21,7 @@ from llmgit.store.transitions import (
 from llmgit.weights.fetch import archive_warning
 
 
-def rollback(store: Store, name: str, *, stage: str, to: str | None, reason: str,
-             push: bool) -> TransitionResult:
+def rollback(store: Store, name: str, *, stage: str, to: str | None, reason: str, push: bool) -> TransitionResult:
     settings = store.require_initialized()
     refs.validate_model_name(name)
     stage = check_stage(settings, stage, holding=True)
@@ -38,8 +37,7 @@ def rollback(store: Store, name: str, *, stage: str, to: str | None, reason: str
         target_version = previous_holder(store, name, stage, current.version)
         if target_version is None:
             raise UsageError(
-                f"no earlier version of '{name}' held {stage}",
-                hint=f"name one: llmgit rollback {name} --to X.Y.Z",
+                f"no earlier version of '{name}' held {stage}", hint=f"name one: llmgit rollback {name} --to X.Y.Z"
             )
         target = store.get(f"{name}@{target_version}")
     if target.version == current.version:
@@ -47,10 +45,17 @@ def rollback(store: Store, name: str, *, stage: str, to: str | None, reason: str
     who = git.ident(store.root)
     entry = new_entry(target, who, reason, "rollback")
     new_file = sb.file.with_holder(name, entry)
-    text = message(f"roll back {name} to v{target.version} in {stage}", reason, name, target.version, stage,
-                   previous=current.version)
+    text = message(
+        f"roll back {name} to v{target.version} in {stage}",
+        reason,
+        name,
+        target.version,
+        stage,
+        previous=current.version,
+    )
     commit = transition_commit(store, sb, name, new_file, text)
     warning = archive_warning(store.root, target)
-    result = apply_transition(store, branches, stage, target, current.version, commit, new_file, who,
-                              entry.since, push=push)
+    result = apply_transition(
+        store, branches, stage, target, current.version, commit, new_file, who, entry.since, push=push
+    )
     return replace(result, warnings=(warning,) if warning else ())

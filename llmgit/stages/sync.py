@@ -34,13 +34,19 @@ def sync(store: Store, *, push: bool) -> SyncResult:
     catch_up = tuple(  # local stage branches behind their remote-tracking branch
         RefUpdate(b.branch, b.tip, b.local_tip or ZERO)
         for b in branches.values()
-        if b.tip and b.tip != b.local_tip and b.branch != checked_out
+        if b.tip
+        and b.tip != b.local_tip
+        and b.branch != checked_out
         and not any(u.ref == b.branch for u in plan.updates)
     )
     plan = Plan(catch_up) + plan
     if plan.empty:
         return SyncResult(plan, False)
-    moved = [store.get(b.file.holders[n].tag) for b in branches.values() for n in b.file.holders
-             if f"{n}#{b.stage}" in plan.tags]
+    moved = [
+        store.get(b.file.holders[n].tag)
+        for b in branches.values()
+        for n in b.file.holders
+        if f"{n}#{b.stage}" in plan.tags
+    ]
     writer.apply(store.root, settings.git_remote, plan, moved, push=push)
     return SyncResult(plan, push)

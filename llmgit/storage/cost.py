@@ -51,16 +51,31 @@ class CostReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "remote": self.remote, "bytes_by_class": self.bytes_by_class, "monthly": self.monthly,
-            "models": [{"model": m.model, "versions": m.versions, "bytes_by_class": m.bytes_by_class,
-                        "monthly": m.monthly, "shared_bytes": m.shared_bytes} for m in self.models],
-            "after_plan": {"bytes_by_class": self.after_plan_bytes, "monthly": self.after_plan_monthly,
-                           "saving": self.saving, "saving_ratio": self.saving_ratio},
+            "remote": self.remote,
+            "bytes_by_class": self.bytes_by_class,
+            "monthly": self.monthly,
+            "models": [
+                {
+                    "model": m.model,
+                    "versions": m.versions,
+                    "bytes_by_class": m.bytes_by_class,
+                    "monthly": m.monthly,
+                    "shared_bytes": m.shared_bytes,
+                }
+                for m in self.models
+            ],
+            "after_plan": {
+                "bytes_by_class": self.after_plan_bytes,
+                "monthly": self.after_plan_monthly,
+                "saving": self.saving,
+                "saving_ratio": self.saving_ratio,
+            },
         }
 
 
-def after_plan(sizes: Mapping[str, int], classes: Mapping[str, str], plan: LifecyclePlan,
-               archive_class: str) -> dict[str, int]:
+def after_plan(
+    sizes: Mapping[str, int], classes: Mapping[str, str], plan: LifecyclePlan, archive_class: str
+) -> dict[str, int]:
     moved = dict(classes)
     for a in plan.actions:
         if a.blocked:
@@ -107,5 +122,5 @@ def report(reg: Store) -> CostReport:
         models.append(ModelCost(name, counts[name], by_class, monthly(by_class, prices), shared))
     total = _by_class(sizes, classes)
     after = after_plan(sizes, classes, p, settings.lifecycle.archive_class)
-    by_class = {cls: monthly({cls: size}, prices) for cls, size in total.items()}
-    return CostReport(r.url, total, monthly(total, prices), tuple(models), after, monthly(after, prices), by_class)
+    per_class = {cls: monthly({cls: size}, prices) for cls, size in total.items()}
+    return CostReport(r.url, total, monthly(total, prices), tuple(models), after, monthly(after, prices), per_class)

@@ -25,8 +25,8 @@ from llmgit.core.ident import Ident, iso_time, parse_when
 from llmgit.core.plan import Plan
 from llmgit.core.stagefile import Entry
 from llmgit.infra import git
-from llmgit.store import ledger, writer
 from llmgit.store import history as stage_history
+from llmgit.store import ledger, writer
 from llmgit.store.reconcile import branch_update, stage_commit
 from llmgit.store.store import Store
 from llmgit.weights import listing, s3
@@ -47,9 +47,18 @@ class Action:
     blocked: str = ""  # why it cannot run here (e.g. tiering needs S3)
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "action": self.kind, "model": self.model, "version": self.version,
-                "age_days": self.age_days, "reason": self.reason, "objects": len(self.oids),
-                "shared_skipped": len(self.shared), "bytes": self.bytes, "blocked": self.blocked}
+        return {
+            "rule": self.rule,
+            "action": self.kind,
+            "model": self.model,
+            "version": self.version,
+            "age_days": self.age_days,
+            "reason": self.reason,
+            "objects": len(self.oids),
+            "shared_skipped": len(self.shared),
+            "bytes": self.bytes,
+            "blocked": self.blocked,
+        }
 
 
 @dataclass(frozen=True)
@@ -91,9 +100,13 @@ def plan(reg: Store) -> LifecyclePlan:
             if e.previous:
                 left_production[(e.model, e.previous)] = e.when
     holders = {(n, e.version) for s, b in branches.items() if s != ARCHIVED for n, e in b.file.holders.items()}
-    canaries = {(n, str(e.extra["canary"]["version"])) for s, b in branches.items() if s != ARCHIVED
-                for n, e in b.file.holders.items()
-                if isinstance(e.extra.get("canary"), dict) and e.extra["canary"].get("version")}
+    canaries = {
+        (n, str(e.extra["canary"]["version"]))
+        for s, b in branches.items()
+        if s != ARCHIVED
+        for n, e in b.file.holders.items()
+        if isinstance(e.extra.get("canary"), dict) and e.extra["canary"].get("version")
+    }
     untouchable = holders | canaries | led.versions("pins") | purged
     candidates: list[tuple[str, str, str, int, str]] = []  # rule, model, version, age, reason
     for v in reg.versions_all():
@@ -104,25 +117,43 @@ def plan(reg: Store) -> LifecyclePlan:
             candidates.append(("purge", v.name, v.version, age, f"archived {age} days ago"))
         elif key in left_production and (age := _days(now, left_production[key])) > rules.rollback_window_days:
             candidates.append(("rollback-window", v.name, v.version, age, f"left production {age} days ago"))
-        elif key in entered_staging and key not in in_production \
-                and (age := _days(now, entered_staging[key])) > rules.stale_staging_days:
-            candidates.append(("stale-staging", v.name, v.version, age,
-                               f"entered staging {age} days ago and never reached production"))
+        elif (
+            key in entered_staging
+            and key not in in_production
+            and (age := _days(now, entered_staging[key])) > rules.stale_staging_days
+        ):
+            candidates.append(
+                (
+                    "stale-staging",
+                    v.name,
+                    v.version,
+                    age,
+                    f"entered staging {age} days ago and never reached production",
+                )
+            )
     return _with_objects(reg, now_text, candidates, archived_since, purged)
 
 
-def _with_objects(reg: Store, now: str, candidates: list[tuple[str, str, str, int, str]],
-                  archived_since: dict[tuple[str, str], str],
-                  purged: set[tuple[str, str]]) -> LifecyclePlan:
+def _with_objects(
+    reg: Store,
+    now: str,
+    candidates: list[tuple[str, str, str, int, str]],
+    archived_since: dict[tuple[str, str], str],
+    purged: set[tuple[str, str]],
+) -> LifecyclePlan:
     r = storage_remote(reg.root)
     inventory = _inventory(r)
     by_version = {(v.name, v.version): v for v in reg.versions_all()}
     acting = {(m, v) for _, m, v, _, _ in candidates}
-    oids_of = {k: [o for o in listing.objects_of(reg.root, v, r) if not o.manifest]
-               for k, v in by_version.items() if k not in purged}
+    oids_of = {
+        k: [o for o in listing.objects_of(reg.root, v, r) if not o.manifest]
+        for k, v in by_version.items()
+        if k not in purged
+    }
     keep_readable = {o.oid for k, os in oids_of.items() if k not in acting for o in os}
-    keep_stored = keep_readable | {o.oid for (rule, m, v, _, _) in candidates if rule != "purge"
-                                   for o in oids_of.get((m, v), [])}
+    keep_stored = keep_readable | {
+        o.oid for (rule, m, v, _, _) in candidates if rule != "purge" for o in oids_of.get((m, v), [])
+    }
     archive_class = reg.settings.lifecycle.archive_class
     actions: list[Action] = []
     for rule, m, ver, age, reason in candidates:
@@ -132,19 +163,38 @@ def _with_objects(reg: Store, now: str, candidates: list[tuple[str, str, str, in
         if rule == "purge":
             todo = [o.oid for o in objs if o.oid not in keep_stored and o.oid in inventory]
             shared = [o.oid for o in objs if o.oid in keep_stored]
-            actions.append(Action(rule, "purge", m, ver, age, reason, tuple(todo), tuple(shared),
-                                  sum(inventory[o][0] for o in todo)))
+            actions.append(
+                Action(
+                    rule, "purge", m, ver, age, reason, tuple(todo), tuple(shared), sum(inventory[o][0] for o in todo)
+                )
+            )
             continue
-        todo = [o.oid for o in objs if o.oid not in keep_readable and o.oid in inventory
-                and inventory[o.oid][1] != archive_class]
+        todo = [
+            o.oid
+            for o in objs
+            if o.oid not in keep_readable and o.oid in inventory and inventory[o.oid][1] != archive_class
+        ]
         shared = [o.oid for o in objs if o.oid in keep_readable]
         blocked = "" if r.is_s3 else "tiering needs an S3 remote"
         if not todo and not blocked:
             continue  # already tiered (or nothing of its own): nothing left to do
-        actions.append(Action(rule, "tier", m, ver, age, f"{reason}: to {archive_class}", tuple(todo),
-                              tuple(shared), sum(inventory[o][0] for o in todo), blocked))
-    return LifecyclePlan(now, tuple(actions), {k: s for k, (s, _) in inventory.items()},
-                         {k: cls for k, (_, cls) in inventory.items()})
+        actions.append(
+            Action(
+                rule,
+                "tier",
+                m,
+                ver,
+                age,
+                f"{reason}: to {archive_class}",
+                tuple(todo),
+                tuple(shared),
+                sum(inventory[o][0] for o in todo),
+                blocked,
+            )
+        )
+    return LifecyclePlan(
+        now, tuple(actions), {k: s for k, (s, _) in inventory.items()}, {k: cls for k, (_, cls) in inventory.items()}
+    )
 
 
 def _inventory(r: StorageRemote) -> dict[str, tuple[int, str]]:
@@ -153,7 +203,7 @@ def _inventory(r: StorageRemote) -> dict[str, tuple[int, str]]:
     if r.is_s3:
         base = r.location.key("files", "md5") + "/"
         for st in s3.list_objects(r.client(), r.location, "files/md5"):
-            rest = st.key[len(base):].replace("/", "")
+            rest = st.key[len(base) :].replace("/", "")
             found[rest] = (st.size, st.storage_class)
         return found
     root = Path(r.url) / "files" / "md5"
@@ -205,20 +255,46 @@ def _record(reg: Store, actions: list[Action], who: Ident, now: str, *, push: bo
         file = ab.file
         for a in archives:
             v = reg.get(f"{a.model}@{a.version}")
-            entry = Entry(v.version, v.tag, v.commit, v.weights.md5 if v.weights else "", now, who.who,
-                          f"lifecycle {a.rule}: {a.reason}", "archive")
+            entry = Entry(
+                v.version,
+                v.tag,
+                v.commit,
+                v.weights.md5 if v.weights else "",
+                now,
+                who.who,
+                f"lifecycle {a.rule}: {a.reason}",
+                "archive",
+            )
             file = file.with_archived(a.model, (*file.archived.get(a.model, ()), entry))
         lines = [f"archive {a.model} v{a.version}: lifecycle {a.rule}" for a in archives]
-        tip = stage_commit(reg.root, ab, file, (lines[0] if len(lines) == 1 else f"archive: {len(lines)} versions (lifecycle)")
-                           + "\n\n" + "\n".join(lines) + "\n")
+        tip = stage_commit(
+            reg.root,
+            ab,
+            file,
+            (lines[0] if len(lines) == 1 else f"archive: {len(lines)} versions (lifecycle)")
+            + "\n\n"
+            + "\n".join(lines)
+            + "\n",
+        )
         result = result + branch_update(ab, tip)
     purges = [a for a in actions if a.kind == "purge"]
     if purges:
         led = reg.ledger()
         for a in purges:
-            led = led.with_record("purged", a.model, a.version, {
-                "by": who.who, "when": now, "rule": a.rule, "objects": len(a.oids), "bytes": a.bytes,
-                "shared_kept": len(a.shared)})
-        result = result + ledger.commit(reg.root, led, "purge weights: " + ", ".join(
-            refs.version_tag(a.model, a.version) for a in purges) + "\n")
+            led = led.with_record(
+                "purged",
+                a.model,
+                a.version,
+                {
+                    "by": who.who,
+                    "when": now,
+                    "rule": a.rule,
+                    "objects": len(a.oids),
+                    "bytes": a.bytes,
+                    "shared_kept": len(a.shared),
+                },
+            )
+        result = result + ledger.commit(
+            reg.root, led, "purge weights: " + ", ".join(refs.version_tag(a.model, a.version) for a in purges) + "\n"
+        )
     writer.apply(reg.root, reg.settings.git_remote, result, push=push)

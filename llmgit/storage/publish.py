@@ -44,8 +44,10 @@ def publish(reg: Store, reference: str, to: str, *, push: bool = False) -> Publi
     v = reg.get(reference)
     r = storage_remote(reg.root)
     if to.startswith("s3://") != r.is_s3:
-        raise UsageError(f"publishing from '{r.url}' to '{to}' is not supported",
-                         hint="publish from an S3 remote to s3://..., or from a local remote to a directory")
+        raise UsageError(
+            f"publishing from '{r.url}' to '{to}' is not supported",
+            hint="publish from an S3 remote to s3://..., or from a local remote to a directory",
+        )
     require_readable(reg.root, v, only_uncached=False)
     c = r.client() if r.is_s3 else None
     files = [o for o in listing.objects_of(reg.root, v, r) if not o.manifest]
@@ -58,11 +60,13 @@ def publish(reg: Store, reference: str, to: str, *, push: bool = False) -> Publi
     manifest = {"name": v.name, "version": v.version, "tag": v.tag, "files": entries}
     _write_manifest(c, uri, json.dumps(manifest, indent=2) + "\n")
     led = reg.ledger()
-    if led.get("published", v.name, v.version) is None or led.get("published", v.name, v.version)["uri"] != uri:
+    known = led.get("published", v.name, v.version)
+    if known is None or known.get("uri") != uri:
         who = git.ident(reg.root)
         record = {"uri": uri, "manifest": f"{uri}/{MANIFEST}", "by": who.who, "when": iso_time(who)}
-        plan = ledger.commit(reg.root, led.with_record("published", v.name, v.version, record),
-                             f"publish {v.tag} to {uri}\n")
+        plan = ledger.commit(
+            reg.root, led.with_record("published", v.name, v.version, record), f"publish {v.tag} to {uri}\n"
+        )
         writer.apply(reg.root, settings.git_remote, plan, push=push)
     return PublishResult(v.tag, uri, len(files), copied, len(files) - copied)
 

@@ -45,7 +45,7 @@ def push(store: Store, references: list[str], jobs: int | None = None) -> PushRe
 
 
 def _all_registry_refs(store: Store) -> list[PushSpec]:
-    mirror = {t.ref[len(refs.MIRROR):]: t.oid for t in git.list_ref_targets(store.root, [refs.MIRROR])}
+    mirror = {t.ref[len(refs.MIRROR) :]: t.oid for t in git.list_ref_targets(store.root, [refs.MIRROR])}
     specs = []
     prefix = refs.HEADS + store.settings.stage_branch_prefix
     for t in git.list_ref_targets(store.root, [prefix, refs.HEADS + refs.LEDGER_BRANCH]):

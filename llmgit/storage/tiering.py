@@ -75,8 +75,10 @@ def tier(reg: Store, reference: str, storage_class: str) -> TierResult:
     require_s3(r, "tiering")
     roles = current_roles(reg, v) if storage_class != s3.STANDARD else []
     if roles:
-        raise UsageError(f"{v.tag} {' and '.join(roles)}; its weights stay in STANDARD",
-                         hint="nothing ever tiers a stage holder, a canary or a pinned version")
+        raise UsageError(
+            f"{v.tag} {' and '.join(roles)}; its weights stay in STANDARD",
+            hint="nothing ever tiers a stage holder, a canary or a pinned version",
+        )
     c = r.client()
     others = live_versions(reg) - {(v.name, v.version)}
     protected = protected_oids(reg, r, others) if storage_class != s3.STANDARD else set()
@@ -129,7 +131,10 @@ def set_pin(reg: Store, reference: str, pinned: bool, reason: str = "", push: bo
         return False
     who = git.ident(reg.root)
     record = {"by": who.who, "since": iso_time(who), "reason": reason} if pinned else None
-    plan = ledger.commit(reg.root, led.with_record("pins", v.name, v.version, record),
-                         f"{'pin' if pinned else 'unpin'} {v.tag}" + (f": {reason}" if reason else "") + "\n")
+    plan = ledger.commit(
+        reg.root,
+        led.with_record("pins", v.name, v.version, record),
+        f"{'pin' if pinned else 'unpin'} {v.tag}" + (f": {reason}" if reason else "") + "\n",
+    )
     writer.apply(reg.root, settings.git_remote, plan, push=push)
     return True

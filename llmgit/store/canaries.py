@@ -51,11 +51,19 @@ class CanaryResult:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "model": self.model, "stage": self.stage, "action": self.action, "stable": self.stable,
-            "candidate": self.candidate, "percent": self.percent, "mode": self.mode,
-            "commit": self.commit, "branch": refs.short(self.branch),
-            "files": list(self.files), "pushed": self.pushed,
-            "archived": [c.version for c in self.plan.archived], "tags": list(self.plan.tags),
+            "model": self.model,
+            "stage": self.stage,
+            "action": self.action,
+            "stable": self.stable,
+            "candidate": self.candidate,
+            "percent": self.percent,
+            "mode": self.mode,
+            "commit": self.commit,
+            "branch": refs.short(self.branch),
+            "files": list(self.files),
+            "pushed": self.pushed,
+            "archived": [c.version for c in self.plan.archived],
+            "tags": list(self.plan.tags),
         }
 
 
@@ -88,8 +96,16 @@ def running(store: Store, name: str, stage: str) -> tuple[dict[str, StageBranch]
     return branches, sb, holder, canary
 
 
-def record(store: Store, sb: StageBranch, new_file: StageFile, rendering: serving.Rendering,
-           text: str, weights: list[ModelVersion], *, push: bool) -> tuple[str, Plan]:
+def record(
+    store: Store,
+    sb: StageBranch,
+    new_file: StageFile,
+    rendering: serving.Rendering,
+    text: str,
+    weights: list[ModelVersion],
+    *,
+    push: bool,
+) -> tuple[str, Plan]:
     """One stage-branch commit (stage.yaml and the re-rendered manifests), applied."""
     commit = stage_commit(store.root, sb, new_file, text, writer.blobs(store.root, rendering.files))
     plan = branch_update(sb, commit)
@@ -97,16 +113,34 @@ def record(store: Store, sb: StageBranch, new_file: StageFile, rendering: servin
     return commit, plan
 
 
-def abort(store: Store, name: str, *, stage: str = "production", reason: str = "",
-          push: bool = False) -> CanaryResult:
+def abort(store: Store, name: str, *, stage: str = "production", reason: str = "", push: bool = False) -> CanaryResult:
     """End the canary: all traffic back to the holder (Knative: percent 0; Standard: no entry)."""
     _, sb, holder, canary = running(store, name, stage)
     stable, candidate = store.get(holder.tag), store.get(canary.tag)
     spec = aborted(serving.spec(store, name, stable, candidate, canary.percent, ServingMode(canary.mode)))
     rendering = serving.render(store, sb.stage, spec)
     new_file = sb.file.with_holder(name, canaryfile.with_canary(holder, None))
-    text = message(f"abort canary {name} v{canary.version} in {sb.stage}", reason, name,
-                   canary.version, sb.stage, previous=holder.version, percent=0)
+    text = message(
+        f"abort canary {name} v{canary.version} in {sb.stage}",
+        reason,
+        name,
+        canary.version,
+        sb.stage,
+        previous=holder.version,
+        percent=0,
+    )
     commit, plan = record(store, sb, new_file, rendering, text, [], push=push)
-    return CanaryResult(name, sb.stage, "abort", holder.version, canary.version, 0, canary.mode,
-                        commit, sb.branch, tuple(rendering.files), plan, pushed=push)
+    return CanaryResult(
+        name,
+        sb.stage,
+        "abort",
+        holder.version,
+        canary.version,
+        0,
+        canary.mode,
+        commit,
+        sb.branch,
+        tuple(rendering.files),
+        plan,
+        pushed=push,
+    )

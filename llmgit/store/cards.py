@@ -8,9 +8,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from llmgit.infra import templating
 from llmgit.core import yamlio
 from llmgit.errors import InputError
+from llmgit.infra import templating
 
 TEMPLATE = "model_card.yaml"
 MARKDOWN_TEMPLATE = "model_card.md.j2"
@@ -72,8 +72,21 @@ def build(
     card["performance"] = dict(metrics)
     card["weights"] = dict(weights)
     card["provenance"] = dict(provenance)
-    order = ["name", "version", "date", "description", "base_model", "license", "training",
-             "performance", "resources", "limitations", "tags", "weights", "provenance"]
+    order = [
+        "name",
+        "version",
+        "date",
+        "description",
+        "base_model",
+        "license",
+        "training",
+        "performance",
+        "resources",
+        "limitations",
+        "tags",
+        "weights",
+        "provenance",
+    ]
     return {k: card[k] for k in order if k in card} | {k: v for k, v in card.items() if k not in order}
 
 
@@ -84,7 +97,7 @@ def _schema() -> dict[str, Any]:
 
 def validate(card: Mapping[str, Any]) -> list[str]:
     """Problems with ``card``, one readable line each (empty when valid)."""
-    import jsonschema
+    import jsonschema  # noqa: PLC0415 (heavy: only to validate)
 
     validator = jsonschema.Draft7Validator(_schema())
     problems = []

@@ -8,6 +8,8 @@ downloaded. The comparison itself is :func:`llmgit.core.compare.version_diff`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from llmgit.core.compare import VersionDiff, WeightsDiff, version_diff, weights_diff
 from llmgit.core.model import ModelVersion
 from llmgit.errors import LlmgitError
@@ -30,8 +32,10 @@ def diff(store: Store, old_ref: str, new_ref: str) -> VersionDiff:
     """Compare two references (``NAME@vX.Y.Z``, ``NAME#STAGE``, ``NAME``, ...)."""
     settings = store.require_initialized()
     old, new = store.get(old_ref), store.get(new_ref)
+    old_card: dict[str, Any] | None
+    new_card: dict[str, Any] | None
     try:
-        cards = store.card(old.tag), store.card(new.tag)
+        old_card, new_card = store.card(old.tag), store.card(new.tag)
     except LlmgitError:
-        cards = None, None
-    return version_diff(old, new, cards[0], cards[1], version_files(store, old, new), settings)
+        old_card = new_card = None
+    return version_diff(old, new, old_card, new_card, version_files(store, old, new), settings)

@@ -28,8 +28,9 @@ def read(root: Path, settings: Settings, name: str | None = None) -> list[Histor
         for c in commits:
             blob = blobs[f"{c.commit}:{stagefile.FILE}"]
             try:
-                current = (stagefile.parse_model(blob, stage, branch, name) if name
-                           else stagefile.parse(blob, stage, branch))
+                current = (
+                    stagefile.parse_model(blob, stage, branch, name) if name else stagefile.parse(blob, stage, branch)
+                )
             except UsageError:
                 continue  # a broken intermediate state: compare the next good one with the last
             landed = Landed(c.commit, c.date, c.committer, c.subject)

@@ -23,8 +23,17 @@ from llmgit.store.writer import commit_on
 
 
 def stage_tag_message(name: str, stage: str, entry: Entry) -> str:
-    body = {"llmgit": 1, "name": name, "stage": stage, "version": entry.version, "tag": entry.tag,
-            "action": entry.action, "since": entry.since, "by": entry.by, "reason": entry.reason}
+    body = {
+        "llmgit": 1,
+        "name": name,
+        "stage": stage,
+        "version": entry.version,
+        "tag": entry.tag,
+        "action": entry.action,
+        "since": entry.since,
+        "by": entry.by,
+        "reason": entry.reason,
+    }
     return f"{name} v{entry.version} holds {stage}\n\n{json.dumps(body, indent=2)}\n"
 
 
@@ -33,8 +42,9 @@ def branch_update(sb: StageBranch, new_tip: str) -> Plan:
     return Plan.move(sb.branch, new_tip, sb.local_tip)
 
 
-def stage_commit(root: Path, sb: StageBranch, file: StageFile, message: str,
-                 files: dict[str, str] | None = None) -> str:
+def stage_commit(
+    root: Path, sb: StageBranch, file: StageFile, message: str, files: dict[str, str] | None = None
+) -> str:
     """A commit on ``sb``'s tip recording ``file`` as ``stage.yaml`` (and ``files``, path ->
     blob id, beside it)."""
     return commit_on(root, sb.tip, {stagefile.FILE: stage_blob(root, file), **(files or {})}, message)
@@ -44,7 +54,7 @@ def reconcile(root: Path, settings: Settings, branches: dict[str, StageBranch], 
     """What must change so tags and archive agree with ``branches`` (maybe not yet applied)."""
     stage_tags: dict[tuple[str, str], git.RefTarget] = {}
     for t in git.list_ref_targets(root, [refs.STAGE_TAGS]):  # stage tags only: cheap at scale
-        if (st := refs.parse_stage_tag(t.ref[len(refs.TAGS):])) is not None:
+        if (st := refs.parse_stage_tag(t.ref[len(refs.TAGS) :])) is not None:
             stage_tags[st] = t
     holding = {s: b for s, b in branches.items() if s != ARCHIVED}
     held = {(n, e.version) for b in holding.values() for n, e in b.file.holders.items()}
@@ -78,8 +88,9 @@ def reconcile(root: Path, settings: Settings, branches: dict[str, StageBranch], 
     return plan + _archive(root, branches[ARCHIVED], displaced, held, who, now)
 
 
-def _archive(root: Path, ab: StageBranch, displaced: list[Change], held: set[tuple[str, str]],
-             who: Ident, now: str) -> Plan:
+def _archive(
+    root: Path, ab: StageBranch, displaced: list[Change], held: set[tuple[str, str]], who: Ident, now: str
+) -> Plan:
     file = ab.file
     archived, unarchived = [], []
     for ch in displaced:

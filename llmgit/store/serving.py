@@ -56,8 +56,9 @@ class Rendering:
         return {f"{model_dir(self.model)}/{r.filename}": r.text.encode() for r in self.manifests.files}
 
 
-def spec(reg: Store, name: str, stable: ModelVersion, candidate: ModelVersion | None,
-         percent: int, mode: ServingMode) -> DeploySpec:
+def spec(
+    reg: Store, name: str, stable: ModelVersion, candidate: ModelVersion | None, percent: int, mode: ServingMode
+) -> DeploySpec:
     """The DeploySpec for serving ``stable`` (and ``candidate`` at ``percent``), from llmgit.yaml's
     ``deploy`` settings; resources come from the served predictor's model card (the candidate's
     when there is one)."""
@@ -65,13 +66,21 @@ def spec(reg: Store, name: str, stable: ModelVersion, candidate: ModelVersion | 
     card = reg.card((candidate or stable).tag)
     resources = card.get("resources") if isinstance(card.get("resources"), dict) else None
     return DeploySpec(
-        model=name, stable_version=stable.version, stable_uri=storage_uri(reg, stable),
+        model=name,
+        stable_version=stable.version,
+        stable_uri=storage_uri(reg, stable),
         candidate_version=candidate.version if candidate else None,
         candidate_uri=storage_uri(reg, candidate) if candidate else None,
-        canary_percent=percent, namespace=d.namespace, mode=mode, model_format=d.model_format,
-        runtime_args=(f"--model_name={name}",), resources=resources_from_card(resources),
-        service_account=d.service_account, alert_threshold=d.alert_threshold,
-        alert_for=d.alert_for, rule_interval=d.rule_interval,
+        canary_percent=percent,
+        namespace=d.namespace,
+        mode=mode,
+        model_format=d.model_format,
+        runtime_args=(f"--model_name={name}",),
+        resources=resources_from_card(resources),
+        service_account=d.service_account,
+        alert_threshold=d.alert_threshold,
+        alert_for=d.alert_for,
+        rule_interval=d.rule_interval,
     )
 
 
@@ -80,12 +89,17 @@ def render(reg: Store, stage: str, deploy_spec: DeploySpec) -> Rendering:
     rendered = manifests.render(deploy_spec, reg.root)
     problems = manifest_checks.validate_documents(rendered.documents(), use_promtool=False)
     if problems:
-        overrides = [r.template for r in rendered.files
-                     if templating.find(r.template, reg.root) == reg.root / templating.OVERRIDE_DIR / r.template]
+        overrides = [
+            r.template
+            for r in rendered.files
+            if templating.find(r.template, reg.root) == reg.root / templating.OVERRIDE_DIR / r.template
+        ]
         error = InputError if overrides else InternalError
         where = f" (templates overridden in {templating.OVERRIDE_DIR}: {', '.join(overrides)})" if overrides else ""
-        raise error(f"the rendered manifests do not validate{where}: {problems[0]}",
-                    hint="\n".join(str(p) for p in problems[1:]) or None)
+        raise error(
+            f"the rendered manifests do not validate{where}: {problems[0]}",
+            hint="\n".join(str(p) for p in problems[1:]) or None,
+        )
     return Rendering(deploy_spec.model, stage, deploy_spec, rendered)
 
 
@@ -104,8 +118,7 @@ def committed_mode(root: Path, tip: str | None, name: str) -> ServingMode | None
     return ServingMode.standard if mode.lower() in ("standard", "rawdeployment") else ServingMode.knative
 
 
-def serving_mode(reg: Store, explicit: str | None, canary: Canary | None, sb: StageBranch,
-                 name: str) -> ServingMode:
+def serving_mode(reg: Store, explicit: str | None, canary: Canary | None, sb: StageBranch, name: str) -> ServingMode:
     """``--serving-mode``, else the running canary's, else the committed manifest's, else llmgit.yaml's."""
     if explicit is not None:
         if explicit not in canaryfile.MODES:
@@ -128,8 +141,9 @@ def holder_of(sb: StageBranch, name: str) -> tuple[Entry, Canary | None]:
     return holder, canaryfile.of(holder, where)
 
 
-def for_entry(reg: Store, sb: StageBranch, name: str, holder: Entry, canary: Canary | None,
-              mode: str | None = None) -> Rendering:
+def for_entry(
+    reg: Store, sb: StageBranch, name: str, holder: Entry, canary: Canary | None, mode: str | None = None
+) -> Rendering:
     """What ``holder`` (and ``canary``) in ``sb``'s stage should serve."""
     stable = reg.get(holder.tag)
     candidate = reg.get(canary.tag) if canary else None

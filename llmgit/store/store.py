@@ -63,8 +63,17 @@ class Store:
             parsed = refs.parse_version_tag(rec.ref)
             if parsed is None or (name is not None and parsed.name != name):
                 continue
-            found.append(version_from_tag(parsed.name, versions.normalize(parsed.version),
-                                          refs.short(rec.ref), rec.commit, rec.contents, rec.date, rec.tagger))
+            found.append(
+                version_from_tag(
+                    parsed.name,
+                    versions.normalize(parsed.version),
+                    refs.short(rec.ref),
+                    rec.commit,
+                    rec.contents,
+                    rec.date,
+                    rec.tagger,
+                )
+            )
         return found
 
     def versions_all(self) -> list[ModelVersion]:
@@ -80,8 +89,10 @@ class Store:
             parsed = refs.parse_version_tag(ref)
             if parsed:
                 by_name.setdefault(parsed.name, []).append(parsed.version)
-        return [ModelSummary(name, versions.normalize(versions.highest(vs) or ""), len(vs))
-                for name, vs in sorted(by_name.items())]
+        return [
+            ModelSummary(name, versions.normalize(versions.highest(vs) or ""), len(vs))
+            for name, vs in sorted(by_name.items())
+        ]
 
     def versions(self, name: str) -> list[ModelVersion]:
         """All versions of ``name``, newest (highest SemVer) first."""
@@ -95,8 +106,9 @@ class Store:
         ref = refs.parse_reference(reference)
         candidates = self.versions(ref.name)
         if not candidates:
-            raise UnknownReference(f"model '{ref.name}' has no registered versions",
-                                   hint="see 'llmgit models' for registered models")
+            raise UnknownReference(
+                f"model '{ref.name}' has no registered versions", hint="see 'llmgit models' for registered models"
+            )
         if ref.kind is refs.RefKind.latest:
             return candidates[0]
         if ref.kind is refs.RefKind.exact:
@@ -109,8 +121,9 @@ class Store:
                     return v
         elif ref.kind is refs.RefKind.stage:
             return self._resolve_stage(ref, candidates)
-        raise UnknownReference(f"'{reference}' names no registered version",
-                               hint=f"'llmgit versions {ref.name}' lists them")
+        raise UnknownReference(
+            f"'{reference}' names no registered version", hint=f"'llmgit versions {ref.name}' lists them"
+        )
 
     def _resolve_stage(self, ref: refs.Reference, candidates: list[ModelVersion]) -> ModelVersion:
         stage = ref.stage or ""

@@ -45,8 +45,16 @@ class TransitionResult:
         return self.mode == "noop"
 
 
-def message(subject: str, reason: str, name: str, version: str, stage: str, *,
-            previous: str | None = None, percent: int | None = None) -> str:
+def message(
+    subject: str,
+    reason: str,
+    name: str,
+    version: str,
+    stage: str,
+    *,
+    previous: str | None = None,
+    percent: int | None = None,
+) -> str:
     """A stage-branch commit message: the subject, the reason, and trailers naming the change."""
     trailers = [f"Llmgit-Model: {name}", f"Llmgit-Version: {version}", f"Llmgit-Stage: {stage}"]
     if previous:
@@ -70,9 +78,19 @@ def transition_commit(store: Store, sb: StageBranch, name: str, new_file: StageF
     return stage_commit(store.root, sb, new_file, text, files)
 
 
-def apply_transition(store: Store, branches: dict[str, StageBranch], stage: str, v: ModelVersion,
-                     previous: str | None, commit: str, new_file: StageFile, who: Ident, now: str, *,
-                     push: bool) -> TransitionResult:
+def apply_transition(
+    store: Store,
+    branches: dict[str, StageBranch],
+    stage: str,
+    v: ModelVersion,
+    previous: str | None,
+    commit: str,
+    new_file: StageFile,
+    who: Ident,
+    now: str,
+    *,
+    push: bool,
+) -> TransitionResult:
     """Move the stage branch to ``commit`` and reconcile tags and archive, all at once."""
     sb = branches[stage]
     after = {**branches, stage: sb.with_tip(commit, new_file)}

@@ -40,8 +40,7 @@ def blobs(root: Path, files: Mapping[str, bytes]) -> dict[str, str]:
     return {path: git.hash_object(root, data) for path, data in files.items()}
 
 
-def prepare_commit(root: Path, branch: str, files: Mapping[str, str],
-                   message: str) -> tuple[str | None, str | None]:
+def prepare_commit(root: Path, branch: str, files: Mapping[str, str], message: str) -> tuple[str | None, str | None]:
     """(old head, new commit) recording ``files`` (path -> blob) on ``branch``; the new
     commit is None when nothing would change. No ref moves here."""
     head = git.rev_parse(root, branch)
@@ -64,8 +63,7 @@ def commit_files(root: Path, branch: str, paths: Sequence[str], message: str) ->
     return commit
 
 
-def apply(root: Path, git_remote: str, plan: Plan, versions: Iterable[ModelVersion] = (), *,
-          push: bool) -> None:
+def apply(root: Path, git_remote: str, plan: Plan, versions: Iterable[ModelVersion] = (), *, push: bool) -> None:
     """Apply ``plan``. With ``push``: the weights of ``versions`` first, then one atomic git
     push of the plan's refs; then the local refs."""
     if push:

@@ -34,7 +34,7 @@ class CachedFile:
 def _config_files(root: Path) -> list[Path] | None:
     """DVC's config files from lowest to highest precedence: system, global, repo, local."""
     try:
-        import platformdirs
+        import platformdirs  # noqa: PLC0415 (comes with DVC; absent means 'cannot tell')
     except ImportError:
         return None
     system_dir = os.environ.get("DVC_SYSTEM_CONFIG_DIR") or platformdirs.site_config_dir("dvc", "iterative")
@@ -141,8 +141,7 @@ def cached_files(root: Path, pointer: Pointer, *, where: Path | None = None) -> 
     return files
 
 
-def export_cached(root: Path, pointer: Pointer, dest: Path,
-                  files: list[CachedFile] | None = None) -> list[Path] | None:
+def export_cached(root: Path, pointer: Pointer, dest: Path, files: list[CachedFile] | None = None) -> list[Path] | None:
     """Write ``pointer``'s data into ``dest`` straight from the local cache, linking where
     the file systems allow and copying otherwise; None (and nothing written) when any object
     is missing from the cache, so the caller fetches through DVC instead. ``files``: what
@@ -153,5 +152,3 @@ def export_cached(root: Path, pointer: Pointer, dest: Path,
     pairs = [(f.source, dest / f.relpath) for f in files]
     linking.place(pairs)
     return [target for _, target in pairs]
-
-

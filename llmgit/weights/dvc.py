@@ -77,8 +77,7 @@ def init(root: Path) -> None:
         raise dvc_error("init", e) from None
 
 
-def configure(root: Path, *, cache_type: str, remote: str | None, local_remote: bool,
-              endpoint_url: str | None) -> None:
+def configure(root: Path, *, cache_type: str, remote: str | None, local_remote: bool, endpoint_url: str | None) -> None:
     """Set the cache type, analytics and (if given) the default remote.
 
     A remote given by the user goes into ``.dvc/config`` (committed); the machine-local

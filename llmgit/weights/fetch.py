@@ -118,6 +118,8 @@ def archive_warning(root: Path, v: ModelVersion) -> str | None:
         return None
     classes.discard(s3.STANDARD)
     if classes:
-        return (f"the weights of {v.tag} are in {', '.join(sorted(classes))}: serving it needs a restore "
-                f"(llmgit restore {v.tag})")
+        return (
+            f"the weights of {v.tag} are in {', '.join(sorted(classes))}: serving it needs a restore "
+            f"(llmgit restore {v.tag})"
+        )
     return None

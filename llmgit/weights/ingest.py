@@ -50,8 +50,10 @@ def _track(repo: Repo, root: Path, data_path: str) -> None:
     target = root / data_path
     files = _walk(repo, target)
     if any(p.endswith(".dvc") for p in files):
-        raise InputError(f"'{data_path}' contains DVC pointer files: other data is tracked inside it",
-                         hint="register a path that no other DVC pointer tracks or contains")
+        raise InputError(
+            f"'{data_path}' contains DVC pointer files: other data is tracked inside it",
+            hint="register a path that no other DVC pointer tracks or contains",
+        )
     _prehash(repo, files)
     if _can_add_directly(root, data_path):
         _add_one(repo, str(target))
@@ -63,7 +65,7 @@ def _walk(repo: Repo, target: Path) -> list[str]:
     """Every file DVC would track under ``target`` (honouring .dvcignore), as DVC names them."""
     if not target.is_dir():
         return [os.fspath(target)]
-    from dvc.fs import localfs
+    from dvc.fs import localfs  # noqa: PLC0415 (heavy: DVC loads only for commands that need it)
 
     out: list[str] = []
     for top, _, names in repo.dvcignore.walk(localfs, os.fspath(target)):
@@ -72,23 +74,29 @@ def _walk(repo: Repo, target: Path) -> list[str]:
 
 
 def _prehash(repo: Repo, files: list[str]) -> None:
-    from dvc.fs import localfs
-    from dvc_data.fsutils import _localfs_info
-    from dvc_data.hashfile.hash import file_md5
-    from dvc_data.hashfile.hash_info import HashInfo
+    from dvc.fs import localfs  # noqa: PLC0415 (heavy: DVC loads only for commands that need it)
+    from dvc_data.fsutils import _localfs_info  # noqa: PLC0415 (heavy: with DVC)
+    from dvc_data.hashfile.hash import file_md5  # noqa: PLC0415 (heavy: with DVC)
+    from dvc_data.hashfile.hash_info import HashInfo  # noqa: PLC0415 (heavy: with DVC)
 
     infos = {p: _localfs_info(p) for p in files}
     state = repo.state
-    todo = [p for p, meta, hi in state.get_many(files, localfs, infos)
-            if not (meta is not None and hi is not None and hi.name == "md5")]
+    todo = [
+        p
+        for p, meta, hi in state.get_many(files, localfs, infos)
+        if not (meta is not None and hi is not None and hi.name == "md5")
+    ]
     if not todo:
         return
     with progress.task("Hashing", sum(int(infos[p]["size"]) for p in todo)) as bar:
         callback = bytes_callback(bar)
 
         def one(path: str) -> tuple[str, HashInfo, dict[str, Any]]:
-            return path, HashInfo("md5", file_md5(path, localfs, callback=callback, name="md5",
-                                                  size=int(infos[path]["size"]))), infos[path]
+            return (
+                path,
+                HashInfo("md5", file_md5(path, localfs, callback=callback, name="md5", size=int(infos[path]["size"]))),
+                infos[path],
+            )
 
         with ThreadPoolExecutor(max_workers=min(HASH_JOBS, len(todo))) as pool:
             results = list(pool.map(one, todo))
@@ -99,9 +107,20 @@ def _can_add_directly(root: Path, data_path: str) -> bool:
     """No pipeline in the repository, no tracked parent, and (if it exists) a pointer of
     the plain ``dvc add`` kind for this very path."""
     listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
-         ":(glob)dvc.yaml", ":(glob)**/dvc.yaml"],
-        cwd=root, capture_output=True, check=False,
+        [
+            "git",
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+            ":(glob)dvc.yaml",
+            ":(glob)**/dvc.yaml",
+        ],
+        cwd=root,
+        capture_output=True,
+        check=False,
     )
     if listed.returncode != 0 or listed.stdout.strip(b"\0"):
         return False
@@ -117,24 +136,29 @@ def _can_add_directly(root: Path, data_path: str) -> bool:
     except (OSError, UnicodeDecodeError, yamlio.YAMLError):
         return False
     outs = doc.get("outs") if isinstance(doc, dict) else None
-    return (isinstance(doc, dict) and not (set(doc) - {"outs", "md5", "meta", "desc", "frozen"})
-            and not doc.get("frozen") and isinstance(outs, list) and len(outs) == 1
-            and isinstance(outs[0], dict) and outs[0].get("path") == parts[-1])
+    return (
+        isinstance(doc, dict)
+        and not (set(doc) - {"outs", "md5", "meta", "desc", "frozen"})
+        and not doc.get("frozen")
+        and isinstance(outs, list)
+        and len(outs) == 1
+        and isinstance(outs[0], dict)
+        and outs[0].get("path") == parts[-1]
+    )
 
 
 def _add_one(repo: Repo, target: str) -> None:
     """``dvc add TARGET`` for one path, without loading the repository's other stages."""
-    from dvc.repo import locked
-    from dvc.repo.add import _add
-    from dvc.repo.scm_context import scm_context
-    from dvc.utils import resolve_paths
+    from dvc.repo import locked  # noqa: PLC0415 (heavy: DVC loads only for commands that need it)
+    from dvc.repo.add import _add  # noqa: PLC0415 (heavy: DVC loads only for commands that need it)
+    from dvc.repo.scm_context import scm_context  # noqa: PLC0415 (heavy: DVC loads only for commands that need it)
+    from dvc.utils import resolve_paths  # noqa: PLC0415 (heavy: DVC loads only for commands that need it)
 
-    @locked
-    @scm_context
+    @locked  # type: ignore[untyped-decorator]
+    @scm_context  # type: ignore[untyped-decorator]
     def run(repo: Repo) -> None:
         path, wdir, out = resolve_paths(repo, target)
-        stage = repo.stage.create(single_stage=True, validate=False, fname=path, wdir=wdir,
-                                  outs=[out], force=True)
+        stage = repo.stage.create(single_stage=True, validate=False, fname=path, wdir=wdir, outs=[out], force=True)
         _add(stage)
 
     run(repo)

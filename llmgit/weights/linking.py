@@ -18,11 +18,11 @@ CACHE_TYPES_LINKS = "hardlink,symlink,copy"
 
 _FICLONE = 0x40049409
 # errors that mean "this kind of link cannot be made here", not "this file is broken"
-_LINK_UNSUPPORTED = frozenset({errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOTTY,
-                               errno.ENOSYS, errno.EINVAL})
+_LINK_UNSUPPORTED = frozenset(
+    {errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOTTY, errno.ENOSYS, errno.EINVAL}
+)
 # errors after which copy_file_range is never tried again for that pair of file systems
-_RANGE_UNSUPPORTED = frozenset({errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL,
-                                errno.EPERM})
+_RANGE_UNSUPPORTED = frozenset({errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL, errno.EPERM})
 _MAX_COPY_THREADS = 8
 _STEP = 1 << 30  # bytes per copy_file_range call
 _STEP_REPORTED = 16 << 20  # ... when someone is told of each step's bytes
@@ -93,8 +93,9 @@ def place(pairs: Sequence[Pair], *, hardlink: bool = True, mode: int | None = No
     copy_files(copies, mode)
 
 
-def copy_files(pairs: Sequence[Pair], mode: int | None = None, *, threads: int | None = None,
-               progress: Progress | None = None) -> None:
+def copy_files(
+    pairs: Sequence[Pair], mode: int | None = None, *, threads: int | None = None, progress: Progress | None = None
+) -> None:
     """Copy each source to its target, a new file with ``mode`` (default: 0666 less the
     umask), ``threads`` files at a time (default: by cores): the copies run in the kernel,
     outside the GIL. Each copy is written under a temporary name and renamed into place, so
@@ -174,7 +175,7 @@ def reflink(src: Path, dst: Path, mode: int | None = None) -> bool:
     """Clone ``src`` into a new ``dst`` (FICLONE; with ``mode`` when given); False, and no
     ``dst``, where unsupported."""
     try:
-        import fcntl
+        import fcntl  # noqa: PLC0415 (POSIX only)
     except ImportError:
         return False
     with open(src, "rb") as s, open(dst, "wb") as d:

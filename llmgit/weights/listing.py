@@ -78,8 +78,10 @@ def manifest(root: Path, weights: WeightsInfo) -> list[WeightFile]:
     """Every file of a version's weights with its size (DVC's manifests may carry none: then
     from the local cache when the file is there)."""
     local = cache.local_dir(root)
-    return [WeightFile(e.relpath, e.md5, e.size if e.size is not None else cache.object_size(local, e.md5))
-            for e in entries(root, weights)]
+    return [
+        WeightFile(e.relpath, e.md5, e.size if e.size is not None else cache.object_size(local, e.md5))
+        for e in entries(root, weights)
+    ]
 
 
 def workspace_files(path: Path, hash_patterns: tuple[str, ...] | list[str]) -> list[WeightFile]:

@@ -67,8 +67,7 @@ def version_objects(pointer: Pointer, entries: Sequence[ManifestEntry] | None) -
     """A version's objects: its files (and the ``.dir`` manifest first, for a directory)."""
     if not pointer.is_dir:
         return [VersionObject(PurePosixPath(pointer.path).name, pointer.md5)]
-    return [VersionObject("", pointer.md5, manifest=True)] + [
-        VersionObject(e.relpath, e.md5) for e in entries or ()]
+    return [VersionObject("", pointer.md5, manifest=True)] + [VersionObject(e.relpath, e.md5) for e in entries or ()]
 
 
 def cached(cache: Path, pointer: Pointer) -> tuple[list[Obj], Obj | None]:

@@ -20,8 +20,7 @@ def push_version(root: Path, v: ModelVersion, jobs: int | None = None) -> None:
     pointer = listing.pointer_of(v.weights)
     settings = dvc.remote_settings(root)
     if settings is None:
-        raise OperationFailed("no storage remote is configured",
-                              hint="set one: llmgit init --remote PATH|s3://...")
+        raise OperationFailed("no storage remote is configured", hint="set one: llmgit init --remote PATH|s3://...")
     with dvc.open_repo(root) as repo:
         files, manifest = cached(dvc.cache_dir_of(repo), pointer)
         present = [f for f in files if f.path.exists()]
@@ -50,8 +49,7 @@ def remote_check(root: Path, v: ModelVersion) -> RemoteCheck:
     w = v.weights
     remote = find(root)
     if remote is None:
-        raise OperationFailed("no storage remote is configured",
-                              hint="set one: llmgit init --remote PATH|s3://...")
+        raise OperationFailed("no storage remote is configured", hint="set one: llmgit init --remote PATH|s3://...")
     if not w.is_dir:
         return RemoteCheck(1, () if remote.present([w.md5]) else (Path(w.path).name,))
     if not remote.present([w.md5 + ".dir"]):

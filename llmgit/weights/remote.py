@@ -91,5 +91,7 @@ def storage_remote(root: Path) -> StorageRemote:
 
 def require_s3(r: StorageRemote, what: str) -> None:
     if not r.is_s3:
-        raise UsageError(f"{what} needs an S3 remote; this registry stores weights in '{r.url}'",
-                         hint="storage classes exist only on S3: llmgit init --remote s3://bucket/prefix")
+        raise UsageError(
+            f"{what} needs an S3 remote; this registry stores weights in '{r.url}'",
+            hint="storage classes exist only on S3: llmgit init --remote s3://bucket/prefix",
+        )

@@ -7,6 +7,7 @@ AWS profiles, instance roles). Nothing here writes credentials anywhere.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +16,7 @@ from llmgit.errors import OperationFailed, UsageError
 
 STANDARD = "STANDARD"
 ARCHIVE_CLASSES = ("GLACIER", "DEEP_ARCHIVE")  # need a restore before reading
-CLASSES = ("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR",
-           "GLACIER", "DEEP_ARCHIVE")
+CLASSES = ("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,8 @@ class ObjectState:
 def client(settings: dict[str, Any], pool: int = 10) -> Any:
     """A boto3 S3 client from DVC remote settings (endpointurl, profile, region, keys,
     connect_timeout and read_timeout in seconds); ``pool``: connections kept open."""
-    import boto3
-    from botocore.config import Config
+    import boto3  # noqa: PLC0415 (heavy third-party: loaded on use)
+    from botocore.config import Config  # noqa: PLC0415 (heavy: with boto3)
 
     timeouts = {k: float(settings[k]) for k in ("connect_timeout", "read_timeout") if settings.get(k)}
     session = boto3.session.Session(profile_name=settings.get("profile"))
@@ -103,8 +103,7 @@ def head(c: Any, bucket: str, key: str) -> ObjectState:
         if status == 404 or (getattr(e, "response", None) or {}).get("Error", {}).get("Code") in ("404", "NoSuchKey"):
             return ObjectState(key, False)
         raise error("head", key, e) from None
-    return ObjectState(key, True, int(r.get("ContentLength", 0)), r.get("StorageClass") or STANDARD,
-                       r.get("Restore"))
+    return ObjectState(key, True, int(r.get("ContentLength", 0)), r.get("StorageClass") or STANDARD, r.get("Restore"))
 
 
 def get_bytes(c: Any, bucket: str, key: str) -> bytes | None:
@@ -132,16 +131,21 @@ def list_objects(c: Any, loc: Location, sub: str = "") -> Iterator[ObjectState]:
 def set_class(c: Any, bucket: str, key: str, storage_class: str) -> None:
     """Change an object's class in place (server-side copy onto itself; multipart when big)."""
     try:
-        c.copy({"Bucket": bucket, "Key": key}, bucket, key,
-               ExtraArgs={"StorageClass": storage_class, "MetadataDirective": "COPY"})
+        c.copy(
+            {"Bucket": bucket, "Key": key},
+            bucket,
+            key,
+            ExtraArgs={"StorageClass": storage_class, "MetadataDirective": "COPY"},
+        )
     except Exception as e:
         raise error(f"tiering to {storage_class}", key, e) from None
 
 
 def restore(c: Any, bucket: str, key: str, days: int) -> None:
     try:
-        c.restore_object(Bucket=bucket, Key=key,
-                         RestoreRequest={"Days": days, "GlacierJobParameters": {"Tier": "Standard"}})
+        c.restore_object(
+            Bucket=bucket, Key=key, RestoreRequest={"Days": days, "GlacierJobParameters": {"Tier": "Standard"}}
+        )
     except Exception as e:
         if (getattr(e, "response", None) or {}).get("Error", {}).get("Code") == "RestoreAlreadyInProgress":
             return
@@ -150,8 +154,12 @@ def restore(c: Any, bucket: str, key: str, days: int) -> None:
 
 def copy(c: Any, src_bucket: str, src_key: str, bucket: str, key: str, metadata: dict[str, str]) -> None:
     try:
-        c.copy({"Bucket": src_bucket, "Key": src_key}, bucket, key,
-               ExtraArgs={"Metadata": metadata, "MetadataDirective": "REPLACE"})
+        c.copy(
+            {"Bucket": src_bucket, "Key": src_key},
+            bucket,
+            key,
+            ExtraArgs={"Metadata": metadata, "MetadataDirective": "REPLACE"},
+        )
     except Exception as e:
         raise error("copy", f"s3://{bucket}/{key}", e) from None
 
@@ -187,8 +195,6 @@ def delete(c: Any, bucket: str, keys: Iterable[str]) -> None:
 
 def md5_of(c: Any, bucket: str, key: str, chunk: int = 8 << 20) -> str:
     """Download and hash an object (streamed; for ``verify --deep``)."""
-    import hashlib
-
     digest = hashlib.md5()
     try:
         body = c.get_object(Bucket=bucket, Key=key)["Body"]

@@ -34,8 +34,7 @@ class S3Mover:
         from boto3.s3.transfer import TransferConfig, create_transfer_manager  # noqa: PLC0415 (heavy)
 
         threshold = CHUNK if ranged else 1 << 62
-        config = TransferConfig(max_concurrency=self.jobs, multipart_threshold=threshold,
-                                multipart_chunksize=CHUNK)
+        config = TransferConfig(max_concurrency=self.jobs, multipart_threshold=threshold, multipart_chunksize=CHUNK)
         return create_transfer_manager(self.client, config)
 
     def _states(self, files: Sequence[Obj]) -> list[s3.ObjectState]:
@@ -46,11 +45,11 @@ class S3Mover:
             return list(pool.map(lambda f: s3.head(self.client, bucket, self.key(f.oid)), files))
 
     def _missing(self, files: Sequence[Obj]) -> list[Obj]:
-        return [f for f, st in zip(files, self._states(files)) if not st.exists]
+        return [f for f, st in zip(files, self._states(files), strict=True) if not st.exists]
 
     def present(self, oids: Sequence[str]) -> set[str]:
         objs = [Obj(o, Path(), None) for o in oids]
-        return {o.oid for o, st in zip(objs, self._states(objs)) if st.exists}
+        return {o.oid for o, st in zip(objs, self._states(objs), strict=True) if st.exists}
 
     def read(self, oid: str) -> bytes | None:
         return s3.get_bytes(self.client, self.location.bucket, self.key(oid))
@@ -59,20 +58,24 @@ class S3Mover:
         todo = self._missing(files)
         with progress.task("Uploading", total(todo)) as bar, self._manager(ranged=True) as manager:
             subscribers = [_Bytes(bar)]
-            futures = [(f, manager.upload(str(f.path), self.location.bucket, self.key(f.oid),
-                                          subscribers=subscribers)) for f in todo]
+            futures = [
+                (f, manager.upload(str(f.path), self.location.bucket, self.key(f.oid), subscribers=subscribers))
+                for f in todo
+            ]
             self._wait("upload", futures)
         if manifest is not None and self._missing([manifest]):
             with self._manager(ranged=False) as manager:
-                self._wait("upload", [(manifest, manager.upload(
-                    str(manifest.path), self.location.bucket, self.key(manifest.oid)))])
+                self._wait(
+                    "upload",
+                    [(manifest, manager.upload(str(manifest.path), self.location.bucket, self.key(manifest.oid)))],
+                )
 
     def fetch(self, files: Sequence[Obj], manifest: Obj | None) -> None:
         # the manifest first: it names the files (the caller passes them when it knows them)
         if manifest is not None and not manifest.path.exists() and not self._missing([manifest]):
             with self._manager(ranged=False) as manager:
                 self._download(manager, [manifest])
-        present = [Obj(f.oid, f.path, st.size) for f, st in zip(files, self._states(files)) if st.exists]
+        present = [Obj(f.oid, f.path, st.size) for f, st in zip(files, self._states(files), strict=True) if st.exists]
         if present:  # an object missing here too is left for the caller to report
             ranged = len(present) * 2 < self.jobs  # too few objects to keep the requests busy
             with progress.task("Downloading", total(present)) as bar, self._manager(ranged=ranged) as manager:
@@ -88,8 +91,9 @@ class S3Mover:
                 fd, name = tempfile.mkstemp(prefix=f".{o.path.name}.", suffix=".part", dir=o.path.parent)
                 os.close(fd)
                 temps.append((o, Path(name)))
-                futures.append((o, manager.download(self.location.bucket, self.key(o.oid), name,
-                                                    subscribers=subscribers)))
+                futures.append(
+                    (o, manager.download(self.location.bucket, self.key(o.oid), name, subscribers=subscribers))
+                )
             failed = self._wait("download", futures, raise_now=False)
             for o, tmp in temps:  # keep what arrived whole: a rerun fetches only the rest
                 if o.oid not in failed:
@@ -101,8 +105,9 @@ class S3Mover:
             for _, tmp in temps:
                 tmp.unlink(missing_ok=True)
 
-    def _wait(self, action: str, futures: list[tuple[Obj, Any]], *,
-              raise_now: bool = True) -> dict[str, OperationFailed]:
+    def _wait(
+        self, action: str, futures: list[tuple[Obj, Any]], *, raise_now: bool = True
+    ) -> dict[str, OperationFailed]:
         """Wait for every transfer; the failed ones by oid (raised at once unless asked not to)."""
         failed: dict[str, OperationFailed] = {}
         for o, fut in futures:

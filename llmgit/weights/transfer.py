@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from llmgit.errors import OperationFailed
 from llmgit.infra import progress
 from llmgit.weights import linking
+from llmgit.weights.cache import relative_path
 from llmgit.weights.callbacks import files_callback
 from llmgit.weights.dvc import dvc_error
-from llmgit.weights.cache import relative_path
 from llmgit.weights.objects import LOCAL_JOBS, READ_ONLY, Obj, jobs_for, total
 from llmgit.weights.s3transfer import S3Mover
 
@@ -27,8 +27,20 @@ if TYPE_CHECKING:
     from dvc.repo import Repo
 
 # Remote settings the boto3 path honours; any other key sends the transfer through DVC.
-_S3_KEYS = frozenset({"url", "endpointurl", "profile", "region", "access_key_id", "secret_access_key",
-                      "session_token", "jobs", "connect_timeout", "read_timeout"})
+_S3_KEYS = frozenset(
+    {
+        "url",
+        "endpointurl",
+        "profile",
+        "region",
+        "access_key_id",
+        "secret_access_key",
+        "session_token",
+        "jobs",
+        "connect_timeout",
+        "read_timeout",
+    }
+)
 
 
 def boto3_path(settings: dict[str, Any] | None) -> bool:
@@ -53,8 +65,7 @@ def mover(settings: dict[str, Any] | None, jobs: int | None = None) -> S3Mover |
     return None
 
 
-def push(repo: Repo, settings: dict[str, Any], files: Sequence[Obj], manifest: Obj | None,
-         jobs: int | None) -> None:
+def push(repo: Repo, settings: dict[str, Any], files: Sequence[Obj], manifest: Obj | None, jobs: int | None) -> None:
     """Upload the objects the remote lacks: files, then the manifest."""
     r = mover(settings, jobs)
     if r is not None:
@@ -63,8 +74,9 @@ def push(repo: Repo, settings: dict[str, Any], files: Sequence[Obj], manifest: O
         _dvc_transfer(repo, files, manifest, jobs, upload=True)
 
 
-def fetch(repo: Repo, settings: dict[str, Any] | None, files: Sequence[Obj], manifest: Obj | None,
-          jobs: int | None) -> None:
+def fetch(
+    repo: Repo, settings: dict[str, Any] | None, files: Sequence[Obj], manifest: Obj | None, jobs: int | None
+) -> None:
     """Download the given objects (those the cache lacks) into the local cache."""
     r = mover(settings, jobs)
     if r is not None:
@@ -104,8 +116,9 @@ class LocalMover:
     def fetch(self, files: Sequence[Obj], manifest: Obj | None) -> None:
         if manifest is not None and not manifest.path.exists() and self.path(manifest.oid).exists():
             self._copy("Downloading", [(self.path(manifest.oid), manifest.path)], 0, READ_ONLY)
-        there = [Obj(f.oid, f.path, self.path(f.oid).stat().st_size)
-                 for f in files if self.path(f.oid).is_file()]  # the rest: the caller says so
+        there = [
+            Obj(f.oid, f.path, self.path(f.oid).stat().st_size) for f in files if self.path(f.oid).is_file()
+        ]  # the rest: the caller says so
         self._copy("Downloading", [(self.path(f.oid), f.path) for f in there], total(there), READ_ONLY)
 
     def _copy(self, label: str, pairs: list[linking.Pair], total: int, mode: int) -> None:
@@ -118,8 +131,7 @@ class LocalMover:
                 raise OperationFailed(f"copying '{e.filename}' ({self.url}) failed: {e.strerror or e}") from None
 
 
-def _dvc_transfer(repo: Repo, files: Sequence[Obj], manifest: Obj | None, jobs: int | None,
-                  *, upload: bool) -> None:
+def _dvc_transfer(repo: Repo, files: Sequence[Obj], manifest: Obj | None, jobs: int | None, *, upload: bool) -> None:
     from dvc_data.hashfile.db import get_index  # noqa: PLC0415 (heavy third-party, with DVC)
     from dvc_data.hashfile.hash_info import HashInfo  # noqa: PLC0415 (heavy third-party, with DVC)
 
@@ -134,14 +146,21 @@ def _dvc_transfer(repo: Repo, files: Sequence[Obj], manifest: Obj | None, jobs: 
         callback = files_callback(bar, {f.oid: f.size or 0 for f in files})
         try:
             if upload:
-                result = repo.cloud.transfer(cache, odb, ids, jobs=jobs, dest_index=get_index(odb),
-                                             cache_odb=cache, callback=callback)
+                result = repo.cloud.transfer(
+                    cache, odb, ids, jobs=jobs, dest_index=get_index(odb), cache_odb=cache, callback=callback
+                )
             else:
-                result = repo.cloud.transfer(odb, cache, ids, jobs=jobs, src_index=get_index(odb),
-                                             cache_odb=cache, verify=odb.verify, callback=callback)
+                result = repo.cloud.transfer(
+                    odb,
+                    cache,
+                    ids,
+                    jobs=jobs,
+                    src_index=get_index(odb),
+                    cache_odb=cache,
+                    verify=odb.verify,
+                    callback=callback,
+                )
         except Exception as e:
             raise dvc_error("push" if upload else "fetch", e) from None
     if result.failed:
         raise OperationFailed(f"{len(result.failed)} object(s) failed to {'upload' if upload else 'download'}")
-
-

@@ -45,7 +45,7 @@ def checkout_copies(root: Path, pointer: Pointer, files: list[CachedFile] | None
         return None
     base = data if pointer.is_dir else data.parent
     pairs = [(f.source, base / f.relpath) for f in files]
-    copies = [[target.relative_to(root).as_posix(), f.md5] for f, (_, target) in zip(files, pairs)]
+    copies = [[target.relative_to(root).as_posix(), f.md5] for f, (_, target) in zip(files, pairs, strict=True)]
     request = json.dumps({"data": pointer.path, "files": copies}).encode()
     try:
         helper = _start_recorder(root)
@@ -72,8 +72,7 @@ def _start_recorder(root: Path) -> subprocess.Popen[bytes]:
     package_parent = str(Path(__file__).resolve().parents[2])  # a fallback at the end of sys.path
     code = "import sys; sys.path.append(sys.argv.pop()); from llmgit.weights.workspace import _recorder_main; _recorder_main()"
     argv = [sys.executable, "-c", code, str(root), package_parent]
-    return subprocess.Popen(argv, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen(argv, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _stop(helper: subprocess.Popen[bytes]) -> None:
@@ -88,7 +87,7 @@ def _recorder_main() -> None:
     """The helper process: load DVC and open the repository, then wait for the list of
     copies on stdin (nothing: they failed) and record them in DVC's state database, with
     paths under the repository root as DVC spells it."""
-    from dvc_data.hashfile.hash_info import HashInfo
+    from dvc_data.hashfile.hash_info import HashInfo  # noqa: PLC0415 (heavy: with DVC)
 
     code = 1
     with dvc.open_repo(Path(sys.argv[1])) as repo:
