@@ -90,17 +90,13 @@ def _anchor(title: str) -> str:
 
 
 def _registry_modules() -> list[str]:
-    """The llmgit modules the API imports (also under TYPE_CHECKING and in functions)."""
-    import llmgit.api.registry
+    """The llmgit modules the API's modules import (also under TYPE_CHECKING and in functions)."""
+    import llmgit.api
 
-    tree = ast.parse(Path(inspect.getfile(llmgit.api.registry)).read_text(encoding="utf-8"))
-    found = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    found |= {
-        f"llmgit.{a.name}"
-        for n in ast.walk(tree)
-        if isinstance(n, ast.ImportFrom) and n.module == "llmgit"
-        for a in n.names
-    }
+    found: set[str] = set()
+    for source in Path(llmgit.api.__path__[0]).glob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        found |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     return sorted(m for m in found if m.startswith("llmgit"))
 
 
@@ -121,12 +117,15 @@ def _doc(obj: Any) -> str:
     return inspect.cleandoc(obj.__doc__) if obj.__doc__ else ""
 
 
-def _signature(obj: Any) -> str:
-    """``(name: type = default, ...) -> type`` with annotations as written in the code."""
+def _signature(obj: Any, *, method: bool = False) -> str:
+    """``(name: type = default, ...) -> type`` with annotations as written in the code (for a
+    method, without the registry itself)."""
     try:
         sig = inspect.signature(obj)
     except (TypeError, ValueError):
         return "(...)"
+    if method and sig.parameters and next(iter(sig.parameters)) in ("self", "reg"):
+        sig = sig.replace(parameters=list(sig.parameters.values())[1:])
 
     def text(annotation: Any) -> str:
         return annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
@@ -190,7 +189,7 @@ def python_reference() -> str:
             continue
         if not callable(member):
             continue
-        sig = _signature(member)
+        sig = _signature(member, method=True)
         out += [f"### `Registry.{name}{sig}`", "", _doc(member) or "", ""]
         referenced += re.findall(r"\b([A-Z][A-Za-z]+)\b", sig)
     names = _namespace()

@@ -24,6 +24,8 @@ _PUBLIC = {
     "start_run": "llmgit.api.tracking",
 }
 
+_MODULES = {"progress": "llmgit.infra.progress"}  # progress.reporting(...) for API users
+
 __all__ = [
     "LlmgitError",
     "ModelSummary",
@@ -35,6 +37,7 @@ __all__ = [
     "VersionDetails",
     "WeightsInfo",
     "__version__",
+    "progress",
     "start_run",
 ]
 
@@ -49,6 +52,10 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        value = import_module(_MODULES[name])
+        globals()[name] = value
+        return value
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'llmgit' has no attribute '{name}'")

@@ -12,10 +12,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from llmgit.api import staging
 from llmgit.api.facade import Facade
 from llmgit.core import refs
-from llmgit.core.config import ARCHIVED
 from llmgit.core.model import ModelVersion, WeightsInfo
+from llmgit.core.refs import ARCHIVED
 from llmgit.errors import UnknownReference, UsageError
 from llmgit.inspect.query import Query, holding_stage
 from llmgit.stages.requests import PromoteRequest
@@ -236,17 +237,14 @@ def auto_rollback_if_degraded(
     """``llmgit guard --apply``: roll back when the holder's metric is worse than the previous
     holder's by more than ``threshold``. Returns whether it rolled back; ``Registry.guard``
     gives the whole comparison."""
-    from llmgit.stages import guard  # noqa: PLC0415 (start-up)
-
-    observed = guard.load_observed(metrics_file) if metrics_file is not None else None
-    result = guard.guard(
-        reg.store,
+    result = staging.guard(
+        reg,
         name,
         metric=metric,
         threshold=threshold,
         relative=relative,
         stage=stage.lower(),
-        observed=observed,
+        metrics_file=metrics_file,
         apply=True,
         push=push,
     )

@@ -11,12 +11,12 @@ from llmgit.core import history as events
 from llmgit.core.history import HistoryEvent
 from llmgit.core.ident import parse_when
 from llmgit.core.model import ModelSummary, ModelVersion
-from llmgit.inspect.query import Query
 from llmgit.store.branches import StageBranch, check_stage
 
 if TYPE_CHECKING:
     from llmgit.core.compare import VersionDiff
     from llmgit.inspect.checkout import CheckoutResult
+    from llmgit.inspect.query import Query
     from llmgit.inspect.search import Hit
 
 

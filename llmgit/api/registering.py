@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from llmgit.api.facade import Facade
 from llmgit.core.model import ModelVersion
 from llmgit.errors import OperationFailed
-from llmgit.register.request import RegisterRequest
 
 if TYPE_CHECKING:
     from llmgit.register.plan import RegisterPlan
+    from llmgit.register.request import RegisterRequest
     from llmgit.setup.ci import CiFiles
     from llmgit.setup.gto_import import GtoImport
     from llmgit.setup.init import InitResult

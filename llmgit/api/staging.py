@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmgit.api.facade import Facade
-from llmgit.stages.requests import GuardRequest, PromoteRequest
 
 if TYPE_CHECKING:
     from llmgit.infra.gitremote import FetchResult
     from llmgit.stages.guard import GuardResult, LiveGuardResult
+    from llmgit.stages.requests import GuardRequest, PromoteRequest
     from llmgit.stages.review import Review
     from llmgit.stages.sync import SyncResult
     from llmgit.store.transitions import TransitionResult

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from llmgit.api.facade import Facade
 from llmgit.core.model import ModelVersion
 from llmgit.errors import LlmgitError
-from llmgit.report.options import ReportOptions
 
 if TYPE_CHECKING:
     from llmgit.report.build import SiteResult
+    from llmgit.report.options import ReportOptions
     from llmgit.storage.cost import CostReport
     from llmgit.storage.lifecycle import ApplyResult, LifecyclePlan
     from llmgit.storage.publish import PublishResult

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from llmgit.core import canaryfile
 from llmgit.core.canaryfile import Canary
-from llmgit.core.config import ARCHIVED
 from llmgit.core.deployspec import ServingMode, promoted
 from llmgit.core.ident import iso_time
 from llmgit.core.model import ModelVersion
 from llmgit.core.plan import Plan
+from llmgit.core.refs import ARCHIVED
 from llmgit.errors import UsageError
 from llmgit.infra import git
 from llmgit.store import canaries, serving
 from llmgit.store.branches import StageBranch
 from llmgit.store.canaries import CanaryResult
+from llmgit.store.commits import blobs
 from llmgit.store.reconcile import stage_commit
 from llmgit.store.store import Store
 from llmgit.store.transitions import apply_transition, ever_held, message, new_entry
-from llmgit.store.writer import blobs
 
 
 def check_previous_stage(store: Store, branches: dict[str, StageBranch], v: ModelVersion, stage: str) -> None:

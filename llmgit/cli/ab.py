@@ -1,7 +1,5 @@
 """``ab``: canary A/B tests on a stage: start, status (the live verdict), promote, abort."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,7 +9,6 @@ import typer
 from llmgit.cli.context import registry
 from llmgit.cli.options import HELP, Json, Name
 from llmgit.cli.output import emit_json, say, table
-from llmgit.core.abstats import Verdict
 
 if TYPE_CHECKING:
     from llmgit.store.canaries import CanaryResult
@@ -21,14 +18,14 @@ app = typer.Typer(
 )
 
 PROMETHEUS_ENV = "LLMGIT_PROMETHEUS_URL"
-_VERDICT = {Verdict.promote: "PROMOTE", Verdict.rollback: "ROLL BACK", Verdict.keep_collecting: "KEEP COLLECTING"}
+_VERDICT = {"promote": "PROMOTE", "rollback": "ROLL BACK", "keep-collecting": "KEEP COLLECTING"}  # Verdict values
 
 Stage = Annotated[str, typer.Option("--stage", help="The stage the canary runs in.")]
 Reason = Annotated[str, typer.Option("--reason", "-r", help="Why: recorded on the stage branch.")]
 Push = Annotated[bool, typer.Option("--push", help="Push weights, then the stage branch and tags (atomic).")]
 
 
-def _report(r: CanaryResult, done: str) -> None:
+def _report(r: "CanaryResult", done: str) -> None:
     say(done + (", pushed" if r.pushed else ""))
     for c in r.plan.archived:
         say(f"  archived {r.model} v{c.version} ({c.reason})")
@@ -137,15 +134,15 @@ def status(
         f"[{c.interval.low:+.4f}, {c.interval.high:+.4f}]\n"
     )
     out(f"two-proportion test: z = {c.z:.2f}, p = {c.p_value:.3g}\n")
-    out(f"verdict: {_VERDICT[c.verdict]}: {c.reason}\n")
+    out(f"verdict: {_VERDICT[c.verdict.value]}: {c.reason}\n")
     where = f" --stage {s.stage}" if s.stage != "production" else ""
-    if c.verdict is Verdict.keep_collecting:
+    if c.verdict.value == "keep-collecting":
         out(
             f"needed: {c.required_per_arm} evaluations per version to detect a drop of {c.mde:g} "
             f"(alpha {c.alpha:g}, power {c.power:.0%}); still {c.remaining_candidate} of "
             f"v{s.candidate} and {c.remaining_stable} of v{s.stable}\n"
         )
-    elif c.verdict is Verdict.promote:
+    elif c.verdict.value == "promote":
         say(f"next: llmgit ab promote {name}{where}")
     else:
         say(f'next: llmgit ab abort {name} --reason "..."{where}')

@@ -1,7 +1,5 @@
 """``llmgit card validate|render``."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """``llmgit checkout``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

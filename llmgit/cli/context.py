@@ -1,7 +1,5 @@
 """The API a command calls: the registry of ``-C DIR`` (default: the current directory)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,13 +9,13 @@ if TYPE_CHECKING:
     from llmgit.api.registry import Registry
 
 
-def api() -> type[Registry]:
+def api() -> type["Registry"]:
     """The Python API's :class:`Registry` (for what needs no repository, such as ``deploy validate``)."""
     from llmgit.api.registry import Registry  # noqa: PLC0415 (start-up: --help loads no registry code)
 
     return Registry
 
 
-def registry(ctx: typer.Context) -> Registry:
+def registry(ctx: typer.Context) -> "Registry":
     root = ctx.find_root().obj
     return api()(root if isinstance(root, Path) else Path("."))

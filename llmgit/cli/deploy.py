@@ -1,7 +1,5 @@
 """``deploy``: render a stage's KServe InferenceService and PrometheusRule; check manifests offline."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

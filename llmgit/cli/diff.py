@@ -1,7 +1,5 @@
 """``llmgit diff``: two versions side by side."""
 
-from __future__ import annotations
-
 import sys
 from enum import Enum
 from typing import Annotated
@@ -10,7 +8,6 @@ import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.output import emit_json
-from llmgit.core import diff_format
 
 
 class DiffFormat(str, Enum):
@@ -26,6 +23,8 @@ def diff(
     fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="table, markdown or json.")] = DiffFormat.table,
 ) -> None:
     """Metrics (better or worse), params, card fields and weights file by file, of two versions."""
+    from llmgit.core import diff_format  # noqa: PLC0415 (start-up: only this command renders diffs)
+
     d = registry(ctx).diff(old, new)
     if fmt is DiffFormat.json:
         emit_json(d.to_json())

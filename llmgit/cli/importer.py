@@ -1,7 +1,5 @@
 """``llmgit import gto``: stage branches and history from an existing GTO registry's tags."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

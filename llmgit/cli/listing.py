@@ -1,7 +1,5 @@
 """Read-only listings: ``models``, ``versions``, ``show``. They never import DVC."""
 
-from __future__ import annotations
-
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -30,7 +28,7 @@ def models(ctx: typer.Context, as_json: Json = False) -> None:
     table(["MODEL", "LATEST", "VERSIONS"], [[m.name, f"v{m.latest}", m.versions] for m in found])
 
 
-def _key_metrics(found: list[ModelVersion]) -> list[str]:
+def _key_metrics(found: list["ModelVersion"]) -> list[str]:
     names: list[str] = []
     for v in found:
         names += [k for k in v.metrics if k not in names]

@@ -1,7 +1,5 @@
 """The ``llmgit`` application and its error funnel."""
 
-from __future__ import annotations
-
 import os
 import sys
 import tempfile

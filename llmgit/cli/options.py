@@ -1,7 +1,5 @@
 """Options several commands share, defined once (Typer's ``Annotated`` form)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """Rendering helpers: data to stdout (tables or JSON), messages to stderr."""
 
-from __future__ import annotations
-
 import json
 import sys
 from collections.abc import Sequence

@@ -4,8 +4,6 @@ Drawn only when stderr is a terminal and ``--quiet`` is not given; a step that e
 ``LLMGIT_PROGRESS_DELAY`` seconds (default 0.25) draws nothing, so small weights stay quiet.
 """
 
-from __future__ import annotations
-
 import os
 import shutil
 import sys

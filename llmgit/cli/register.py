@@ -1,7 +1,5 @@
 """``llmgit register``."""
 
-from __future__ import annotations
-
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -108,7 +106,7 @@ def register(
     say(f"Registered {v.tag} at {v.commit[:10]}{size}" + (", weights and tag pushed" if push else ""))
 
 
-def _explain(plan: RegisterPlan) -> None:
+def _explain(plan: "RegisterPlan") -> None:
     a = plan.advice
     if a is None:
         return

@@ -1,7 +1,5 @@
 """``llmgit report``: the registry as a static site."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

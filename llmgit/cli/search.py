@@ -1,7 +1,5 @@
 """``llmgit search``: versions of every model matching a filter expression."""
 
-from __future__ import annotations
-
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
 KEY_METRICS = 3
 
 
-def _metric_names(hits: list[Hit], order_by: str | None) -> list[str]:
+def _metric_names(hits: list["Hit"], order_by: str | None) -> list[str]:
     names: list[str] = []
     if order_by and order_by.lower().startswith("metrics."):
         names.append(order_by[len("metrics.") :])
@@ -27,7 +25,7 @@ def _metric_names(hits: list[Hit], order_by: str | None) -> list[str]:
     return names[:KEY_METRICS]
 
 
-def render(hits: list[Hit], order_by: str | None) -> None:
+def render(hits: list["Hit"], order_by: str | None) -> None:
     keys = _metric_names(hits, order_by)
     rows = [
         [

@@ -1,7 +1,5 @@
 """Stage commands: promote, rollback, sync, stages, history, fetch."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,7 +19,7 @@ if TYPE_CHECKING:
 Push = Annotated[bool, typer.Option("--push", help="Push weights, then the branch and tags (atomic).")]
 
 
-def _describe(plan: Plan) -> None:
+def _describe(plan: "Plan") -> None:
     for c in plan.archived:
         say(f"  archived {c.model} v{c.version} ({c.reason})")
     for c in plan.unarchived:
@@ -30,7 +28,7 @@ def _describe(plan: Plan) -> None:
         say(f"  moved tag(s): {', '.join(plan.tags)}")
 
 
-def _result_json(r: TransitionResult) -> dict[str, object]:
+def _result_json(r: "TransitionResult") -> dict[str, object]:
     return {
         "model": r.model,
         "stage": r.stage,

@@ -1,7 +1,5 @@
 """Storage commands: push, pull, verify, publish, pin, unpin, tier, restore, cost, lifecycle."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from llmgit.core.config import Settings
 from llmgit.core.inputs import flatten
 from llmgit.core.model import ModelVersion, WeightsInfo
+
+if TYPE_CHECKING:
+    from llmgit.core.config import Settings
 
 # card fields that differ between any two versions and say nothing about the model
 VOLATILE = ("name", "version", "date", "provenance.created", "provenance.git_commit", "provenance.llmgit_version")

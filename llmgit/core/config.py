@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from llmgit.core import refs, yamlio
 from llmgit.core.bump_rules import BumpRules
 from llmgit.core.bump_rules import parse as parse_bump_rules
+from llmgit.core.refs import ARCHIVED
 from llmgit.errors import ConfigError, InvalidName
 
 CONFIG_FILE = "llmgit.yaml"
 SCHEMA_VERSION = 1
-ARCHIVED = "archived"
 
 
 DEFAULT_PRICES = {  # $ per GB-month (GB = 2**30 bytes, as AWS bills)

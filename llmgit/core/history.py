@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from llmgit.core.config import ARCHIVED
 from llmgit.core.ident import parse_when
+from llmgit.core.refs import ARCHIVED
 from llmgit.core.stagefile import Entry, StageFile
 
 # actions after which the event's version holds the stage (canary events do not change it)

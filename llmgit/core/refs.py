@@ -31,6 +31,7 @@ MIRROR = "refs/llmgit/remote-tags/"  # the remote's tags, fetched aside (version
 PROMOTION_PREFIX = "llmgit/promote/"
 LEDGER_BRANCH = "llmgit/lifecycle"
 STAGE_TAGS = f"{TAGS}*#*"  # a for-each-ref pattern matching stage tags only
+ARCHIVED = "archived"  # the terminal stage every registry has (not listed in llmgit.yaml)
 MODEL_CARD = "model_card.yaml"
 MODELS_DIR = "models"
 

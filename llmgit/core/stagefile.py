@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from llmgit.core import refs, versions, yamlio
-from llmgit.core.config import ARCHIVED
+from llmgit.core.refs import ARCHIVED
 from llmgit.errors import InvalidVersion, StageFileError, UsageError
 
 FILE = "stage.yaml"

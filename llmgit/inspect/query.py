@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from llmgit.core.config import ARCHIVED
+from llmgit.core.refs import ARCHIVED
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from llmgit.register.advice import BumpAdvice, Candidate, advise
 from llmgit.register.inputs import collect_metrics, collect_params
 from llmgit.register.request import RegisterRequest
 from llmgit.store import cards
+from llmgit.store.commits import require_branch
 from llmgit.store.store import Store
-from llmgit.store.writer import require_branch
 
 COPY_DIR = "weights"
 

@@ -21,8 +21,8 @@ from llmgit.infra.files import write_atomic
 from llmgit.register.plan import plan
 from llmgit.register.request import RegisterRequest
 from llmgit.store import cards
+from llmgit.store.commits import prepare_commit, require_branch
 from llmgit.store.store import Store
-from llmgit.store.writer import prepare_commit, require_branch
 from llmgit.weights import ingest
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from llmgit.core import history, refs, versions
 from llmgit.core.compare import MetricDelta, VersionDiff, metric_deltas, version_diff, weights_diff
-from llmgit.core.config import ARCHIVED
 from llmgit.core.history import HistoryEvent
 from llmgit.core.ident import parse_when
 from llmgit.core.model import ModelVersion
+from llmgit.core.refs import ARCHIVED
 from llmgit.errors import LlmgitError, UnknownReference
 from llmgit.report.options import ReportOptions
 from llmgit.store import cards

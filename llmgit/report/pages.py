@@ -22,6 +22,7 @@ from llmgit.core.compare import format_change, format_number
 from llmgit.infra import templating
 from llmgit.report import charts
 from llmgit.report.collect import ModelReport, RegistryReport, VersionReport, semver_rank
+from llmgit.store import cards
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -156,21 +157,7 @@ def render(report: RegistryReport, settings: Settings, root: Path | None = None)
 
 def _version_page(env: SandboxedEnvironment, common: Mapping[str, Any], model: ModelReport, row: VersionReport) -> str:
     card = row.card
-    described = (
-        "description",
-        "base_model",
-        "license",
-        "training",
-        "performance",
-        "resources",
-        "limitations",
-        "tags",
-        "weights",
-        "provenance",
-        "name",
-        "version",
-        "date",
-    )
+    described = cards.FIELDS
     return env.get_template("version.html.j2").render(
         **common,
         base="../../",

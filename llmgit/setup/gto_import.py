@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmgit.core import refs
-from llmgit.core.config import ARCHIVED
 from llmgit.core.history import HistoryEvent
 from llmgit.core.ident import iso_time
 from llmgit.core.plan import ZERO, RefUpdate
+from llmgit.core.refs import ARCHIVED
 from llmgit.core.summary import parse_summary
 from llmgit.errors import UsageError
 from llmgit.infra import git

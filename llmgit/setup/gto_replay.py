@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from llmgit.core import refs, stagefile, versions
-from llmgit.core.config import ARCHIVED
 from llmgit.core.history import HistoryEvent
 from llmgit.core.model import ModelVersion
+from llmgit.core.refs import ARCHIVED
 from llmgit.core.stagefile import Entry, StageFile
 from llmgit.errors import InvalidName
 from llmgit.infra import git

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from llmgit.core import config
 from llmgit.errors import UsageError
+from llmgit.store.commits import commit_files, require_branch
 from llmgit.store.store import Store, load_settings
-from llmgit.store.writer import commit_files, require_branch
 from llmgit.weights import dvc
 from llmgit.weights.linking import cache_types
 

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 from llmgit.core import refs
-from llmgit.core.config import ARCHIVED
 from llmgit.core.model import ModelVersion
 from llmgit.core.plan import ZERO, Plan, PushSpec, RefUpdate
+from llmgit.core.refs import ARCHIVED
 from llmgit.errors import OperationFailed, UsageError
 from llmgit.infra import git
 from llmgit.infra.files import write_atomic

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from llmgit.core import history, refs
-from llmgit.core.config import ARCHIVED
 from llmgit.core.ident import Ident, iso_time, parse_when
 from llmgit.core.plan import Plan
+from llmgit.core.refs import ARCHIVED
 from llmgit.core.stagefile import Entry
 from llmgit.infra import git
 from llmgit.store import history as stage_history

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from llmgit.core.config import ARCHIVED
 from llmgit.core.ident import iso_time
 from llmgit.core.model import ModelVersion
+from llmgit.core.refs import ARCHIVED
 from llmgit.errors import UsageError
 from llmgit.infra import git
 from llmgit.store import ledger, writer

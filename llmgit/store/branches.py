@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from llmgit.core import refs, stagefile
-from llmgit.core.config import ARCHIVED, Settings
+from llmgit.core.config import Settings
+from llmgit.core.refs import ARCHIVED
 from llmgit.core.stagefile import StageFile
 from llmgit.errors import UnknownReference, UsageError
 from llmgit.infra import git

@@ -16,7 +16,7 @@ from llmgit.core.model import ModelVersion
 from llmgit.core.plan import Plan
 from llmgit.core.stagefile import Entry, StageFile
 from llmgit.errors import UsageError
-from llmgit.store import serving, writer
+from llmgit.store import commits, serving, writer
 from llmgit.store.branches import StageBranch, check_stage
 from llmgit.store.reconcile import branch_update, stage_commit
 from llmgit.store.store import Store
@@ -107,7 +107,7 @@ def record(
     push: bool,
 ) -> tuple[str, Plan]:
     """One stage-branch commit (stage.yaml and the re-rendered manifests), applied."""
-    commit = stage_commit(store.root, sb, new_file, text, writer.blobs(store.root, rendering.files))
+    commit = stage_commit(store.root, sb, new_file, text, commits.blobs(store.root, rendering.files))
     plan = branch_update(sb, commit)
     writer.apply(store.root, store.settings.git_remote, plan, weights, push=push)
     return commit, plan

@@ -14,6 +14,22 @@ from llmgit.infra import templating
 
 TEMPLATE = "model_card.yaml"
 MARKDOWN_TEMPLATE = "model_card.md.j2"
+# a card's fields in the order cards are written (others follow, as they come)
+FIELDS = (
+    "name",
+    "version",
+    "date",
+    "description",
+    "base_model",
+    "license",
+    "training",
+    "performance",
+    "resources",
+    "limitations",
+    "tags",
+    "weights",
+    "provenance",
+)
 TRAINING_FIELDS = ("dataset", "dataset_version", "samples", "epochs", "learning_rate")
 
 
@@ -72,22 +88,7 @@ def build(
     card["performance"] = dict(metrics)
     card["weights"] = dict(weights)
     card["provenance"] = dict(provenance)
-    order = [
-        "name",
-        "version",
-        "date",
-        "description",
-        "base_model",
-        "license",
-        "training",
-        "performance",
-        "resources",
-        "limitations",
-        "tags",
-        "weights",
-        "provenance",
-    ]
-    return {k: card[k] for k in order if k in card} | {k: v for k, v in card.items() if k not in order}
+    return {k: card[k] for k in FIELDS if k in card} | {k: v for k, v in card.items() if k not in FIELDS}
 
 
 def _schema() -> dict[str, Any]:

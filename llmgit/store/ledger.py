@@ -10,7 +10,7 @@ from llmgit.core.ledgerfile import Ledger
 from llmgit.core.plan import Plan
 from llmgit.infra import git
 from llmgit.store.branches import tip_of
-from llmgit.store.writer import commit_on
+from llmgit.store.commits import commit_on
 
 
 def read(root: Path, remote: str) -> Ledger:

@@ -12,14 +12,15 @@ import json
 from pathlib import Path
 
 from llmgit.core import refs, stagefile
-from llmgit.core.config import ARCHIVED, Settings
+from llmgit.core.config import Settings
 from llmgit.core.ident import Ident
 from llmgit.core.plan import ZERO, Change, Plan, PushSpec, RefUpdate
+from llmgit.core.refs import ARCHIVED
 from llmgit.core.stagefile import Entry, StageFile
 from llmgit.core.summary import parse_summary
 from llmgit.infra import git
 from llmgit.store.branches import StageBranch, stage_blob
-from llmgit.store.writer import commit_on
+from llmgit.store.commits import commit_on
 
 
 def stage_tag_message(name: str, stage: str, entry: Entry) -> str:

@@ -18,8 +18,8 @@ from llmgit.core.ident import Ident, iso_time
 from llmgit.core.model import ModelVersion
 from llmgit.core.plan import Plan
 from llmgit.core.stagefile import Entry, StageFile
+from llmgit.store import commits, serving, writer
 from llmgit.store import history as stage_history
-from llmgit.store import serving, writer
 from llmgit.store.branches import StageBranch
 from llmgit.store.reconcile import branch_update, reconcile, stage_commit
 from llmgit.store.store import Store
@@ -74,7 +74,7 @@ def new_entry(v: ModelVersion, who: Ident, reason: str, action: str) -> Entry:
 def transition_commit(store: Store, sb: StageBranch, name: str, new_file: StageFile, text: str) -> str:
     """The stage-branch commit of a transition; re-renders ``deploy/NAME/`` when the branch
     carries manifests for the model, so Argo CD or Flux deploys the change."""
-    files = writer.blobs(store.root, serving.refreshed_files(store, sb, name, new_file))
+    files = commits.blobs(store.root, serving.refreshed_files(store, sb, name, new_file))
     return stage_commit(store.root, sb, new_file, text, files)
 
 

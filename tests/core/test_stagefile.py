@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from llmgit.core import stagefile
-from llmgit.core.config import ARCHIVED
+from llmgit.core.refs import ARCHIVED
 from llmgit.core.stagefile import Entry, StageFile
 from llmgit.errors import StageFileError
 
