@@ -29,6 +29,10 @@ class OperationFailed(LlmgitError):
     exit_code = 1
 
 
+class ManifestError(OperationFailed):
+    """A DVC directory manifest llmgit will not use (a path outside its directory, no md5)."""
+
+
 class UsageError(LlmgitError):
     """Bad input or a precondition the user must fix first. Exit 2."""
 

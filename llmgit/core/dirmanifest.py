@@ -8,13 +8,9 @@ import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from llmgit.errors import OperationFailed
+from llmgit.errors import ManifestError
 
 _HEX = frozenset("0123456789abcdef")
-
-
-class ManifestError(OperationFailed):
-    """A directory manifest llmgit will not use."""
 
 
 @dataclass(frozen=True)

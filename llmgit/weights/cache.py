@@ -122,7 +122,7 @@ def object_path(cache: Path, oid: str, *, is_dir: bool = False) -> Path:
 def cached_files(root: Path, pointer: Pointer, *, where: Path | None = None) -> list[CachedFile] | None:
     """The files of ``pointer``'s data with their cache objects, or None when the cache is
     not readable here or any object is missing from it (a manifest llmgit will not use is an
-    error: :class:`~llmgit.core.dirmanifest.ManifestError`). ``where``: the cache directory
+    error: :class:`~llmgit.errors.ManifestError`). ``where``: the cache directory
     as DVC itself says (default: read from the config files)."""
     cache = where or cache_dir(root)
     if cache is None:

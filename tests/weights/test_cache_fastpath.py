@@ -17,6 +17,7 @@ from conftest import git, make_weights, run_cli, snapshot, tree_md5
 
 from llmgit.core import dirmanifest
 from llmgit.core import pointer as pointer_file
+from llmgit.errors import ManifestError
 from llmgit.weights import cache, workspace
 from llmgit.weights import dvc as storage
 
@@ -203,7 +204,7 @@ def test_cache_dir_from_config(tmp_path: Path, config: str, found: str | None) -
 def test_manifests_naming_paths_outside_are_refused(tmp_path: Path, entry: dict[str, str]) -> None:
     manifest = tmp_path / "x.dir"
     manifest.write_text(json.dumps([{"relpath": "ok", "md5": "1" * 32}, entry]))
-    with pytest.raises(dirmanifest.ManifestError):
+    with pytest.raises(ManifestError):
         dirmanifest.parse(manifest.read_bytes(), manifest.name)
 
 
