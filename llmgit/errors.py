@@ -29,6 +29,17 @@ class OperationFailed(LlmgitError):
     exit_code = 1
 
 
+class CorruptObject(OperationFailed):
+    """An object's bytes do not hash to its name (a download, an upload or the local cache).
+    Exit 1; nothing was placed or uploaded."""
+
+    def __init__(self, oid: str, actual: str, where: str, hint: str | None = None) -> None:
+        super().__init__(f"object {oid} from {where} has md5 {actual}: its bytes are not the registered ones", hint)
+        self.oid = oid
+        self.actual = actual
+        self.where = where
+
+
 class ManifestError(OperationFailed):
     """A DVC directory manifest llmgit will not use (a path outside its directory, no md5)."""
 
@@ -135,3 +146,19 @@ class Interrupted(LlmgitError):
     """Interrupted (Ctrl-C). Exit 130."""
 
     exit_code = 130
+
+
+class LlmgitWarning(UserWarning):
+    """Something the user should know (the CLI prints ``warning:`` and maybe ``hint:``)."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class LinkedCacheWarning(LlmgitWarning):
+    """The DVC cache type links the working tree to the cache (hardlink, symlink)."""

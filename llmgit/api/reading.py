@@ -73,11 +73,22 @@ def search(reg: Facade, query: Query) -> list[Hit]:
     return search(reg.store, query)
 
 
-def checkout(reg: Facade, reference: str, to: Path | str | None = None, force: bool = False) -> CheckoutResult:
-    """A version's card and weights back in the working tree, or its weights into ``to``."""
+def checkout(
+    reg: Facade, reference: str, to: Path | str | None = None, force: bool = False, link: bool = False
+) -> CheckoutResult:
+    """A version's card and weights back in the working tree, or its weights into ``to``
+    (files of their own; ``link``: read-only hard links to the cache, for serving)."""
     from llmgit.inspect.checkout import checkout  # noqa: PLC0415 (start-up)
 
-    return checkout(reg.store, reference, Path(to) if to is not None else None, force=force)
+    return checkout(reg.store, reference, Path(to) if to is not None else None, force=force, link=link)
+
+
+def same_weights(reg: Facade, reference: str) -> list[ModelVersion]:
+    """The other versions of the same model whose weights are byte for byte the same (newest first)."""
+    v = reg.store.get(reference)
+    if v.weights is None:
+        return []
+    return [o for o in reg.store.versions(v.name) if o.tag != v.tag and o.weights and o.weights.md5 == v.weights.md5]
 
 
 def stage_branches(reg: Facade) -> dict[str, StageBranch]:

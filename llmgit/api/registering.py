@@ -18,11 +18,14 @@ if TYPE_CHECKING:
     from llmgit.setup.init import InitResult
 
 
-def init(reg: Facade, remote: str | None = None, endpoint_url: str | None = None) -> InitResult:
-    """Set the registry up in this repository: DVC, a storage remote and ``llmgit.yaml``."""
+def init(
+    reg: Facade, remote: str | None = None, endpoint_url: str | None = None, cache_type: str | None = None
+) -> InitResult:
+    """Set the registry up in this repository: DVC, the cache type (default ``reflink,copy``),
+    a storage remote and ``llmgit.yaml``."""
     from llmgit.setup.init import init  # noqa: PLC0415 (start-up)
 
-    return init(reg.store, remote=remote, endpoint_url=endpoint_url)
+    return init(reg.store, remote=remote, endpoint_url=endpoint_url, cache_type=cache_type)
 
 
 def plan_register(reg: Facade, request: RegisterRequest) -> RegisterPlan:

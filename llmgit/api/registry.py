@@ -46,6 +46,7 @@ class Registry:
     diff = reading.diff
     search = reading.search
     checkout = reading.checkout
+    same_weights = reading.same_weights
     stage_branches = reading.stage_branches
     stages = reading.stages
     history = reading.history
@@ -71,6 +72,7 @@ class Registry:
     push = storing.push
     pull = storing.pull
     verify = storing.verify
+    fsck = storing.fsck
     publish = storing.publish
     pin = storing.pin
     unpin = storing.unpin

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from llmgit.report.build import SiteResult
     from llmgit.report.options import ReportOptions
     from llmgit.storage.cost import CostReport
+    from llmgit.storage.fsck import FsckReport
     from llmgit.storage.lifecycle import ApplyResult, LifecyclePlan
     from llmgit.storage.publish import PublishResult
     from llmgit.storage.pushpull import PushResult
@@ -21,16 +22,23 @@ if TYPE_CHECKING:
     from llmgit.storage.verify import VerifyReport
 
 
-def push(reg: Facade, *references: str, jobs: int | None = None) -> PushResult:
-    """Upload weights (verified), then push their tags; none given: everything.
-    ``jobs``: transfers in flight (default: the remote's ``jobs`` setting)."""
+def push(
+    reg: Facade, *references: str, jobs: int | None = None, unpurge: bool = False, overwrite: bool = False
+) -> PushResult:
+    """Upload weights (verified), then push their tags; none given: everything. Purged
+    versions' weights are skipped (``PushResult.skipped``); ``unpurge`` uploads those of the
+    named purged versions again from this clone's cache (which must hold every object) and
+    records in the ledger that they are purged no more; ``overwrite`` uploads objects the
+    remote already has again, from checked bytes (to replace copies ``verify --deep`` found
+    damaged). ``jobs``: transfers in flight (default: the remote's ``jobs`` setting)."""
     from llmgit.storage.pushpull import push  # noqa: PLC0415 (start-up)
 
-    return push(reg.store, list(references), jobs=jobs)
+    return push(reg.store, list(references), jobs=jobs, unpurge=unpurge, overwrite=overwrite)
 
 
 def pull(reg: Facade, reference: str, jobs: int | None = None) -> ModelVersion:
-    """Bring a version's weights into the local cache (fails fast on archived weights)."""
+    """Bring a version's weights into the local cache (fails fast on archived weights, and
+    refuses purged ones)."""
     from llmgit.storage.pushpull import pull  # noqa: PLC0415 (start-up)
 
     return pull(reg.store, reference, jobs=jobs)
@@ -86,7 +94,8 @@ def lifecycle_plan(reg: Facade) -> LifecyclePlan:
 
 
 def lifecycle_apply(reg: Facade, *, push: bool = False) -> ApplyResult:
-    """Carry out the retention plan (idempotent)."""
+    """Carry out the retention plan (idempotent: a run cut short, a purge included, is
+    finished by running it again)."""
     from llmgit.storage.lifecycle import apply  # noqa: PLC0415 (start-up)
 
     return apply(reg.store, push=push)
@@ -109,3 +118,11 @@ def report(reg: Facade, out: Path, options: ReportOptions) -> SiteResult:
     except LlmgitError:
         rows = []
     return publish(reg.store, out, options, storage_by_model(rows))
+
+
+def fsck(reg: Facade, *references: str, deep: bool = False, repair: bool = False) -> FsckReport:
+    """Check the local cache's objects of the versions (all when none given) against their
+    names; ``repair``: move corrupt ones aside and fetch good copies from the remote."""
+    from llmgit.storage.fsck import fsck  # noqa: PLC0415 (start-up)
+
+    return fsck(reg.store, list(references), deep=deep, repair=repair)

@@ -17,10 +17,18 @@ def checkout(
         Path | None, typer.Option("--to", help="Write the weights into this directory; the working tree is left alone.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite unsaved weights or card edits.")] = False,
+    link: Annotated[
+        bool,
+        typer.Option(
+            "--link",
+            help="With --to: hard-link the files to the cache where possible, read-only (for serving directories; "
+            "never write into them).",
+        ),
+    ] = False,
     quiet: Quiet = False,  # noqa: ARG001 (acts in its callback)
 ) -> None:
     """Put a version's card and weights back in the working tree, or export its weights."""
-    result = registry(ctx).checkout(reference, to=to, force=force)
+    result = registry(ctx).checkout(reference, to=to, force=force, link=link)
     v = result.version
     if result.in_place:
         say(f"Checked out {v.tag}: {result.destination} and its model card are in the working tree")

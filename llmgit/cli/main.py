@@ -4,19 +4,20 @@ import os
 import sys
 import tempfile
 import traceback
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from llmgit.cli import ab, card, checkout, ci, deploy, importer, listing, register, review, setup, stages, storage
+from llmgit.cli import ab, card, checkout, ci, deploy, fsck, importer, listing, register, review, setup, stages, storage
 from llmgit.cli import diff as diff_command
 from llmgit.cli import progress as progress_cli
 from llmgit.cli import report as report_command
 from llmgit.cli import search as search_command
 from llmgit.cli.options import HELP
 from llmgit.core.release import VERSION
-from llmgit.errors import InternalError, Interrupted, LlmgitError, UsageError
+from llmgit.errors import InternalError, Interrupted, LlmgitError, LlmgitWarning, UsageError
 
 app = typer.Typer(
     name="llmgit",
@@ -50,7 +51,7 @@ def _global(
     progress_cli.install(ctx, quiet)
 
 
-for module in (setup, register, listing, checkout, stages, review, storage):
+for module in (setup, register, listing, checkout, stages, review, storage, fsck):
     module.install(app)
 app.add_typer(card.app, name="card")
 app.add_typer(ci.app, name="ci")
@@ -67,8 +68,28 @@ def _report(err: LlmgitError) -> None:
         sys.stderr.write("hint: " + err.hint.replace("\n", "\n      ") + "\n")
 
 
+def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+    """llmgit's warnings as ``warning:`` (and ``hint:``) lines on stderr; others as Python shows them."""
+    if isinstance(message, LlmgitWarning):
+        sys.stderr.write(f"warning: {message.message}\n")
+        if message.hint:
+            sys.stderr.write(f"hint: {message.hint}\n")
+        return
+    _python_show_warning(message, category, *args, **kwargs)  # type: ignore[arg-type]
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        warnings.simplefilter("default", LlmgitWarning)
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         result = app(args=argv, prog_name="llmgit", standalone_mode=False)
     except SystemExit as e:

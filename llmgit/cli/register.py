@@ -98,12 +98,15 @@ def register(
     if plan is not None and not as_json:
         _explain(plan)
     v = reg.register(request, plan)
+    same = reg.same_weights(v.tag)
     if as_json:
-        emit_json(v.to_json())
+        emit_json({**v.to_json(), "same_weights_as": same[0].tag if same else None})
         return
     w = v.weights
     size = f" ({human_size(w.size)} in {w.files} file(s))" if w else ""
     say(f"Registered {v.tag} at {v.commit[:10]}{size}" + (", weights and tag pushed" if push else ""))
+    if same:
+        say(f"hint: its weights are byte for byte those of {same[0].tag}")
 
 
 def _explain(plan: "RegisterPlan") -> None:

@@ -16,12 +16,24 @@ def init(
     endpoint_url: Annotated[
         str | None, typer.Option("--endpoint-url", help="S3 endpoint for non-AWS S3 (MinIO, a test server).")
     ] = None,
+    cache_type: Annotated[
+        str | None,
+        typer.Option(
+            "--cache-type",
+            help="DVC cache types, tried in order (default reflink,copy: working-tree files of their own). "
+            "hardlink or symlink make working-tree files the cache's objects: rewriting one in place rewrites a "
+            "registered version. Switching back to reflink,copy turns those links into copies.",
+        ),
+    ] = None,
 ) -> None:
     """Set up the registry in this git repository (once per repository)."""
-    result = registry(ctx).init(remote=remote, endpoint_url=endpoint_url)
+    result = registry(ctx).init(remote=remote, endpoint_url=endpoint_url, cache_type=cache_type)
     say(("Initialized" if result.created else "Updated") + f" the llmgit registry in {result.root}")
     where = "machine-local default" if result.remote_is_default else "configured"
     say(f"Weights remote ({where}): {result.remote}")
+    say(f"Cache type: {result.cache_type}")
+    if result.unlinked:
+        say(f"Turned {result.unlinked} working-tree file(s) linked to the cache into copies")
     if result.commit:
         say(f"Committed the registry set-up as {result.commit[:10]}")
 

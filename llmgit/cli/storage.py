@@ -1,6 +1,7 @@
 """Storage commands: push, pull, verify, publish, pin, unpin, tier, restore, cost, lifecycle."""
 
 import sys
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -23,14 +24,57 @@ def push(
         typer.Argument(metavar="[REF]...", help="Versions to push (default: all, with stage branches and tags)."),
     ] = None,
     jobs: Jobs = None,
+    unpurge: Annotated[
+        bool,
+        typer.Option(
+            "--unpurge",
+            help="Bring back purged versions: upload their weights from this clone's cache (which must hold every "
+            "file) and record in the ledger that they are no longer purged. Needs REF.",
+        ),
+    ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Upload every object again, also those the remote has (each checked against its name first): "
+            "replaces copies that 'verify --deep' found damaged.",
+        ),
+    ] = False,
     quiet: Quiet = False,  # noqa: ARG001 (acts in its callback)
 ) -> None:
-    """Upload weights to the storage remote (verified), then push the git refs atomically."""
-    r = registry(ctx).push(*(references or []), jobs=jobs)
+    """Upload weights to the storage remote (verified), then push the git refs atomically.
+
+    The weights of versions the lifecycle purged are skipped (their tags are pushed); only
+    --unpurge stores them again."""
+    r = registry(ctx).push(*(references or []), jobs=jobs, unpurge=unpurge, overwrite=overwrite)
+    for note in _skip_notes([(s.tag, s.state, s.since) for s in r.skipped], named=bool(references)):
+        say(f"note: {note}")
+    for tag in r.unpurged:
+        say(f"Brought back the weights of {tag}: the ledger no longer lists it as purged")
     if r.git_remote is None:
         say(f"Pushed the weights of {len(r.versions)} version(s); no git remote, so no refs were pushed")
     else:
         say(f"Pushed the weights of {len(r.versions)} version(s), then {len(r.refs)} ref(s) to {r.git_remote}")
+
+
+def _skip_notes(skipped: Sequence[tuple[str, str, str]], *, named: bool) -> list[str]:
+    """The notes for the versions whose weights ``push`` skipped ((tag, purged | purging, since)):
+    one per version pushed by name, one for all of them in a push of everything."""
+    if named:
+        return [
+            f"skipped the weights of {tag}: purged on {since[:10]} by the lifecycle; "
+            f"'llmgit push {tag} --unpurge' brings them back"
+            if state == "purged"
+            else f"skipped the weights of {tag}: a purge of it is under way ('llmgit lifecycle apply')"
+            for tag, state, since in skipped
+        ]
+    going = sum(1 for _, state, _ in skipped if state != "purged")
+    counts = [
+        f"{n} {what}"
+        for n, what in ((len(skipped) - going, "purged version(s)"), (going, "version(s) being purged"))
+        if n
+    ]
+    return [f"skipped the weights of {' and '.join(counts)} ('llmgit verify --all' lists them)"] if counts else []
 
 
 def pull(
@@ -39,7 +83,7 @@ def pull(
     jobs: Jobs = None,
     quiet: Quiet = False,  # noqa: ARG001 (acts in its callback)
 ) -> None:
-    """Fetch a version's weights into the local cache (fails fast on archived weights)."""
+    """Fetch a version's weights into the local cache (fails fast on archived or purged weights)."""
     v = registry(ctx).pull(reference, jobs=jobs)
     say(f"Fetched the weights of {v.tag} into the local cache")
 
@@ -65,14 +109,15 @@ def verify(
                     "missing": list(r.missing),
                     "corrupt": list(r.corrupt),
                     "archived": list(r.archived),
-                    "purged": "purged" in r.details,
+                    "purged": r.purged,
+                    "purge_in_progress": r.purging,
                 }
                 for r in reports
             ]
         )
     else:
         for r in reports:
-            state = "purged" if "purged" in r.details else "ok" if r.ok else "FAILED"
+            state = "purged" if r.purged else "purge in progress" if r.purging else "ok" if r.ok else "FAILED"
             say(f"{r.version}: {state} ({r.files} file(s){', hashes checked' if r.checked_hashes else ''})")
             for label in r.missing:
                 say(f"  missing: {label}")
@@ -80,10 +125,17 @@ def verify(
                 say(f"  corrupt: {label}")
             for label in r.archived:
                 say(f"  archived (restore before reading): {label}")
-    if not all(r.ok for r in reports):
+    if any(r.missing or r.corrupt for r in reports):
+        damaged = [r.version for r in reports if r.missing or r.corrupt]
         raise OperationFailed(
             "some objects are missing or corrupt on the storage remote",
-            hint="push them again from a clone that has them: llmgit push REF",
+            hint="upload good copies from a clone whose cache holds them (checked as they are read): "
+            f"llmgit push {damaged[0] if len(damaged) == 1 else 'REF'} --overwrite",
+        )
+    unfinished = [r.version for r in reports if r.purging]
+    if unfinished:
+        raise OperationFailed(
+            f"the purge of {', '.join(unfinished)} started and did not finish", hint="finish it: llmgit lifecycle apply"
         )
 
 
@@ -163,7 +215,7 @@ def cost(ctx: typer.Context, as_json: Json = False) -> None:
         [
             [
                 m.model,
-                m.versions,
+                f"{m.versions} ({m.purged} purged)" if m.purged else m.versions,
                 human_size(sum(m.bytes_by_class.values())),
                 _money(m.monthly),
                 human_size(m.shared_bytes),
@@ -202,11 +254,18 @@ def lifecycle_plan(ctx: typer.Context, as_json: Json = False) -> None:
                 f"{a.age_days}d",
                 len(a.oids),
                 human_size(a.bytes),
-                a.blocked or (f"{len(a.shared)} shared object(s) kept" if a.shared else a.reason),
+                a.blocked or _note(a.kind, a.reason, len(a.shared)),
             ]
             for a in p.actions
         ],
     )
+
+
+def _note(kind: str, reason: str, shared: int) -> str:
+    """The plan's NOTE column: why an unfinished or repeated purge runs, else what is kept."""
+    if kind in ("finish-purge", "re-purge") or not shared:
+        return reason
+    return f"{shared} shared object(s) kept"
 
 
 @lifecycle_app.command("apply")
@@ -214,7 +273,7 @@ def lifecycle_apply(
     ctx: typer.Context,
     push_refs: Annotated[bool, typer.Option("--push", help="Push the archive and ledger commits.")] = False,
 ) -> None:
-    """Carry out the plan (idempotent; rerun to resume after an interruption)."""
+    """Carry out the plan (idempotent; rerun to resume after an interruption, a purge included)."""
     r = registry(ctx).lifecycle_apply(push=push_refs)
     for a in r.done:
         say(f"{a.kind} {a.model}@v{a.version}: {len(a.oids)} object(s), {human_size(a.bytes)} ({a.rule})")

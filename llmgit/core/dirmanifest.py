@@ -65,3 +65,10 @@ def parse(data: bytes | str, where: str) -> list[ManifestEntry]:
             )
         )
     return sorted(entries, key=lambda e: e.relpath)
+
+
+def dump(files: list[tuple[str, str]]) -> bytes:
+    """A ``.dir`` object for ``(relpath, md5)`` pairs, byte for byte as DVC writes it (its md5
+    is the directory's hash)."""
+    entries = sorted(({"md5": md5, "relpath": relpath} for relpath, md5 in files), key=lambda e: e["relpath"])
+    return json.dumps(entries, sort_keys=True).encode("utf-8")

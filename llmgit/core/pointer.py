@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -50,6 +51,23 @@ def parse(text: str | bytes, data_path: str) -> Pointer:
         is_dir=is_dir,
         size=size,
         nfiles=int(nfiles or (0 if is_dir else 1)),
+    )
+
+
+def dump(pointer: Pointer) -> str:
+    """The ``.dvc`` file for ``pointer``'s data, as ``dvc add`` writes it."""
+    lines = ["outs:", f"- md5: {pointer.oid}", f"  size: {pointer.size}"]
+    if pointer.is_dir:
+        lines.append(f"  nfiles: {pointer.nfiles}")
+    lines += ["  hash: md5", f"  path: {_yaml_path(PurePosixPath(pointer.path).name)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_path(name: str) -> str:
+    """A file name as a YAML scalar: plain when YAML reads it back as the same string."""
+    plain = name.replace("-", "").replace("_", "").replace(".", "").isalnum() and not name[:1].isdigit()
+    return (
+        name if plain and name.lower() not in ("true", "false", "null", "yes", "no", "on", "off") else json.dumps(name)
     )
 
 

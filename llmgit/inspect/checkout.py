@@ -10,11 +10,13 @@ from llmgit.core import pointer as pointer_file
 from llmgit.core import refs
 from llmgit.core.model import ModelVersion
 from llmgit.core.pointer import Pointer
-from llmgit.errors import OperationFailed, UnknownReference, WouldLoseWork
+from llmgit.errors import OperationFailed, UnknownReference, UsageError, WouldLoseWork
 from llmgit.infra import git
 from llmgit.infra.files import write_atomic
+from llmgit.store import ledger
 from llmgit.store.store import Store
-from llmgit.weights import cache, dvc, fetch, workspace
+from llmgit.weights import cache, fetch, workspace
+from llmgit.weights.integrity import signatures
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,13 @@ def _pointer(reg: Store, v: ModelVersion) -> Pointer:
     return pointer_file.parse(text, v.weights.path)
 
 
-def checkout(reg: Store, reference: str, to: Path | None, *, force: bool) -> CheckoutResult:
+def checkout(reg: Store, reference: str, to: Path | None, *, force: bool, link: bool = False) -> CheckoutResult:
+    """``to``: export into that directory (files of their own; ``link``: read-only hard links
+    to the cache where possible); None: the version's card and weights into the working tree."""
     v = reg.get(reference)
     pointer = _pointer(reg, v)
-    cached = cache.cached_files(reg.root, pointer)
-    if cached is None:  # a download ahead: fail fast, before any download, on archived weights
+    if cache.cached_files(reg.root, pointer) is None:  # a download ahead: fail fast on purged or archived weights
+        ledger.refuse_read(reg.root, reg.ledger(), v)
         fetch.require_readable(reg.root, v)
     if to is not None:
         dest = to if to.is_absolute() else reg.cwd / to
@@ -46,16 +50,14 @@ def checkout(reg: Store, reference: str, to: Path | None, *, force: bool) -> Che
             raise WouldLoseWork(f"'{to}' exists and is not a directory")
         if dest.is_dir() and any(dest.iterdir()) and not force:
             raise WouldLoseWork(f"'{to}' is not empty", hint="choose an empty directory, or pass --force to overwrite")
-        written = cache.export_cached(reg.root, pointer, dest, cached) if cached is not None else None
-        if written is None:  # objects missing from the local cache: DVC fetches them
-            written = fetch.export(reg.root, pointer, dest)
+        written = fetch.export(reg.root, pointer, dest, v.tag, link=link)
         return CheckoutResult(v, dest, len(written), in_place=False)
-    return _in_place(reg, v, pointer, cached, force=force)
+    if link:
+        raise UsageError("--link applies to an export (--to DIR)", hint="the working tree never links to the cache")
+    return _in_place(reg, v, pointer, force=force)
 
 
-def _in_place(
-    reg: Store, v: ModelVersion, pointer: Pointer, cached: list[cache.CachedFile] | None, *, force: bool
-) -> CheckoutResult:
+def _in_place(reg: Store, v: ModelVersion, pointer: Pointer, *, force: bool) -> CheckoutResult:
     root = reg.root
     card_rel = refs.card_path(v.name)
     card_blob = git.read_blob(root, v.commit, card_rel)
@@ -72,10 +74,7 @@ def _in_place(
             card_file.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(card_file, card_blob)
         _ensure_ignored(root / pointer.path)
-        if (
-            cached is None or workspace.checkout_copies(root, pointer, cached) is None
-        ):  # anything but copies into an empty place
-            fetch.checkout(root, pointer)
+        fetch.checkout(root, pointer, v.tag)
     except BaseException:
         for path, data in before.items():
             if data is None:
@@ -113,7 +112,7 @@ def _check_weights_saved(reg: Store, pointer: Pointer) -> None:
         )
     current = pointer_file.parse(dvc_file.read_text(encoding="utf-8"), pointer.path)
     registered = {v.weights.md5 for v in reg.versions_all() if v.weights is not None}
-    if current.md5 not in registered or not dvc.workspace_matches(root, current):
+    if current.md5 not in registered or not workspace.matches(root, current, signatures(root)):
         raise WouldLoseWork(
             f"the weights in '{pointer.path}' differ from every registered version",
             hint="register them first, or pass --force to overwrite them",

@@ -18,6 +18,7 @@ from llmgit.register.request import RegisterRequest
 from llmgit.store import cards
 from llmgit.store.commits import require_branch
 from llmgit.store.store import Store
+from llmgit.weights import ingest
 
 COPY_DIR = "weights"
 
@@ -33,6 +34,8 @@ def _repo_relative(reg: Store, path: Path) -> str | None:
 def _resolve_weights(reg: Store, req: RegisterRequest) -> tuple[str, Path | None]:
     """(repo-relative weights path, source to copy from or None)."""
     source = req.weights if req.weights.is_absolute() else reg.cwd / req.weights
+    if source.is_symlink():
+        raise InputError(f"weights path '{req.weights}' is a symbolic link", hint=ingest.LINK_HINT)
     if not source.exists():
         raise InputError(f"weights path '{req.weights}' does not exist")
     rel = _repo_relative(reg, source)
@@ -43,7 +46,8 @@ def _resolve_weights(reg: Store, req: RegisterRequest) -> tuple[str, Path | None
                 hint="move them inside the repository, or pass --copy to copy them in",
             )
         return f"{refs.MODELS_DIR}/{req.name}/{COPY_DIR}", source
-    if rel in ("", ".") or rel.split("/")[0] in (".git", ".dvc"):
+    parts = rel.split("/")
+    if rel in ("", ".") or parts[0] == ".dvc" or ".git" in parts:
         raise InputError(f"weights path '{req.weights}' cannot be the repository or its metadata")
     if rel == refs.card_path(req.name) or rel.endswith(".dvc"):
         raise InputError(f"'{req.weights}' is not a weights path")
@@ -106,6 +110,7 @@ def plan(reg: Store, req: RegisterRequest) -> RegisterPlan:
     if req.bump not in (*versions.Bump, "auto"):
         raise UsageError(f"unknown bump '{req.bump}'", hint="use major, minor, patch or auto")
     rel, copy_from = _resolve_weights(reg, req)
+    ingest.walk(copy_from or root / rel, str(req.weights))  # the input rules, before anything changes
     metrics = {**collect_metrics(req.metrics_file, req.metric_pairs), **req.metrics}
     params = {**collect_params(req.params_file, req.param_pairs), **req.params}
     existing = reg.versions(req.name)

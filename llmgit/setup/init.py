@@ -1,4 +1,9 @@
-"""``llmgit init``: DVC, a link-first cache, a storage remote and ``llmgit.yaml``, committed."""
+"""``llmgit init``: DVC, the cache type, a storage remote and ``llmgit.yaml``, committed.
+
+The cache type is DVC's own default, ``reflink,copy``: the working tree's files are never the
+cache's objects. ``--cache-type`` sets another (a link type is the user's explicit choice,
+warned about); switching a repository from a link type to copies turns the links that DVC
+left in the working tree into copies."""
 
 from __future__ import annotations
 
@@ -8,12 +13,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmgit.core import config
-from llmgit.errors import UsageError
+from llmgit.core import cachetype, config
+from llmgit.core import pointer as pointer_file
+from llmgit.errors import LlmgitError, UsageError
 from llmgit.store.commits import commit_files, require_branch
 from llmgit.store.store import Store, load_settings
-from llmgit.weights import dvc
-from llmgit.weights.linking import cache_types
+from llmgit.weights import cache, dvc, workspace
 
 INIT_FILES = (config.CONFIG_FILE, ".dvc/config", ".dvc/.gitignore", ".dvcignore")
 
@@ -25,6 +30,8 @@ class InitResult:
     remote_is_default: bool
     created: bool  # False when the registry already existed
     commit: str | None  # the commit recording the set-up, None when nothing changed
+    cache_type: str = cachetype.text(cachetype.DEFAULT)
+    unlinked: int = 0  # working-tree files that were links to the cache and are copies now
 
 
 def default_remote_dir(root: Path) -> Path:
@@ -34,9 +41,10 @@ def default_remote_dir(root: Path) -> Path:
     return base / "llmgit" / "remotes" / f"{root.name}-{digest}"
 
 
-def init(reg: Store, *, remote: str | None, endpoint_url: str | None) -> InitResult:
+def init(reg: Store, *, remote: str | None, endpoint_url: str | None, cache_type: str | None = None) -> InitResult:
     root = reg.root
     branch = require_branch(root)
+    kinds = cachetype.parse(cache_type) if cache_type is not None else None
     if remote is not None and not remote.strip():
         raise UsageError("--remote is empty")
     if endpoint_url and not (remote or "").startswith("s3://"):
@@ -54,6 +62,9 @@ def init(reg: Store, *, remote: str | None, endpoint_url: str | None) -> InitRes
         load_settings(root)  # an invalid existing file is reported, not overwritten
     had_dvc = dvc.is_initialized(root)
     had_dvcignore = (root / ".dvcignore").exists()
+    before = tuple(cache.link_types(root) or ()) if had_dvc and _type_configured(root) else None
+    kinds = kinds or before or cachetype.DEFAULT
+    cache_types = cachetype.text(kinds)
     try:
         if not had_dvc:
             dvc.init(root)
@@ -63,17 +74,13 @@ def init(reg: Store, *, remote: str | None, endpoint_url: str | None) -> InitRes
             if current is None:
                 path = default_remote_dir(root)
                 path.mkdir(parents=True, exist_ok=True)
-                dvc.configure(
-                    root, cache_type=cache_types(root), remote=str(path), local_remote=True, endpoint_url=None
-                )
+                dvc.configure(root, cache_type=cache_types, remote=str(path), local_remote=True, endpoint_url=None)
                 current, is_default = str(path), True
             else:
-                dvc.configure(root, cache_type=cache_types(root), remote=None, local_remote=False, endpoint_url=None)
+                dvc.configure(root, cache_type=cache_types, remote=None, local_remote=False, endpoint_url=None)
             remote = current
         else:
-            dvc.configure(
-                root, cache_type=cache_types(root), remote=remote, local_remote=False, endpoint_url=endpoint_url
-            )
+            dvc.configure(root, cache_type=cache_types, remote=remote, local_remote=False, endpoint_url=endpoint_url)
         if not existed:
             (root / config.CONFIG_FILE).write_text(config.DEFAULT_TEXT, encoding="utf-8")
         commit = commit_files(
@@ -87,4 +94,36 @@ def init(reg: Store, *, remote: str | None, endpoint_url: str | None) -> InitRes
         if not existed:
             (root / config.CONFIG_FILE).unlink(missing_ok=True)
         raise
-    return InitResult(root, remote, is_default, not existed, commit)
+    unlinked = _unlink_working_tree(reg) if before and cachetype.links(before) and not cachetype.links(kinds) else 0
+    cache.warn_if_linked(root)
+    return InitResult(root, remote, is_default, not existed, commit, cache_types, unlinked)
+
+
+def _type_configured(root: Path) -> bool:
+    """Whether ``.dvc/config`` (or ``config.local``) sets a cache type."""
+    import configparser  # noqa: PLC0415 (start-up: init only)
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read([root / ".dvc" / "config", root / ".dvc" / "config.local"], encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return False
+    return parser.has_option("cache", "type")
+
+
+def _unlink_working_tree(reg: Store) -> int:
+    """Turn the working-tree files of every registered weights path that are links to the
+    cache into copies; returns how many were."""
+    root = reg.root
+    count = 0
+    for path in sorted({v.weights.path for v in reg.versions_all() if v.weights is not None}):
+        dvc_file = root / f"{path}.dvc"
+        if not dvc_file.is_file():
+            continue
+        try:
+            pointer = pointer_file.parse(dvc_file.read_bytes(), path)
+            files = cache.cached_files(root, pointer, complete=False) or []
+        except LlmgitError:
+            continue  # a pointer llmgit does not read: its files are left as they are
+        count += workspace.unlink(root, pointer, files)
+    return count

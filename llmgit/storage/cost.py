@@ -1,5 +1,10 @@
 """Storage cost: unique bytes per storage class (objects are content-addressed, so each is
-counted once), priced per GB-month, per model, and the monthly saving if the plan ran."""
+counted once), priced per GB-month, per model, and the monthly saving if the plan ran.
+
+A purged version is billed nothing: its own objects are gone, and the ones it shared are
+billed to the versions that kept them. Objects of a purged version that are on the remote
+again (or that an unfinished purge has yet to delete) are billed, as the remote holds them,
+and the lifecycle plan deletes them, so they count towards the saving."""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from llmgit.core.ledgerfile import PURGED
 from llmgit.errors import LlmgitError
-from llmgit.storage.lifecycle import LifecyclePlan
+from llmgit.storage.actions import PURGE_KINDS, TIER, LifecyclePlan
 from llmgit.storage.lifecycle import plan as lifecycle_plan
 from llmgit.store.store import Store
 from llmgit.weights import listing
@@ -29,6 +35,7 @@ class ModelCost:
     bytes_by_class: dict[str, int]
     monthly: float
     shared_bytes: int  # bytes also referenced by another model
+    purged: int = 0  # versions whose weights were purged (counted in ``versions``, billed nothing)
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class CostReport:
                     "bytes_by_class": m.bytes_by_class,
                     "monthly": m.monthly,
                     "shared_bytes": m.shared_bytes,
+                    "purged_versions": m.purged,
                 }
                 for m in self.models
             ],
@@ -81,9 +89,9 @@ def after_plan(
         if a.blocked:
             continue
         for oid in a.oids:
-            if a.kind == "purge":
+            if a.kind in PURGE_KINDS:
                 moved.pop(oid, None)
-            elif a.kind == "tier":
+            elif a.kind == TIER:
                 moved[oid] = archive_class
     return _by_class({o: sizes[o] for o in moved}, moved)
 
@@ -105,8 +113,13 @@ def report(reg: Store) -> CostReport:
     owners: dict[str, set[str]] = {}
     per_model: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
+    purged: dict[str, int] = {}
+    gone = reg.ledger().versions(PURGED)
     for v in reg.versions_all():
         counts[v.name] = counts.get(v.name, 0) + 1
+        if (v.name, v.version) in gone:
+            purged[v.name] = purged.get(v.name, 0) + 1
+            continue  # billed nothing: what it shared is billed to the versions that kept it
         try:
             oids = {o.oid for o in listing.objects_of(reg.root, v, r)}
         except LlmgitError:
@@ -119,7 +132,7 @@ def report(reg: Store) -> CostReport:
         oids = per_model.get(name, set())
         by_class = _by_class({o: sizes[o] for o in oids}, classes)
         shared = sum(sizes[o] for o in oids if len(owners[o]) > 1)
-        models.append(ModelCost(name, counts[name], by_class, monthly(by_class, prices), shared))
+        models.append(ModelCost(name, counts[name], by_class, monthly(by_class, prices), shared, purged.get(name, 0)))
     total = _by_class(sizes, classes)
     after = after_plan(sizes, classes, p, settings.lifecycle.archive_class)
     per_class = {cls: monthly({cls: size}, prices) for cls, size in total.items()}

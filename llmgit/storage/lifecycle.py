@@ -5,8 +5,11 @@ Rules (llmgit.yaml ``lifecycle``):
   production, holds no stage now: archived, and its weights go to the archive class.
 - rollback-window: left production more than ``rollback_window_days`` ago and holds no
   stage: weights go to the archive class.
-- purge: archived more than ``purge_after_days`` ago: weights deleted from the remote
-  (tag, card and history stay; the ledger lists the version as purged).
+- purge: archived more than ``purge_after_days`` ago (or brought back with ``push --unpurge``
+  that long ago): weights deleted from the remote (tag, card and history stay; the ledger lists
+  the version as purged). Purging is two ledger commits around the deletion
+  (:mod:`llmgit.storage.purge`): a purge cut short is finished by the next ``apply``, and
+  objects of a purged version that were uploaded again are deleted again.
 Never touched: a stage holder, a canary, a pinned version, or an object any other live
 version references. Directory manifests (``.dir``, tiny) always stay, so a version's file
 list stays readable.
@@ -14,67 +17,36 @@ list stays readable.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from llmgit.core import history, refs
+from llmgit.core import history
 from llmgit.core.ident import Ident, iso_time, parse_when
+from llmgit.core.ledgerfile import PINS, PURGED, UNPURGED, PurgeIntent
 from llmgit.core.plan import Plan
 from llmgit.core.refs import ARCHIVED
 from llmgit.core.stagefile import Entry
 from llmgit.infra import git
+from llmgit.storage import purge
+from llmgit.storage.actions import (
+    ARCHIVE,
+    FINISH_PURGE,
+    PURGE,
+    PURGE_KINDS,
+    TIER,
+    Action,
+    ApplyResult,
+    LifecyclePlan,
+    days,
+    inventory,
+)
 from llmgit.store import history as stage_history
 from llmgit.store import ledger, writer
 from llmgit.store.reconcile import branch_update, stage_commit
 from llmgit.store.store import Store
 from llmgit.weights import listing, s3
-from llmgit.weights.remote import StorageRemote, storage_remote
+from llmgit.weights.remote import storage_remote
 
-
-@dataclass(frozen=True)
-class Action:
-    rule: str  # stale-staging | rollback-window | purge
-    kind: str  # archive | tier | purge
-    model: str
-    version: str
-    age_days: int
-    reason: str
-    oids: tuple[str, ...] = ()  # objects to act on
-    shared: tuple[str, ...] = ()  # objects skipped: a live version references them
-    bytes: int = 0
-    blocked: str = ""  # why it cannot run here (e.g. tiering needs S3)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "action": self.kind,
-            "model": self.model,
-            "version": self.version,
-            "age_days": self.age_days,
-            "reason": self.reason,
-            "objects": len(self.oids),
-            "shared_skipped": len(self.shared),
-            "bytes": self.bytes,
-            "blocked": self.blocked,
-        }
-
-
-@dataclass(frozen=True)
-class LifecyclePlan:
-    now: str
-    actions: tuple[Action, ...]
-    sizes: dict[str, int] = field(default_factory=dict)  # oid -> bytes
-    classes: dict[str, str] = field(default_factory=dict)  # oid -> storage class
-
-
-def _when(text: str) -> dt.datetime:
-    return parse_when(text)
-
-
-def _days(now: dt.datetime, since: str) -> int:
-    return (now - _when(since)).days
+__all__ = ["Action", "ApplyResult", "LifecyclePlan", "apply", "plan"]
 
 
 def plan(reg: Store) -> LifecyclePlan:
@@ -82,11 +54,13 @@ def plan(reg: Store) -> LifecyclePlan:
     rules = settings.lifecycle
     who = git.ident(reg.root)
     now_text = iso_time(who)
-    now = _when(now_text)
+    now = parse_when(now_text)
     branches = reg.stage_branches()
     events = stage_history.read(reg.root, settings)
     led = reg.ledger()
-    purged = led.versions("purged")
+    purged = led.records(PURGED)
+    unfinished = led.purge_intents()
+    unpurged = led.records(UNPURGED)
     archived_since = {(n, e.version): e.since for n, es in branches[ARCHIVED].file.archived.items() for e in es}
     entered_staging: dict[tuple[str, str], str] = {}
     in_production: set[tuple[str, str]] = set()
@@ -107,20 +81,21 @@ def plan(reg: Store) -> LifecyclePlan:
         for n, e in b.file.holders.items()
         if isinstance(e.extra.get("canary"), dict) and e.extra["canary"].get("version")
     }
-    untouchable = holders | canaries | led.versions("pins") | purged
+    untouchable = holders | canaries | led.versions(PINS) | purged.keys() | unfinished.keys()
     candidates: list[tuple[str, str, str, int, str]] = []  # rule, model, version, age, reason
     for v in reg.versions_all():
         key = (v.name, v.version)
         if key in untouchable:
             continue
-        if key in archived_since and (age := _days(now, archived_since[key])) > rules.purge_after_days:
-            candidates.append(("purge", v.name, v.version, age, f"archived {age} days ago"))
-        elif key in left_production and (age := _days(now, left_production[key])) > rules.rollback_window_days:
+        since, why = _purge_clock(archived_since.get(key), unpurged.get(key))
+        if since and (age := days(now, since)) > rules.purge_after_days:
+            candidates.append(("purge", v.name, v.version, age, f"{why} {age} days ago"))
+        elif key in left_production and (age := days(now, left_production[key])) > rules.rollback_window_days:
             candidates.append(("rollback-window", v.name, v.version, age, f"left production {age} days ago"))
         elif (
             key in entered_staging
             and key not in in_production
-            and (age := _days(now, entered_staging[key])) > rules.stale_staging_days
+            and (age := days(now, entered_staging[key])) > rules.stale_staging_days
         ):
             candidates.append(
                 (
@@ -131,7 +106,16 @@ def plan(reg: Store) -> LifecyclePlan:
                     f"entered staging {age} days ago and never reached production",
                 )
             )
-    return _with_objects(reg, now_text, candidates, archived_since, purged)
+    return _with_objects(reg, now_text, candidates, archived_since, purged, unfinished)
+
+
+def _purge_clock(archived: str | None, unpurged: dict[str, Any] | None) -> tuple[str | None, str]:
+    """Since when the purge rule counts, and what happened then: the archiving, or a later
+    ``push --unpurge`` (bringing weights back restarts the clock)."""
+    back = str((unpurged or {}).get("when") or "")
+    if archived and back and parse_when(back) > parse_when(archived):
+        return back, "brought back"
+    return archived, "archived"
 
 
 def _with_objects(
@@ -139,12 +123,13 @@ def _with_objects(
     now: str,
     candidates: list[tuple[str, str, str, int, str]],
     archived_since: dict[tuple[str, str], str],
-    purged: set[tuple[str, str]],
+    purged: dict[tuple[str, str], dict[str, Any]],
+    unfinished: dict[tuple[str, str], PurgeIntent],
 ) -> LifecyclePlan:
     r = storage_remote(reg.root)
-    inventory = _inventory(r)
+    stored = inventory(r)
     by_version = {(v.name, v.version): v for v in reg.versions_all()}
-    acting = {(m, v) for _, m, v, _, _ in candidates}
+    acting = {(m, v) for _, m, v, _, _ in candidates} | unfinished.keys()
     oids_of = {
         k: [o for o in listing.objects_of(reg.root, v, r) if not o.manifest]
         for k, v in by_version.items()
@@ -155,24 +140,21 @@ def _with_objects(
         o.oid for (rule, m, v, _, _) in candidates if rule != "purge" for o in oids_of.get((m, v), [])
     }
     archive_class = reg.settings.lifecycle.archive_class
-    actions: list[Action] = []
+    moment = parse_when(now)
+    actions = purge.finish_actions(unfinished, keep_stored, stored, archived_since, moment)
     for rule, m, ver, age, reason in candidates:
         objs = oids_of.get((m, ver), [])
         if (m, ver) not in archived_since and rule != "purge":
-            actions.append(Action(rule, "archive", m, ver, age, reason))
+            actions.append(Action(rule, ARCHIVE, m, ver, age, reason))
         if rule == "purge":
-            todo = [o.oid for o in objs if o.oid not in keep_stored and o.oid in inventory]
+            todo = [o.oid for o in objs if o.oid not in keep_stored and o.oid in stored]
             shared = [o.oid for o in objs if o.oid in keep_stored]
             actions.append(
-                Action(
-                    rule, "purge", m, ver, age, reason, tuple(todo), tuple(shared), sum(inventory[o][0] for o in todo)
-                )
+                Action(rule, PURGE, m, ver, age, reason, tuple(todo), tuple(shared), sum(stored[o][0] for o in todo))
             )
             continue
         todo = [
-            o.oid
-            for o in objs
-            if o.oid not in keep_readable and o.oid in inventory and inventory[o.oid][1] != archive_class
+            o.oid for o in objs if o.oid not in keep_readable and o.oid in stored and stored[o.oid][1] != archive_class
         ]
         shared = [o.oid for o in objs if o.oid in keep_readable]
         blocked = "" if r.is_s3 else "tiering needs an S3 remote"
@@ -181,75 +163,61 @@ def _with_objects(
         actions.append(
             Action(
                 rule,
-                "tier",
+                TIER,
                 m,
                 ver,
                 age,
                 f"{reason}: to {archive_class}",
                 tuple(todo),
                 tuple(shared),
-                sum(inventory[o][0] for o in todo),
+                sum(stored[o][0] for o in todo),
                 blocked,
             )
         )
+    actions += purge.stored_again(reg, r, by_version, purged, keep_stored, stored, moment)
     return LifecyclePlan(
-        now, tuple(actions), {k: s for k, (s, _) in inventory.items()}, {k: cls for k, (_, cls) in inventory.items()}
+        now, tuple(actions), {k: s for k, (s, _) in stored.items()}, {k: cls for k, (_, cls) in stored.items()}
     )
 
 
-def _inventory(r: StorageRemote) -> dict[str, tuple[int, str]]:
-    """oid -> (bytes, storage class) of every object on the remote (one listing)."""
-    found: dict[str, tuple[int, str]] = {}
-    if r.is_s3:
-        base = r.location.key("files", "md5") + "/"
-        for st in s3.list_objects(r.client(), r.location, "files/md5"):
-            rest = st.key[len(base) :].replace("/", "")
-            found[rest] = (st.size, st.storage_class)
-        return found
-    root = Path(r.url) / "files" / "md5"
-    if root.is_dir():
-        for p in root.glob("*/*"):
-            found[p.parent.name + p.name] = (p.stat().st_size, "LOCAL")
-    return found
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    done: tuple[Action, ...]
-    skipped: tuple[Action, ...]
-
-
 def apply(reg: Store, *, push: bool = False) -> ApplyResult:
+    """Carry out the plan. Tiering and deleting are idempotent and every ledger change comes
+    before or after them, so a run cut short anywhere is finished by running it again: a new
+    purge is recorded as ``purging`` before its objects go, and as ``purged`` after."""
     p = plan(reg)
     r = storage_remote(reg.root)
-    c = r.client() if r.is_s3 else None
     archive_class = reg.settings.lifecycle.archive_class
-    done, skipped = [], []
     who = git.ident(reg.root)
-    for a in p.actions:
-        if a.blocked:
-            skipped.append(a)
-            continue
-        if a.kind == "tier":
+    runnable = [a for a in p.actions if not a.blocked]
+    tiers = [a for a in runnable if a.kind == TIER]
+    if tiers:
+        c = r.client()
+        for a in tiers:
             for oid in a.oids:
                 s3.set_class(c, r.location.bucket, r.key(oid), archive_class)
-        elif a.kind == "purge":
-            if r.is_s3:
-                s3.delete(c, r.location.bucket, [r.key(o) for o in a.oids])
-            else:
-                for oid in a.oids:
-                    r.path(oid).unlink(missing_ok=True)
-        done.append(a)
-    _record(reg, [a for a in done if a.kind in ("archive", "purge")], who, p.now, push=push)
-    return ApplyResult(tuple(done), tuple(skipped))
+    purges = [a for a in runnable if a.kind in PURGE_KINDS]
+    new = [a for a in purges if a.kind == PURGE]
+    purge.begin(
+        reg,
+        [PurgeIntent(a.model, a.version, p.now, who.who, a.rule, a.oids, a.bytes, len(a.shared)) for a in new],
+        push=push,
+    )
+    for a in purges:
+        purge.delete_objects(r, a.oids)
+    finishing = {(a.model, a.version) for a in purges if a.kind in (PURGE, FINISH_PURGE)}
+    intents = [i for k, i in sorted(reg.ledger().purge_intents().items()) if k in finishing]
+    _record(reg, [a for a in runnable if a.kind == ARCHIVE], intents, who, p.now, push=push)
+    return ApplyResult(tuple(runnable), tuple(a for a in p.actions if a.blocked))
 
 
-def _record(reg: Store, actions: list[Action], who: Ident, now: str, *, push: bool) -> None:
-    """Archive entries and purge records, as commits on their branches (one transaction)."""
-    if not actions:
+def _record(
+    reg: Store, archives: list[Action], intents: list[PurgeIntent], who: Ident, now: str, *, push: bool
+) -> None:
+    """Archive entries and the ``purged`` records of finished purges, as commits on their
+    branches (one transaction)."""
+    if not archives and not intents:
         return
     result = Plan()
-    archives = [a for a in actions if a.kind == "archive"]
     if archives:
         ab = reg.stage_branches()[ARCHIVED]
         file = ab.file
@@ -277,24 +245,7 @@ def _record(reg: Store, actions: list[Action], who: Ident, now: str, *, push: bo
             + "\n",
         )
         result = result + branch_update(ab, tip)
-    purges = [a for a in actions if a.kind == "purge"]
-    if purges:
-        led = reg.ledger()
-        for a in purges:
-            led = led.with_record(
-                "purged",
-                a.model,
-                a.version,
-                {
-                    "by": who.who,
-                    "when": now,
-                    "rule": a.rule,
-                    "objects": len(a.oids),
-                    "bytes": a.bytes,
-                    "shared_kept": len(a.shared),
-                },
-            )
-        result = result + ledger.commit(
-            reg.root, led, "purge weights: " + ", ".join(refs.version_tag(a.model, a.version) for a in purges) + "\n"
-        )
+    if intents:
+        led, message = purge.finish(reg.ledger(), intents, who, now)
+        result = result + ledger.commit(reg.root, led, message)
     writer.apply(reg.root, reg.settings.git_remote, result, push=push)

@@ -1,5 +1,6 @@
 """``verify``: every object of a version on the storage remote, with the right size (and, with
-``--deep``, the right hash); purged versions are reported as such."""
+``--deep``, the right hash); purged versions are reported as such, and versions whose purge
+started and did not finish as a purge in progress (their objects are going, not missing)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmgit.core.ledgerfile import PURGED, PURGING
 from llmgit.core.model import ModelVersion
 from llmgit.errors import OperationFailed
 from llmgit.store.store import Store
@@ -22,22 +24,33 @@ class VerifyReport:
     corrupt: tuple[str, ...] = ()
     archived: tuple[str, ...] = ()  # present, but in an archive class (not readable now)
     checked_hashes: bool = False
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # "purged" or "purging": the ledger record
+
+    @property
+    def purged(self) -> bool:
+        return PURGED in self.details
+
+    @property
+    def purging(self) -> bool:
+        """A purge started and did not finish: ``lifecycle apply`` finishes it."""
+        return PURGING in self.details
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.corrupt
+        return not self.missing and not self.corrupt and not self.purging
 
 
 def verify(store: Store, references: list[str], *, deep: bool = False) -> list[VerifyReport]:
     store.require_initialized()
     versions = [store.get(r) for r in references] if references else store.versions_all()
-    purged = store.ledger().records("purged")
+    led = store.ledger()
     r = storage_remote(store.root)
     reports = []
     for v in versions:
-        if (v.name, v.version) in purged:
-            reports.append(VerifyReport(v.tag, 0, details={"purged": purged[(v.name, v.version)]}))
+        state = led.purge_state(v.name, v.version)
+        if state:
+            files = 0 if state == PURGED else v.weights.files if v.weights else 0
+            reports.append(VerifyReport(v.tag, files, details={state: led.get(state, v.name, v.version)}))
             continue
         reports.append(_verify_one(store, r, v, deep))
     return reports

@@ -14,15 +14,20 @@ from pathlib import Path
 from llmgit.core.model import ModelVersion
 from llmgit.core.plan import Plan, PushSpec
 from llmgit.infra import git, gitremote
+from llmgit.store import ledger
 from llmgit.weights.push import push_version
 
 
 def apply(root: Path, git_remote: str, plan: Plan, versions: Iterable[ModelVersion] = (), *, push: bool) -> None:
-    """Apply ``plan``. With ``push``: the weights of ``versions`` first, then one atomic git
-    push of the plan's refs; then the local refs."""
+    """Apply ``plan``. With ``push``: the weights of ``versions`` first (not those the ledger
+    lists as purged: purged stays purged), then one atomic git push of the plan's refs; then
+    the local refs."""
     if push:
+        versions = list(versions)
+        led = ledger.read(root, git_remote) if versions else None
         for v in versions:
-            push_version(root, v)
+            if led is None or not led.purge_state(v.name, v.version):
+                push_version(root, v)
         seen: dict[str, PushSpec] = {}
         for s in plan.pushes:
             seen.setdefault(s.ref, s)

@@ -1,10 +1,12 @@
 """The local DVC cache, read without importing DVC: where it is, where an object lives (the
-one cache-path function), and exports of versions whose objects are all cached.
+one cache-path function), and which objects a version's data consists of.
 
 DVC 3 keeps an object at ``<cache>/files/md5/ab/cdef...``; a directory is a ``.dir``
-manifest object (a JSON list of relpath, md5 and size) plus one object per file. The cache
-is ``.dvc/cache`` unless a config file sets ``[cache] dir``. Whenever the layout is not one
-this module understands, it answers None and callers take DVC's own path.
+manifest object (a JSON list of relpath and md5) plus one object per file. The cache is
+``.dvc/cache`` unless a config file sets ``[cache] dir``; a linked work tree (``git worktree
+add``) shares its main work tree's cache, so removing the work tree loses no weights.
+Whenever the configuration is not one this module understands, it answers None and callers
+take DVC's own path.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from llmgit.core import dirmanifest
+from llmgit.core import cachetype, dirmanifest
 from llmgit.core.pointer import Pointer
-from llmgit.weights import linking
+from llmgit.errors import LinkedCacheWarning
+from llmgit.infra import git
 
 # [cache] options that move the cache off the local file system (obsolete in DVC 3, still read)
 _FOREIGN_CACHE_OPTIONS = frozenset({"local", "s3", "gs", "hdfs", "webhdfs", "ssh", "azure"})
-_DEFAULT_LINK_TYPES = ("reflink", "copy")  # what DVC uses when no [cache] type is set
 
 
 @dataclass(frozen=True)
@@ -75,12 +77,58 @@ def cache_dir(root: Path) -> Path | None:
     if section is None:
         return None
     if "dir" not in section:
-        return root / ".dvc" / "cache"
+        return main_worktree_cache(root) or root / ".dvc" / "cache"
     text, conf_dir = section["dir"]
     if not text or "://" in text:
         return None
     expanded = Path(os.path.expanduser(text))
     return expanded if expanded.is_absolute() else Path(os.path.abspath(conf_dir / expanded))
+
+
+def main_worktree_cache(root: Path) -> Path | None:
+    """The main work tree's ``.dvc/cache`` when ``root`` is a linked work tree (its ``.git``
+    is a file), else None."""
+    if not (root / ".git").is_file():
+        return None
+    common = git.common_dir(root)
+    return common.parent / ".dvc" / "cache" if common.name == ".git" else None
+
+
+def share_worktree_cache(root: Path) -> None:
+    """In a linked work tree, tell DVC too to use the main work tree's cache
+    (``.dvc/config.local``, never committed), unless a cache directory is configured."""
+    shared = main_worktree_cache(root)
+    section = _cache_section(root)
+    if shared is None or section is None or "dir" in section:
+        return
+    local = root / ".dvc" / "config.local"
+    text = local.read_text(encoding="utf-8") if local.is_file() else ""
+    if "[cache]" in text:
+        return
+    local.parent.mkdir(parents=True, exist_ok=True)
+    local.write_text(
+        f"{text}{'' if not text or text.endswith(chr(10)) else chr(10)}[cache]\n    dir = {shared}\n", encoding="utf-8"
+    )
+
+
+def warn_if_linked(root: Path) -> bool:
+    """Warn when the cache type links the working tree to the cache; returns whether it does.
+    Python shows a warning once per place it is raised from (and the CLI once per command),
+    and it is always raised from here."""
+    kinds = link_types(root) or []
+    if not cachetype.links(kinds):
+        return False
+    import warnings  # noqa: PLC0415 (start-up: only a linked cache needs it)
+
+    warnings.warn(
+        LinkedCacheWarning(
+            f"the DVC cache type is '{cachetype.text(kinds)}': working-tree weights are the cache's objects, "
+            "so a program that rewrites one in place rewrites a registered version",
+            hint="switch to copies (the working tree's links become copies): llmgit init --cache-type reflink,copy",
+        ),
+        stacklevel=1,
+    )
+    return True
 
 
 def local_dir(root: Path) -> Path:
@@ -103,7 +151,7 @@ def link_types(root: Path) -> list[str] | None:
     if section is None:
         return None
     if "type" not in section or not section["type"][0]:
-        return list(_DEFAULT_LINK_TYPES)
+        return list(cachetype.DEFAULT)
     kinds = (t.strip().strip('"').strip("'") for t in section["type"][0].split(","))
     return [t for t in kinds if t]
 
@@ -119,11 +167,14 @@ def object_path(cache: Path, oid: str, *, is_dir: bool = False) -> Path:
     return cache / relative_path(oid + (".dir" if is_dir else ""))
 
 
-def cached_files(root: Path, pointer: Pointer, *, where: Path | None = None) -> list[CachedFile] | None:
+def cached_files(
+    root: Path, pointer: Pointer, *, where: Path | None = None, complete: bool = True
+) -> list[CachedFile] | None:
     """The files of ``pointer``'s data with their cache objects, or None when the cache is
     not readable here or any object is missing from it (a manifest llmgit will not use is an
     error: :class:`~llmgit.errors.ManifestError`). ``where``: the cache directory
-    as DVC itself says (default: read from the config files)."""
+    as DVC itself says (default: read from the config files); ``complete=False``: the files
+    even when some objects are missing (None only without the manifest)."""
     cache = where or cache_dir(root)
     if cache is None:
         return None
@@ -136,19 +187,6 @@ def cached_files(root: Path, pointer: Pointer, *, where: Path | None = None) -> 
     else:
         entries = [dirmanifest.ManifestEntry(PurePosixPath(pointer.path).name, pointer.md5)]
     files = [CachedFile(e.relpath, e.md5, object_path(cache, e.md5), e.isexec) for e in entries]
-    if not all(f.source.is_file() for f in files):
+    if complete and not all(f.source.is_file() for f in files):
         return None
     return files
-
-
-def export_cached(root: Path, pointer: Pointer, dest: Path, files: list[CachedFile] | None = None) -> list[Path] | None:
-    """Write ``pointer``'s data into ``dest`` straight from the local cache, linking where
-    the file systems allow and copying otherwise; None (and nothing written) when any object
-    is missing from the cache, so the caller fetches through DVC instead. ``files``: what
-    :func:`cached_files` already answered for ``pointer``."""
-    files = files if files is not None else cached_files(root, pointer)
-    if files is None:
-        return None
-    pairs = [(f.source, dest / f.relpath) for f in files]
-    linking.place(pairs)
-    return [target for _, target in pairs]

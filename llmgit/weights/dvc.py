@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmgit.core.pointer import Pointer
 from llmgit.errors import OperationFailed
+from llmgit.weights import cache
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -35,6 +36,7 @@ def _quiet() -> None:
 
 @contextlib.contextmanager
 def open_repo(root: Path) -> Iterator[Repo]:
+    cache.share_worktree_cache(root)  # a linked work tree's weights go to the main work tree's cache
     _quiet()
     from dvc.repo import Repo  # noqa: PLC0415  (heavy third-party: loaded on use)
 
@@ -136,15 +138,6 @@ def default_remote(root: Path) -> str | None:
     """The URL of the default DVC remote, or None when there is none."""
     settings = remote_settings(root)
     return str(settings["url"]) if settings is not None else None
-
-
-def workspace_matches(root: Path, pointer: Pointer) -> bool:
-    """Whether the data in the working tree is exactly what ``pointer`` says (stat-cached)."""
-    with open_repo(root) as repo:
-        try:
-            return not repo.status(targets=[str(root / pointer.dvc_file)])
-        except Exception:  # DVC raises many types: any of them means "cannot tell"
-            return False
 
 
 def checkout(repo: Repo, root: Path, pointer: Pointer) -> None:

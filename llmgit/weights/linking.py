@@ -1,5 +1,5 @@
-"""Linking weights out of the DVC cache: the cache types ``init`` sets, and reflink, hardlink
-or copy for exports and checkouts."""
+"""Placing cache objects elsewhere: a reflink, a hard link (only when asked) or a copy, and
+fast parallel copies in the kernel."""
 
 from __future__ import annotations
 
@@ -9,12 +9,6 @@ import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-# DVC stops at the first link type its transfer into the cache supports: with reflink first on
-# a file system without reflinks (ext4) it copies every byte into the cache, so llmgit puts
-# reflink first only where it works.
-CACHE_TYPES_REFLINK = "reflink,hardlink,symlink,copy"
-CACHE_TYPES_LINKS = "hardlink,symlink,copy"
 
 _FICLONE = 0x40049409
 # errors that mean "this kind of link cannot be made here", not "this file is broken"
@@ -29,21 +23,6 @@ _STEP_REPORTED = 16 << 20  # ... when someone is told of each step's bytes
 
 Pair = tuple[Path, Path]  # (cache object, target)
 Progress = Callable[[int], None]  # told the bytes of each copied step (from copying threads)
-
-
-def cache_types(root: Path) -> str:
-    """The link-first cache types for the file system holding ``root``'s DVC cache."""
-    probe_dir = root / ".dvc" / "tmp"
-    probe_dir.mkdir(parents=True, exist_ok=True)
-    src, dst = probe_dir / "llmgit-reflink-probe", probe_dir / "llmgit-reflink-probe.copy"
-    try:
-        src.write_bytes(b"llmgit")
-        return CACHE_TYPES_REFLINK if reflink(src, dst) else CACHE_TYPES_LINKS
-    except OSError:
-        return CACHE_TYPES_LINKS
-    finally:
-        src.unlink(missing_ok=True)
-        dst.unlink(missing_ok=True)
 
 
 def new_file_mode() -> int:

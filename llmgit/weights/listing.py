@@ -16,7 +16,7 @@ from llmgit.core import dirmanifest
 from llmgit.core.dirmanifest import ManifestEntry
 from llmgit.core.model import ModelVersion, WeightsInfo
 from llmgit.core.pointer import Pointer
-from llmgit.errors import OperationFailed
+from llmgit.errors import CorruptObject, OperationFailed
 from llmgit.weights import cache
 from llmgit.weights.objects import VersionObject, version_objects
 from llmgit.weights.remote import StorageRemote, find
@@ -43,9 +43,14 @@ def read_object(root: Path, oid: str, remote: StorageRemote | None = None) -> by
     """A DVC object's bytes (``oid`` may end in ``.dir``): local cache first, then the remote.
 
     Meant for manifests and small files; nothing is written to the cache or the workspace.
+    The bytes must hash to the object's name (a damaged cached copy is passed over for the
+    remote's; a damaged remote copy is :class:`~llmgit.errors.CorruptObject`).
     """
+    expected = oid.removesuffix(".dir")
     try:
-        return cache.object_path(cache.local_dir(root), oid).read_bytes()
+        cached = cache.object_path(cache.local_dir(root), oid).read_bytes()
+        if _md5(cached) == expected:
+            return cached
     except FileNotFoundError:
         pass
     remote = remote or find(root)
@@ -55,7 +60,13 @@ def read_object(root: Path, oid: str, remote: StorageRemote | None = None) -> by
             f"DVC object {oid} is neither in the local cache nor on the remote",
             hint="push it from the machine that registered the version ('llmgit push')",
         )
+    if (actual := _md5(data)) != expected:
+        raise CorruptObject(oid, actual, remote.url if remote is not None else "the remote")
     return data
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()  # noqa: S324 (DVC's content address, not a security hash)
 
 
 def entries(root: Path, weights: WeightsInfo, remote: StorageRemote | None = None) -> list[ManifestEntry]:

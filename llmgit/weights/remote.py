@@ -11,8 +11,9 @@ from typing import Any
 from llmgit.errors import UsageError
 from llmgit.weights import dvc, s3
 from llmgit.weights.cache import relative_path
+from llmgit.weights.localmover import LocalMover
 from llmgit.weights.s3transfer import S3Mover
-from llmgit.weights.transfer import LocalMover, mover
+from llmgit.weights.transfer import mover
 
 
 class StorageRemote:

@@ -1,4 +1,5 @@
-"""Every direct S3 call (boto3): object states, storage classes, restores, copies, deletes.
+"""Every direct S3 call (boto3): object states, storage classes, restores, copies, deletes,
+and uploads the server checks against their Content-MD5.
 
 The client is built from the DVC remote's settings (endpoint, profile, region, and keys in
 ``.dvc/config.local`` when present); otherwise boto3's usual chain applies (environment,
@@ -7,16 +8,19 @@ AWS profiles, instance roles). Nothing here writes credentials anywhere.
 
 from __future__ import annotations
 
+import base64
 import hashlib
-from collections.abc import Iterable, Iterator
+import io
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from llmgit.errors import OperationFailed, UsageError
 
 STANDARD = "STANDARD"
 ARCHIVE_CLASSES = ("GLACIER", "DEEP_ARCHIVE")  # need a restore before reading
 CLASSES = ("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
+_DIGEST_CODES = ("BadDigest", "InvalidDigest")  # S3 refused a body that does not match its Content-MD5
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,8 @@ def error(action: str, key: str, exc: Exception) -> OperationFailed:
     hint = "check the S3 endpoint and your credentials (AWS_* variables or an AWS profile)"
     if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
         hint = "the credentials were refused; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
+    elif code in _DIGEST_CODES:
+        hint = "the server received other bytes than were sent (damaged on the way); run the same command again"
     return OperationFailed(f"S3 {action} of '{key}' failed: {text}", hint=hint)
 
 
@@ -203,3 +209,57 @@ def md5_of(c: Any, bucket: str, key: str, chunk: int = 8 << 20) -> str:
     except Exception as e:
         raise error("download", key, e) from None
     return digest.hexdigest()
+
+
+def content_md5(md5: str) -> str:
+    """The Content-MD5 header for bytes whose md5 is ``md5`` (hex): base64 of the binary digest.
+    S3 refuses a body that does not hash to it (``BadDigest``), so bytes altered between
+    llmgit's read and the server's write are never stored."""
+    return base64.b64encode(bytes.fromhex(md5)).decode("ascii")
+
+
+def put_checked(c: Any, bucket: str, key: str, body: bytes | IO[bytes] | io.RawIOBase, md5: str) -> None:
+    """Upload a whole object that the server stores only if ``body`` hashes to ``md5`` (hex)."""
+    try:
+        c.put_object(Bucket=bucket, Key=key, Body=body, ContentMD5=content_md5(md5))
+    except Exception as e:
+        raise error("upload", key, e) from None
+
+
+def start_multipart(c: Any, bucket: str, key: str) -> str:
+    """Start a multipart upload; returns its upload id."""
+    try:
+        return str(c.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"])
+    except Exception as e:
+        raise error("upload", key, e) from None
+
+
+def upload_part(
+    c: Any, bucket: str, key: str, upload_id: str, number: int, body: bytes | IO[bytes] | io.RawIOBase, md5: str
+) -> str:
+    """Upload part ``number`` (from 1), stored only if ``body`` hashes to ``md5`` (hex); returns its ETag."""
+    try:
+        r = c.upload_part(
+            Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body, ContentMD5=content_md5(md5)
+        )
+    except Exception as e:
+        raise error(f"upload (part {number})", key, e) from None
+    return str(r["ETag"])
+
+
+def complete_multipart(c: Any, bucket: str, key: str, upload_id: str, etags: Sequence[str]) -> None:
+    """Join the uploaded parts (their ETags in part order) into the object."""
+    parts = [{"PartNumber": n, "ETag": etag} for n, etag in enumerate(etags, start=1)]
+    try:
+        c.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
+    except Exception as e:
+        raise error("upload", key, e) from None
+
+
+def abort_multipart(c: Any, bucket: str, key: str, upload_id: str) -> None:
+    """Drop a multipart upload and its parts (after a failure: the failure is what gets reported,
+    so an abort that fails too is let go; a bucket lifecycle rule can clear what it leaves)."""
+    try:
+        c.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+    except Exception:  # best effort after another error, which is the one raised
+        pass

@@ -1,114 +1,136 @@
-"""Checking a version out into an empty place with cache type copy, without waiting for DVC:
-the copies run here in parallel while DVC loads in a helper process, which then records them
-in DVC's state database (so ``dvc status`` does not hash them again) and its links list."""
+"""A version's data outside the cache: written from cache objects as files of their own (a
+clone where the file system has them, else a copy; links only when asked), swapped into the
+working tree whole; whether the working tree still holds a pointer's bytes; and turning the
+links a link cache type left in the working tree into copies.
+
+The objects are checked before they are copied (:mod:`llmgit.weights.fetch`), so a copy is
+the registered bytes; a file written here is never a way back into the cache.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
+import stat
 from pathlib import Path
 
-from llmgit.core import pointer as pointer_file
+from llmgit.core import dirmanifest
 from llmgit.core.pointer import Pointer
-from llmgit.weights import dvc, linking
-from llmgit.weights.cache import CachedFile, cached_files, link_types
+from llmgit.weights import linking
+from llmgit.weights.cache import CachedFile
+from llmgit.weights.hashing import md5_file
+from llmgit.weights.signatures import Signatures
 
 
-def checkout_copies(root: Path, pointer: Pointer, files: list[CachedFile] | None = None) -> list[Path] | None:
-    """Copy ``pointer``'s data from the cache into the working tree where nothing is yet, as
-    ``dvc checkout`` does with cache type copy, and record the copies in DVC's state database
-    (so ``dvc status`` does not hash them again) and its links list.
+def export(files: list[CachedFile], dest: Path, *, link: bool = False) -> list[Path]:
+    """Write each file's object to ``dest/relpath`` (whatever is there is replaced, never
+    written through): a reflink or a copy, each a file of its own; with ``link``, a hard
+    link to the read-only object where the file systems allow (for serving directories)."""
+    pairs = [(f.source, dest / f.relpath) for f in files]
+    linking.place(pairs, hardlink=link)
+    _set_executable([(f, target) for f, (_, target) in zip(files, pairs, strict=True)], linked=link)
+    return [target for _, target in pairs]
 
-    DVC loads in a helper process while the copies run here in parallel threads; it records
-    them once they are complete. None, with the working tree as it was, when this is not
-    that case (other cache types, data already there, objects missing, a ``.dvc`` file beyond
-    ``dvc add``'s, files DVC marks executable) or anything failed: the caller then runs DVC's
-    own checkout, which also reports the error. ``files``: what :func:`cached_files` already
-    answered for ``pointer``."""
-    root = root.absolute()
+
+def _set_executable(placed: list[tuple[CachedFile, Path]], *, linked: bool) -> None:
+    """The manifest's ``isexec`` bit on the files written (not through a link: the object is shared)."""
+    for f, target in placed:
+        if f.executable and not (linked and os.stat(target).st_nlink > 1):
+            mode = os.stat(target).st_mode
+            os.chmod(target, mode | ((mode & 0o444) >> 2))
+
+
+def checkout(root: Path, pointer: Pointer, files: list[CachedFile]) -> list[Path]:
+    """Replace the working-tree data of ``pointer`` with copies of ``files``: written beside
+    it first, then swapped in, so the data is either the old or the new, whole."""
     data = root / pointer.path
-    if os.path.lexists(data):
-        return None
-    types = link_types(root)
-    if types is None or [t for t in types if t != "reflink"] != ["copy"]:
-        return None
+    staging = data.with_name(f".{data.name}.llmgit-new")  # the new data (a directory: in it)
+    old = data.with_name(f".{data.name}.llmgit-old")
+    new = staging if pointer.is_dir else staging / data.name
+    for leftover in (staging, old):
+        _remove_tree(leftover)
+    data.parent.mkdir(parents=True, exist_ok=True)
     try:
-        plain = pointer_file.is_plain((root / pointer.dvc_file).read_bytes(), pointer)
-    except OSError:
-        return None
-    if plain and files is None:
-        files = cached_files(root, pointer)
-    if not plain or files is None or any(f.executable for f in files):
-        return None
-    base = data if pointer.is_dir else data.parent
-    pairs = [(f.source, base / f.relpath) for f in files]
-    copies = [[target.relative_to(root).as_posix(), f.md5] for f, (_, target) in zip(files, pairs, strict=True)]
-    request = json.dumps({"data": pointer.path, "files": copies}).encode()
-    try:
-        helper = _start_recorder(root)
-    except OSError:
-        return None
-    try:
-        linking.place(pairs, hardlink=False)
-        helper.communicate(request)
-        recorded = helper.returncode == 0
-    except Exception:  # a copy failed: DVC's checkout tries again and says what is wrong
-        recorded = False
+        export(files, staging)
+        if os.path.lexists(data):
+            os.rename(data, old)
+        os.rename(new, data)
     except BaseException:
-        _stop(helper)
-        _remove_tree(data)
+        if os.path.lexists(old) and not os.path.lexists(data):
+            os.rename(old, data)
+        _remove_tree(staging)
         raise
-    if recorded:
-        return [target for _, target in pairs]
-    _stop(helper)
-    _remove_tree(data)
-    return None
+    _remove_tree(staging)
+    _remove_tree(old)
+    return [data / f.relpath for f in files] if pointer.is_dir else [data]
 
 
-def _start_recorder(root: Path) -> subprocess.Popen[bytes]:
-    package_parent = str(Path(__file__).resolve().parents[2])  # a fallback at the end of sys.path
-    code = "import sys; sys.path.append(sys.argv.pop()); from llmgit.weights.workspace import _recorder_main; _recorder_main()"
-    argv = [sys.executable, "-c", code, str(root), package_parent]
-    return subprocess.Popen(argv, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _remove_tree(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        path.unlink()
 
 
-def _stop(helper: subprocess.Popen[bytes]) -> None:
-    if helper.poll() is None:
-        helper.kill()
-    helper.wait()
-    if helper.stdin is not None:
-        helper.stdin.close()
+def data_files(data: Path) -> dict[str, Path] | None:
+    """The files of the data at ``data`` by POSIX relpath (a single file: its own name);
+    symlinks to files are followed, as a link cache type leaves them. None when absent."""
+    if data.is_file():
+        return {data.name: data}
+    if not data.is_dir():
+        return None
+    found: dict[str, Path] = {}
+    for dirpath, _dirs, names in os.walk(data):
+        for name in names:
+            path = Path(dirpath) / name
+            if path.is_file():
+                found[path.relative_to(data).as_posix()] = path
+    return found
 
 
-def _recorder_main() -> None:
-    """The helper process: load DVC and open the repository, then wait for the list of
-    copies on stdin (nothing: they failed) and record them in DVC's state database, with
-    paths under the repository root as DVC spells it."""
-    from dvc_data.hashfile.hash_info import HashInfo  # noqa: PLC0415 (heavy: with DVC)
+def matches(root: Path, pointer: Pointer, sigs: Signatures) -> bool:
+    """Whether the working-tree data of ``pointer`` holds exactly its bytes (files unchanged
+    since llmgit hashed them are not read again)."""
+    files = data_files(root / pointer.path)
+    if files is None or (not pointer.is_dir and len(files) != 1):
+        return False
+    md5s: list[tuple[str, str]] = []
+    for rel, path in sorted(files.items()):
+        md5 = sigs.file_md5(path)
+        if md5 is None:
+            try:
+                md5 = md5_file(path)
+            except OSError:
+                return False
+            sigs.remember_file(path, md5)
+        md5s.append((rel, md5))
+    if not pointer.is_dir:
+        return md5s[0][1] == pointer.md5
+    import hashlib  # noqa: PLC0415 (start-up: only directories need the manifest's hash)
 
-    code = 1
-    with dvc.open_repo(Path(sys.argv[1])) as repo:
-        repo.state.hashes  # noqa: B018  (opened now, while the copies run)
-        text = sys.stdin.buffer.read()
-        if text:
-            request = json.loads(text)
-            items = [(_under(repo.root_dir, rel), HashInfo("md5", md5), None) for rel, md5 in request["files"]]
-            with repo.lock:
-                repo.state.save_many(items, repo.fs)
-                repo.state.save_link(_under(repo.root_dir, request["data"]), repo.fs)
-            code = 0
-    os._exit(code)  # skips tearing DVC's modules down; its state database is closed by now
+    return hashlib.md5(dirmanifest.dump(md5s)).hexdigest() == pointer.md5  # noqa: S324 (DVC's content address)
 
 
-def _under(root_dir: str, relpath: str) -> str:
-    return os.path.join(root_dir, *relpath.split("/"))
-
-
-def _remove_tree(data: Path) -> None:
-    if data.is_dir() and not data.is_symlink():
-        shutil.rmtree(data, ignore_errors=True)
-    elif os.path.lexists(data):
-        data.unlink()
+def unlink(root: Path, pointer: Pointer, files: list[CachedFile]) -> int:
+    """Turn working-tree files of ``pointer`` that are links to their cache objects (hard or
+    symbolic) into copies of their own; returns how many were."""
+    data = root / pointer.path
+    base = data if pointer.is_dir else data.parent
+    mode = linking.new_file_mode()
+    count = 0
+    for f in files:
+        target = base / f.relpath
+        try:
+            here, obj = os.lstat(target), os.stat(f.source)
+        except OSError:
+            continue
+        linked = (here.st_dev, here.st_ino) == (obj.st_dev, obj.st_ino)
+        if stat.S_ISLNK(here.st_mode):
+            linked = target.resolve() == f.source.resolve()
+        if linked:
+            tmp = target.with_name(f".{target.name}.llmgit-tmp")
+            tmp.unlink(missing_ok=True)
+            linking.copy_file(f.source, tmp, mode | ((mode & 0o444) >> 2) if f.executable else mode)
+            os.replace(tmp, target)
+            count += 1
+    return count
