@@ -117,6 +117,7 @@ class Sample:
     maxrss_kb: int
     read_bytes: int  # rchar: bytes returned by read()-like calls in the whole process tree
     code: int
+    disk_bytes: int = 0  # read_bytes: bytes the tree made the kernel fetch from storage
 
 
 @dataclass
@@ -150,6 +151,10 @@ class Measure:
     def read_median(self) -> float:
         return statistics.median(s.read_bytes for s in self.samples)
 
+    @property
+    def disk_median(self) -> float:
+        return statistics.median(s.disk_bytes for s in self.samples)
+
     def cell(self, *, mem: bool = False, label: bool = True, read_of: int | None = None) -> str:
         head = f"`{self.label}` " if label and self.label else ""
         if not self.ok:
@@ -166,6 +171,8 @@ class Measure:
             text += f", peak {self.peak_mb:.0f} MB"
         if read_of:
             text += f", read {self.read_median / read_of:.2f}x"
+            if any(s.disk_bytes for s in self.samples):
+                text += f", from disk {self.disk_median / read_of:.2f}x"
         return text
 
 
@@ -181,15 +188,29 @@ def fmt_s(seconds: float, unit: bool = True) -> str:
     return text + (" s" if unit else "")
 
 
-def _rchar() -> int:
+def _io() -> tuple[int, int]:
+    """(rchar, read_bytes) of this process and its reaped children."""
+    found = {"rchar": 0, "read_bytes": 0}
     try:
         with open("/proc/self/io", encoding="ascii") as fh:
             for line in fh:
-                if line.startswith("rchar:"):
-                    return int(line.split()[1])
-    except OSError:
+                key, _, value = line.partition(":")
+                if key in found:
+                    found[key] = int(value)
+    except (OSError, ValueError):
         pass
-    return 0
+    return found["rchar"], found["read_bytes"]
+
+
+def drop_caches() -> bool:
+    """Write dirty pages out and drop the page cache (root only), so the next run reads from
+    storage; False where this machine does not allow it."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError:
+        return False
+    return True
 
 
 def _kill_group(pid: int) -> None:
@@ -218,7 +239,7 @@ def run_once(
         os.close(fd)
         argv = [str(TIME), "-f", "%M", "-o", rss_file, *map(str, argv)]
     with tempfile.TemporaryFile() as err:
-        io_before = _rchar()
+        io_before, disk_before = _io()
         start = time.perf_counter()
         proc = subprocess.Popen(
             [str(a) for a in argv],
@@ -234,7 +255,8 @@ def run_once(
             timer.start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
-        read = _rchar() - io_before
+        io_after, disk_after = _io()
+        read, disk = io_after - io_before, disk_after - disk_before
         if timer:
             timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -254,7 +276,7 @@ def run_once(
             message = f"{program}: …: {message.rsplit(': ', 1)[-1][-120:]}"
         if proc.returncode < 0:
             message = f"killed after {timeout:.0f} s" if timeout else f"signal {-proc.returncode}"
-    return Sample(seconds, maxrss, read, proc.returncode), message
+    return Sample(seconds, maxrss, read, proc.returncode, disk), message
 
 
 def measure(
@@ -272,13 +294,15 @@ def measure(
     ok_codes: tuple[int, ...] = (0,),
     mem: bool = False,
     sync: bool = False,
+    cold: bool = False,
 ) -> Measure:
     """``repeats`` timed runs after ``warmup`` untimed ones; ``setup`` and ``teardown`` run
     around every run, outside the timing. A warm-up slower than 2 s counts as a timed run
     (nothing left to warm), and once the timed runs passed ``budget`` seconds no more start.
     A run stopped at ``timeout`` ends the measurement as a lower bound. With ``sync``, dirty
     pages are written out before each run (untimed), so no run pays for an earlier one's
-    writes."""
+    writes. With ``cold``, the page cache is dropped before each run (untimed), so every byte
+    comes from storage; where that is not allowed the measure says so and has no samples."""
     m = Measure(label)
     spent = 0.0
     i = 0
@@ -287,6 +311,9 @@ def measure(
             setup()
         if sync:
             os.sync()
+        if cold and not drop_caches():
+            m.error = "cannot drop the page cache here (needs root)"
+            return m
         sample, message = run_once(argv, cwd=cwd, env=env, timeout=timeout, mem=mem)
         if teardown:
             teardown()

@@ -101,6 +101,15 @@ class Repos:
         return path
 
 
+def warm(paths: list[Path]) -> None:
+    """Read files once (untimed), so a warm run finds them in the page cache even after a cold
+    run dropped it."""
+    for path in paths:
+        with open(path, "rb") as fh:
+            while fh.read(CHUNK):
+                pass
+
+
 def _bring(data: Data, kind: str, repo: Path) -> Path:
     """Move the test weights into ``repo`` (a rename: no bytes move)."""
     dest = repo / "w" / data.source(kind).name
@@ -133,14 +142,18 @@ def series(
     repeats: int,
     cache_type: str | None = None,
     then: tuple[str, Callable[[Path], list[str | Path]]] | None = None,
+    cold: bool = False,
 ) -> tuple[Measure, Measure | None]:
     """Timed runs of ``argv`` on fresh repositories; ``then`` is timed right after in the same one."""
     first, second = Measure(label), Measure(then[0]) if then else None
     for _ in range(repeats):
         repo = repos.fresh(template, cache_type)
         rel = _bring(data, kind, repo).relative_to(repo)
+        if not cold:
+            target = repo / rel
+            warm(sorted(target.iterdir()) if target.is_dir() else [target])
         try:
-            m = measure(label, argv(rel), cwd=repo, env=repos.env, repeats=1, mem=True, sync=True)
+            m = measure(label, argv(rel), cwd=repo, env=repos.env, repeats=1, mem=True, sync=True, cold=cold)
             first.samples += m.samples
             first.error = first.error or m.error
             if then and second is not None and m.ok:
@@ -161,6 +174,7 @@ def _cp(files: list[str], work: Path, env: dict[str, str], reps: int) -> Measure
     def fresh() -> None:
         rmtree(dest)
         dest.mkdir()
+        warm([Path(f) for f in files])
 
     return measure(
         "cp (same file system)",
@@ -178,8 +192,8 @@ def _cp(files: list[str], work: Path, env: dict[str, str], reps: int) -> Measure
 def run(env: dict[str, str], work: Path, quick: bool) -> Section:
     t0 = time.perf_counter()
     size = 256 * MiB if quick else 2 * GiB
-    reps = 1 if quick else 3
-    peer_reps = 1 if quick else 2
+    reps = 1 if quick else 5
+    peer_reps = 1 if quick else 3
     sec = Section("weights", f"Weights: register {size / GiB:g} GiB (one file; a directory of {SHARDS} shards)")
     data = make_data(work, size)
     repos = Repos(work, env)
@@ -203,6 +217,16 @@ def run(env: dict[str, str], work: Path, quick: bool) -> Section:
             register,
             repeats=reps,
             then=again_step,
+        )
+        reg_cold, _ = series(
+            f"llmgit register ({what}, copy cache, cold page cache)",
+            kind,
+            data,
+            repos,
+            repos.llmgit_tpl,
+            register,
+            repeats=peer_reps,
+            cold=True,
         )
         reg_link, _ = series(
             f"llmgit register ({what}, hardlink cache)",
@@ -247,9 +271,30 @@ def run(env: dict[str, str], work: Path, quick: bool) -> Section:
             repeats=1,
         )
         files = [str(f) for f in data.files(kind)]
-        md5 = measure("md5sum", ["md5sum", *files], cwd=work, env=env, repeats=reps, mem=True, sync=True)
+        warmed = [Path(f) for f in files]
+        md5 = measure(
+            "md5sum",
+            ["md5sum", *files],
+            cwd=work,
+            env=env,
+            repeats=reps,
+            mem=True,
+            sync=True,
+            setup=lambda warmed=warmed: warm(warmed),
+        )
+        md5_cold = measure(
+            "md5sum (cold page cache)", ["md5sum", *files], cwd=work, env=env, repeats=peer_reps, mem=True, cold=True
+        )
         cp = _cp(files, work, env, reps)
-        cat = measure("cat > /dev/null", ["cat", *files], cwd=work, env=env, repeats=reps, mem=True)
+        cat = measure(
+            "cat > /dev/null",
+            ["cat", *files],
+            cwd=work,
+            env=env,
+            repeats=reps,
+            mem=True,
+            setup=lambda warmed=warmed: warm(warmed),
+        )
         sec.rows.append(
             Row(
                 f"`register` {what} (copy cache, the default)",
@@ -258,6 +303,23 @@ def run(env: dict[str, str], work: Path, quick: bool) -> Section:
                 [md5, cp, cat],
                 "<= 1.15x md5sum; <= 0.5x `dvc add` (DVC default); peak < 300 MB; read once",
                 _register_verdict(reg, dvc_default, md5),
+                mem=True,
+                read_of=size,
+            )
+        )
+        sec.rows.append(
+            Row(
+                f"`register` {what} (copy cache), cold page cache",
+                reg_cold,
+                [],
+                [md5_cold],
+                "the source read once from storage",
+                (
+                    f"from disk {reg_cold.disk_median / size:.2f}x the weights' bytes (modules included); "
+                    f"{ratio(reg_cold, md5_cold) or 0:.2f}x md5sum"
+                )
+                if reg_cold.ok
+                else f"FAILED: {reg_cold.error}",
                 mem=True,
                 read_of=size,
             )
@@ -313,11 +375,30 @@ def run(env: dict[str, str], work: Path, quick: bool) -> Section:
         if reg.ok:
             sec.verdicts.append(
                 Verdict(
-                    f"register {what}: each byte read once, peak memory under 300 MB",
-                    reg.peak_mb < 300 and reg.read_median < 1.2 * size,
-                    f"read {reg.read_median / size:.2f}x the weights' bytes; peak RSS {reg.peak_mb:.0f} MB",
+                    f"register {what}: peak memory under 300 MB",
+                    reg.peak_mb < 300,
+                    f"peak RSS {reg.peak_mb:.0f} MB (warm), "
+                    + (f"{reg_cold.peak_mb:.0f} MB (cold)" if reg_cold.ok else "cold n/a"),
                 )
             )
+        sec.verdicts.append(
+            Verdict(
+                f"register {what}: each byte read once from the source",
+                (reg_cold.disk_median < 1.1 * size) if reg_cold.ok else None,
+                (
+                    f"cold page cache: {reg_cold.disk_median / size:.2f}x the weights' bytes read from storage "
+                    "(Python's modules included)"
+                    if reg_cold.ok
+                    else f"cold run not possible: {reg_cold.error}"
+                )
+                + (
+                    f"; warm: read() {reg.read_median / size:.2f}x, the second 1.00x being the kernel's copy of "
+                    "the pages just hashed (copy_file_range counts as read, as `cp`'s 1.00x shows)"
+                    if reg.ok
+                    else ""
+                ),
+            )
+        )
         if again is not None and again.ok:
             sec.verdicts.append(
                 Verdict(
@@ -334,9 +415,11 @@ def run(env: dict[str, str], work: Path, quick: bool) -> Section:
         "The copy cache (llmgit's default, `reflink,copy`) leaves the working tree's files independent of "
         "the cache: llmgit hashes each file while the kernel copies it into the cache, from one read. The "
         "hardlink cache links them (a rewrite in place then changes the cached object; llmgit warns).",
-        "`read` is the bytes returned by read() calls in the whole process tree, over the weights' size "
-        "(1.00x: each byte read once; bytes the kernel copies itself are not read() by the process). "
-        "Peak is the largest RSS of any process in the tree.",
+        "`read` is rchar, the bytes returned by read()-like calls in the whole process tree, over the "
+        "weights' size; the kernel's copy_file_range counts there too (`cp` shows 1.00x), so llmgit's "
+        "hash-while-the-kernel-copies shows 2.00x although the process reads each byte once. `from disk` "
+        "(cold rows: the page cache dropped before each run) is what the tree made the kernel read from "
+        "storage. Peak is the largest RSS of any process in the tree.",
         "`register ... again, unchanged` registers the same bytes as a new version right after the first "
         "registration, in the same repository.",
     ]

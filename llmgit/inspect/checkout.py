@@ -13,7 +13,7 @@ from llmgit.core.pointer import Pointer
 from llmgit.errors import OperationFailed, UnknownReference, UsageError, WouldLoseWork
 from llmgit.infra import git
 from llmgit.infra.files import write_atomic
-from llmgit.store import ledger
+from llmgit.store.purged import refuse_read
 from llmgit.store.store import Store
 from llmgit.weights import cache, fetch, workspace
 from llmgit.weights.integrity import signatures
@@ -42,7 +42,7 @@ def checkout(reg: Store, reference: str, to: Path | None, *, force: bool, link: 
     v = reg.get(reference)
     pointer = _pointer(reg, v)
     if cache.cached_files(reg.root, pointer) is None:  # a download ahead: fail fast on purged or archived weights
-        ledger.refuse_read(reg.root, reg.ledger(), v)
+        refuse_read(reg.root, reg.ledger(), v)
         fetch.require_readable(reg.root, v)
     if to is not None:
         dest = to if to.is_absolute() else reg.cwd / to

@@ -24,6 +24,7 @@ from llmgit.core.plan import Plan
 from llmgit.errors import LlmgitError, UsageError
 from llmgit.storage.actions import FINISH_PURGE, REPURGE, Action, Inventory, days
 from llmgit.store import ledger, writer
+from llmgit.store.purged import cache_complete, day
 from llmgit.store.store import Store
 from llmgit.weights import cache, listing, s3
 from llmgit.weights.objects import cached
@@ -33,7 +34,7 @@ from llmgit.weights.remote import StorageRemote
 def require_cached(store: Store, v: ModelVersion) -> None:
     """``--unpurge`` uploads from this clone's cache, so it must hold every object: a version
     brought back in part would be recorded as no longer purged and still be unreadable."""
-    if v.weights is None or ledger.cache_complete(store.root, v):
+    if v.weights is None or cache_complete(store.root, v):
         return
     files, _ = cached(cache.local_dir(store.root), listing.pointer_of(v.weights))
     held = sum(1 for f in files if f.path.exists())
@@ -65,7 +66,7 @@ def finish_actions(
                 m,
                 ver,
                 days(now, since) if since else 0,
-                f"the purge started on {ledger.day(intent.when)} did not finish",
+                f"the purge started on {day(intent.when)} did not finish",
                 tuple(todo),
                 tuple(shared),
                 sum(inventory[o][0] for o in todo),
@@ -105,7 +106,7 @@ def stored_again(
                 m,
                 ver,
                 days(now, when) if when else 0,
-                f"purged on {ledger.day(when)}, but {len(todo)} of its object(s) are stored again",
+                f"purged on {day(when)}, but {len(todo)} of its object(s) are stored again",
                 tuple(todo),
                 (),
                 sum(inventory[o][0] for o in todo),

@@ -16,7 +16,7 @@ from llmgit.core.plan import Plan, PushSpec
 from llmgit.errors import CorruptObject, OperationFailed, UsageError
 from llmgit.infra import git, gitremote
 from llmgit.storage import purge
-from llmgit.store import ledger
+from llmgit.store.purged import refuse_read
 from llmgit.store.store import Store
 from llmgit.weights import fetch
 from llmgit.weights.push import push_version
@@ -119,7 +119,7 @@ def pull(store: Store, reference: str, jobs: int | None = None) -> ModelVersion:
     """Bring a version's weights into the local cache (restore-aware); a purged version's
     weights are refused with the way to bring them back."""
     v = store.get(reference)
-    ledger.refuse_read(store.root, store.ledger(), v)
+    refuse_read(store.root, store.ledger(), v)
     fetch.require_readable(store.root, v)
     fetch.fetch_version(store.root, v, jobs=jobs)
     return v
