@@ -2,8 +2,8 @@
 byte from the source once, and a plain hash of a file.
 
 The copy clones the file where the file system can (FICLONE: no bytes move) and hashes the
-source; elsewhere it reads the source in small chunks into one reused buffer (it stays in
-the CPU's cache, so hashing costs what ``md5sum`` costs), hashes each chunk in this thread,
+source; elsewhere it reads the source in chunks into one reused buffer (no fresh memory to
+fault in for every chunk, so hashing costs what ``md5sum`` costs), hashes each chunk in this thread,
 and has a second thread copy the same range in the kernel (``copy_file_range``) right after
 it was read, from the page cache. Where the kernel cannot copy between the two file systems,
 that thread reads the range and writes it. md5 releases the GIL, so the two threads overlap.
@@ -22,8 +22,8 @@ from pathlib import Path
 from llmgit.errors import OperationFailed
 
 CHUNK = 8 << 20  # md5_file's reads
-_STEP = 1 << 20  # copy_hashed's reads: small enough to stay in the CPU's cache while hashed
-_IN_FLIGHT = 64  # ranges read and not yet copied (the copy follows the reads closely)
+_STEP = 8 << 20  # copy_hashed's reads, into one reused buffer (few thread switches per GiB)
+_IN_FLIGHT = 8  # ranges read and not yet copied (the copy follows the reads closely)
 _FICLONE = 0x40049409
 # errors that mean "the kernel cannot copy between these file systems", not "this file is broken"
 _NO_RANGE_COPY = frozenset({errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL, errno.EPERM})
