@@ -90,6 +90,11 @@ class FilterSyntaxError(UsageError):
         self.column = column
 
 
+class BadRecord(UsageError):
+    """A record from outside (a version tag, a stage entry, a ledger entry) that llmgit will
+    not use. Listings skip it with a ``warning:`` line; with ``--strict`` it is this error."""
+
+
 class StageFileError(UsageError):
     """A stage branch whose stage.yaml is missing or not valid."""
 
@@ -158,6 +163,10 @@ class LlmgitWarning(UserWarning):
 
     def __str__(self) -> str:
         return self.message
+
+
+class SkippedRecord(LlmgitWarning):
+    """A record left out of a listing because it is malformed (``--strict`` makes it an error)."""
 
 
 class LinkedCacheWarning(LlmgitWarning):

@@ -10,7 +10,7 @@ from llmgit.api.facade import Facade
 from llmgit.core import history as events
 from llmgit.core.history import HistoryEvent
 from llmgit.core.ident import parse_when
-from llmgit.core.model import ModelSummary, ModelVersion
+from llmgit.core.model import Malformed, ModelSummary, ModelVersion
 from llmgit.store.branches import StageBranch, check_stage
 
 if TYPE_CHECKING:
@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 def models(reg: Facade) -> list[ModelSummary]:
     """Every model with its latest version and how many versions it has."""
     return reg.store.models()
+
+
+def malformed(reg: Facade) -> list[Malformed]:
+    """Every version tag llmgit will not use, with the reason (listings skip them)."""
+    return reg.store.scan().malformed
 
 
 def versions(reg: Facade, name: str) -> list[ModelVersion]:

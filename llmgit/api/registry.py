@@ -17,10 +17,14 @@ from llmgit.store.store import Store
 
 
 class Registry:
-    """A model registry in the git repository containing ``path``."""
+    """A model registry in the git repository containing ``path``.
 
-    def __init__(self, path: str | Path = ".") -> None:
-        self._store = Store(path)
+    A malformed version tag (a summary llmgit will not use) is left out of every listing with
+    a :class:`~llmgit.errors.SkippedRecord` warning; ``strict=True`` makes it a
+    :class:`~llmgit.errors.BadRecord` error instead. :meth:`malformed` lists them."""
+
+    def __init__(self, path: str | Path = ".", *, strict: bool = False) -> None:
+        self._store = Store(path, strict=strict)
 
     @property
     def store(self) -> Store:
@@ -37,6 +41,7 @@ class Registry:
 
     # reading (llmgit.api.reading)
     models = reading.models
+    malformed = reading.malformed
     versions = reading.versions
     versions_all = reading.versions_all
     get = reading.get

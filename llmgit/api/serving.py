@@ -83,7 +83,8 @@ def ab_status(
     from llmgit.canary.status import status  # noqa: PLC0415 (start-up)
     from llmgit.infra.counts import gather  # noqa: PLC0415 (start-up)
 
-    found = gather(name, prometheus_url=prometheus_url, window=window, counts_file=counts_file)
+    limit = reg.store.settings.limits.metrics_bytes if counts_file is not None else 0  # a file's cap only
+    found = gather(name, prometheus_url=prometheus_url, window=window, counts_file=counts_file, max_bytes=limit)
     return status(reg.store, name, found, stage=stage, alpha=alpha, mde=mde)
 
 

@@ -55,7 +55,7 @@ def guard(
     """The holder's metric (model card, or ``metrics_file``) against the previous holder's."""
     from llmgit.stages import guard  # noqa: PLC0415 (start-up)
 
-    observed = guard.load_observed(metrics_file) if metrics_file is not None else None
+    observed = guard.load_observed(metrics_file, reg.store.settings.limits) if metrics_file is not None else None
     return guard.guard(
         reg.store,
         name,

@@ -9,7 +9,8 @@ import typer
 from llmgit.cli.context import registry
 from llmgit.cli.options import HELP
 from llmgit.cli.output import say
-from llmgit.errors import InputError
+from llmgit.errors import InputError, UsageError
+from llmgit.infra.files import write_atomic
 
 app = typer.Typer(help="Model cards: validate and render.", no_args_is_help=True, context_settings=HELP)
 
@@ -45,5 +46,21 @@ def render(
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        _write(out, text)
         say(f"Wrote {out}")
+
+
+def _write(out: Path, text: str) -> None:
+    """``--out``: a regular file, replaced atomically; a directory, a device or a pipe is
+    refused (opening a FIFO to write blocks until someone reads it)."""
+    if out.is_dir():
+        raise UsageError(f"'--out' names a directory, not a file: '{out}'")
+    if out.exists() and not out.is_file():
+        raise UsageError(
+            f"'--out' names a special file (a device or a pipe), not a regular file: '{out}'",
+            hint="leave out --out to write to standard output",
+        )
+    try:
+        write_atomic(out, text.encode("utf-8"))
+    except OSError as e:
+        raise UsageError(f"cannot write '{out}': {e.strerror or e}") from None

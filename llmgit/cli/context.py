@@ -16,6 +16,7 @@ def api() -> type["Registry"]:
     return Registry
 
 
-def registry(ctx: typer.Context) -> "Registry":
+def registry(ctx: typer.Context, *, strict: bool = False) -> "Registry":
+    """The registry of ``-C DIR``; ``strict``: a malformed version tag is an error, not a skip."""
     root = ctx.find_root().obj
-    return api()(root if isinstance(root, Path) else Path("."))
+    return api()(root if isinstance(root, Path) else Path("."), strict=strict)

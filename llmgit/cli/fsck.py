@@ -30,9 +30,11 @@ def fsck(
     as_json: Json = False,
     quiet: Quiet = False,  # noqa: ARG001 (acts in its callback)
 ) -> None:
-    """Check the local cache: every cached object of every version against its name.
+    """Check the local cache: every cached object of every version against its name, and list
+    malformed version tags (which listings skip).
 
-    Exit 0 when every version is intact, not cached at all, or repaired; 1 when damage is left."""
+    Exit 0 when every version is intact, not cached at all, or repaired; 1 when damage is left
+    or a version tag is malformed."""
     report = registry(ctx).fsck(*(references or []), deep=deep, repair=repair)
     if as_json:
         emit_json(
@@ -54,6 +56,8 @@ def fsck(
                     }
                     for v in report.versions
                 ],
+                "malformed": [{"tag": m.tag, "reason": m.reason} for m in report.malformed],
+                "malformed_records": list(report.records),
             }
         )
     else:
@@ -66,11 +70,26 @@ def fsck(
                 out(f"  missing: {label}" + (" (fetched)" if label in v.repaired else ""))
             if v.error:
                 out(f"  not repaired: {v.error}")
+        for m in report.malformed:
+            out(f"{m.tag}: malformed ({m.reason})")
+        for line in report.records:
+            out(f"malformed: {line}")
         say(f"Checked {report.objects} object(s), hashed {report.hashed}")
         if any(v.corrupt for v in report.versions) and repair:
             say(f"Corrupt objects were moved to {report.quarantine}")
+    damaged = [v.version for v in report.versions if not v.ok]
+    if report.records and not damaged and not report.malformed:
+        raise OperationFailed(
+            f"{len(report.records)} stage or ledger record(s) are malformed and left out of every listing",
+            hint="repair them with a commit on the branch named (for example 'git revert' of the bad commit)",
+        )
+    if report.malformed and not damaged:
+        tags = [m.tag for m in report.malformed]
+        raise OperationFailed(
+            f"{len(tags)} version tag(s) are malformed and left out of every listing: {', '.join(tags[:5])}",
+            hint="whoever pushed them must replace them ('git tag -d TAG' drops this clone's copy)",
+        )
     if not report.ok:
-        damaged = [v.version for v in report.versions if not v.ok]
         raise OperationFailed(
             f"{len(damaged)} version(s) have corrupt or missing objects in the local cache: {', '.join(damaged[:5])}",
             hint="repair them from the storage remote: llmgit fsck --repair"

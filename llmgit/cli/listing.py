@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from llmgit.cli.context import registry
-from llmgit.cli.options import Desc, Json, Limit, Name, OrderBy
+from llmgit.cli.options import Desc, Json, Limit, Name, OrderBy, Strict
 from llmgit.cli.output import emit_json, human_size, number, table
+from llmgit.core.bounded import escape_control
 from llmgit.inspect.query import Query
 
 if TYPE_CHECKING:
@@ -16,9 +17,9 @@ if TYPE_CHECKING:
 KEY_METRICS = 3
 
 
-def models(ctx: typer.Context, as_json: Json = False) -> None:
+def models(ctx: typer.Context, as_json: Json = False, strict: Strict = False) -> None:
     """Every model: latest version and how many versions."""
-    found = registry(ctx).models()
+    found = registry(ctx, strict=strict).models()
     if as_json:
         emit_json([m.to_json() for m in found])
         return
@@ -29,10 +30,14 @@ def models(ctx: typer.Context, as_json: Json = False) -> None:
 
 
 def _key_metrics(found: list["ModelVersion"]) -> list[str]:
-    names: list[str] = []
+    """The first metric names seen (a version may hold thousands: stop at the few shown)."""
+    names: dict[str, None] = {}
     for v in found:
-        names += [k for k in v.metrics if k not in names]
-    return names[:KEY_METRICS]
+        for k in v.metrics:
+            names.setdefault(k)
+            if len(names) == KEY_METRICS:
+                return list(names)
+    return list(names)
 
 
 def versions(
@@ -46,9 +51,10 @@ def versions(
     desc: Desc = False,
     limit: Limit = None,
     as_json: Json = False,
+    strict: Strict = False,
 ) -> None:
     """Versions of a model, newest first, with key metrics and size."""
-    reg = registry(ctx)
+    reg = registry(ctx, strict=strict)
     if filter_ is None and order_by is None and limit is None:
         found = reg.versions(name)
     else:
@@ -65,24 +71,35 @@ def versions(
     rows = [
         [
             f"v{v.version}",
-            v.created[:19].replace("T", " "),
-            v.author.split(" <")[0],
+            cell(v.created[:19].replace("T", " ")),
+            cell(v.author.split(" <")[0]),
             *[number(v.metrics.get(k, "")) for k in keys],
             human_size(v.weights.size if v.weights else None),
-            v.message.splitlines()[0] if v.message else "",
+            first_line(v.message),
         ]
         for v in found
     ]
     table(["VERSION", "CREATED", "AUTHOR", *keys, "SIZE", "MESSAGE"], rows)
 
 
+def cell(text: str) -> str:
+    """Outside text as one table cell: every control character (a newline too) shown escaped."""
+    return escape_control(text)
+
+
+def first_line(message: str) -> str:
+    """A message's first line, as one table cell."""
+    return cell(message.splitlines()[0]) if message.splitlines() else ""
+
+
 def show(
     ctx: typer.Context,
     reference: Annotated[str, typer.Argument(metavar="REF", help="NAME, NAME@vX.Y.Z, NAME@latest or NAME#STAGE.")],
     as_json: Json = False,
+    strict: Strict = False,
 ) -> None:
     """A version's model card, tag, weights and provenance."""
-    reg = registry(ctx)
+    reg = registry(ctx, strict=strict)
     v = reg.get(reference)
     card = reg.card(v.tag)
     if as_json:
@@ -91,7 +108,7 @@ def show(
     from llmgit.core import yamlio  # noqa: PLC0415 (start-up: YAML's dumper only for this command)
 
     w = v.weights
-    out = [f"{v.tag}  (commit {v.commit[:10]})", f"created   {v.created} by {v.author}"]
+    out = [f"{v.tag}  (commit {v.commit[:10]})", f"created   {cell(v.created)} by {cell(v.author)}"]
     if w:
         out.append(f"weights   {w.path}  md5 {w.md5}  {human_size(w.size)} in {w.files} file(s)")
     if v.message:

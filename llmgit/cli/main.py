@@ -6,7 +6,7 @@ import tempfile
 import traceback
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -16,6 +16,7 @@ from llmgit.cli import progress as progress_cli
 from llmgit.cli import report as report_command
 from llmgit.cli import search as search_command
 from llmgit.cli.options import HELP
+from llmgit.core.bounded import escape_control
 from llmgit.core.release import VERSION
 from llmgit.errors import InternalError, Interrupted, LlmgitError, LlmgitWarning, UsageError
 
@@ -81,12 +82,32 @@ def _show_warning(message: Warning | str, category: type[Warning], *args: object
 _python_show_warning = warnings.showwarning
 
 
+class SafeStream:
+    """A text stream that shows every control character escaped (``\\x1b``), except newlines
+    and tabs: values from outside (tag authors, messages, names) reach the terminal inert.
+    llmgit's own terminal drawing (progress bars) writes to :attr:`raw`."""
+
+    def __init__(self, raw: TextIO) -> None:
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        return self.raw.write(escape_control(text, keep_lines=True))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.raw, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
-    with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
-        warnings.simplefilter("default", LlmgitWarning)
-        return _main(argv)
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            warnings.simplefilter("default", LlmgitWarning)
+            return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 def _main(argv: list[str] | None) -> int:

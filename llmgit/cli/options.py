@@ -23,3 +23,7 @@ OrderBy = Annotated[
 ]
 Desc = Annotated[bool, typer.Option("--desc", help="Sort descending (missing values still last).")]
 Limit = Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N versions.")]
+Strict = Annotated[
+    bool,
+    typer.Option("--strict", help="Fail (exit 2) on a malformed version tag instead of skipping it with a warning."),
+]

@@ -5,6 +5,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from llmgit.core.bounded import escape_control
 from llmgit.core.units import human_size
 
 __all__ = ["emit_json", "human_size", "number", "say", "table"]
@@ -20,8 +21,9 @@ def say(message: str) -> None:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A plain aligned text table on stdout."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    """A plain aligned text table on stdout; a cell is one line (control characters, line breaks
+    included, shown escaped: values come from tags anyone can push)."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else escape_control(str(c)) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for n, row in enumerate(cells):

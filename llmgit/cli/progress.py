@@ -14,6 +14,7 @@ from typing import TextIO
 
 import typer
 
+from llmgit.core.bounded import escape_control
 from llmgit.core.units import human_size
 from llmgit.infra import progress
 
@@ -73,7 +74,7 @@ class TerminalBar:
                 f"  {human_size(int(rate))}/s  ETA {_clock(eta)}"
             )
         width = shutil.get_terminal_size((80, 24)).columns - 1
-        self.stream.write("\r" + line[:width] + "\x1b[K" + ("\n" if final else ""))
+        self.stream.write("\r" + escape_control(line[:width]) + "\x1b[K" + ("\n" if final else ""))
         self.stream.flush()
         self.drawn, self.drawn_at = not final, now
 
@@ -85,7 +86,7 @@ def _clock(seconds: float) -> str:
 
 def install(ctx: typer.Context, quiet: bool) -> None:
     """Show progress for the rest of this command when stderr is a terminal and not quiet."""
-    stream = sys.stderr
+    stream = getattr(sys.stderr, "raw", sys.stderr)  # llmgit's own drawing: not escaped
     wanted = not quiet and hasattr(stream, "isatty") and stream.isatty()
     ctx.with_resource(progress.reporting(TerminalBar(stream) if wanted else None))
 

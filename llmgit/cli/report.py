@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from llmgit.cli.context import registry
+from llmgit.cli.options import Strict
 from llmgit.cli.output import say
 from llmgit.report.options import ReportOptions, parse_since
 
@@ -29,12 +30,13 @@ def report(
             help="List each version's files from DVC's manifests (the local cache, else the remote; never the weights).",
         ),
     ] = True,
+    strict: Strict = False,
 ) -> None:
     """Write a self-contained static HTML report: models, versions, stage history, metric charts."""
     options = ReportOptions(
         models=tuple(model or ()), since=parse_since(since) if since is not None else None, manifests=manifests
     )
-    result = registry(ctx).report(out, options)
+    result = registry(ctx, strict=strict).report(out, options)
     say(f"Wrote {result.pages} page(s) for {result.models} model(s) and {result.versions} version(s)")
     say(f"Open {result.index}")
 

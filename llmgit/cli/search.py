@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from llmgit.cli.context import registry
-from llmgit.cli.options import Desc, Json, Limit, OrderBy
+from llmgit.cli.listing import cell, first_line
+from llmgit.cli.options import Desc, Json, Limit, OrderBy, Strict
 from llmgit.cli.output import emit_json, human_size, number, table
 from llmgit.inspect.query import Query
 
@@ -17,12 +18,16 @@ KEY_METRICS = 3
 
 
 def _metric_names(hits: list["Hit"], order_by: str | None) -> list[str]:
-    names: list[str] = []
+    """The ordering's metric, then the first names seen (stops at the few shown)."""
+    names: dict[str, None] = {}
     if order_by and order_by.lower().startswith("metrics."):
-        names.append(order_by[len("metrics.") :])
+        names.setdefault(order_by[len("metrics.") :])
     for h in hits:
-        names += [k for k in h.version.metrics if k not in names]
-    return names[:KEY_METRICS]
+        for k in h.version.metrics:
+            if len(names) >= KEY_METRICS:
+                return list(names)[:KEY_METRICS]
+            names.setdefault(k)
+    return list(names)[:KEY_METRICS]
 
 
 def render(hits: list["Hit"], order_by: str | None) -> None:
@@ -32,11 +37,11 @@ def render(hits: list["Hit"], order_by: str | None) -> None:
             h.version.name,
             f"v{h.version.version}",
             ",".join(h.stages) or "-",
-            h.version.created[:19].replace("T", " "),
-            h.version.author.split(" <")[0],
+            cell(h.version.created[:19].replace("T", " ")),
+            cell(h.version.author.split(" <")[0]),
             *[number(h.version.metrics.get(k, "")) for k in keys],
             human_size(h.version.weights.size if h.version.weights else None),
-            h.version.message.splitlines()[0] if h.version.message else "",
+            first_line(h.version.message),
         ]
         for h in hits
     ]
@@ -52,9 +57,10 @@ def search(
     desc: Desc = False,
     limit: Limit = None,
     as_json: Json = False,
+    strict: Strict = False,
 ) -> None:
     """Versions of every model matching a filter (see docs/filter-grammar.md)."""
-    hits = registry(ctx).search(
+    hits = registry(ctx, strict=strict).search(
         Query(filter=expression, order_by=order_by, descending=desc, limit=limit, with_stages=True)
     )
     if as_json:

@@ -1,6 +1,9 @@
 """Stage commands: promote, rollback, sync, stages, history, fetch."""
 
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,7 +12,7 @@ import typer
 from llmgit.cli.context import registry
 from llmgit.cli.options import Json, Name, Reason
 from llmgit.cli.output import emit_json, say, table
-from llmgit.errors import UsageError
+from llmgit.errors import BadRecord, SkippedRecord, UsageError
 from llmgit.stages.requests import PromoteRequest
 
 if TYPE_CHECKING:
@@ -17,6 +20,24 @@ if TYPE_CHECKING:
     from llmgit.store.transitions import TransitionResult
 
 Push = Annotated[bool, typer.Option("--push", help="Push weights, then the branch and tags (atomic).")]
+Strict = Annotated[
+    bool, typer.Option("--strict", help="A malformed stage entry or stage file is an error, not a skipped warning.")
+]
+
+
+@contextmanager
+def strict_records(strict: bool) -> Iterator[None]:
+    """``--strict``: the first record the listing would skip with a ``warning:`` is an error."""
+    if not strict:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SkippedRecord)
+        try:
+            yield
+        except SkippedRecord as w:
+            hint = "; ".join(h for h in (w.hint, "without --strict it is skipped with a warning") if h)
+            raise BadRecord(w.message.removeprefix("skipped "), hint=hint) from None
 
 
 def _describe(plan: "Plan") -> None:
@@ -136,10 +157,11 @@ def sync(
     _describe(result.plan)
 
 
-def stages(ctx: typer.Context, as_json: Json = False) -> None:
+def stages(ctx: typer.Context, as_json: Json = False, strict: Strict = False) -> None:
     """Every model: which version holds each stage."""
     reg = registry(ctx)
-    data = reg.stages()
+    with strict_records(strict):
+        data = reg.stages()
     if as_json:
         emit_json(data)
         return
@@ -162,11 +184,13 @@ def history(
         str | None, typer.Option("--at", help="Show who held each stage at this ISO date (end of day) or date-time.")
     ] = None,
     as_json: Json = False,
+    strict: Strict = False,
 ) -> None:
     """Who promoted what to which stage, when and why; rollbacks and archiving too."""
     reg = registry(ctx)
     if at is not None:
-        held = reg.holders_at(name, at, stage=stage)
+        with strict_records(strict):
+            held = reg.holders_at(name, at, stage=stage)
         if as_json:
             emit_json({s: e.to_json() for s, e in held.items()})
             return
@@ -180,7 +204,8 @@ def history(
                 + ")\n"
             )
         return
-    events = reg.history(name, stage=stage)
+    with strict_records(strict):
+        events = reg.history(name, stage=stage)
     if as_json:
         emit_json([e.to_json() for e in events])
         return

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from llmgit.cli.context import registry
-from llmgit.cli.options import HELP, Jobs, Json, Quiet
+from llmgit.cli.options import HELP, Jobs, Json, Quiet, Strict
 from llmgit.cli.output import emit_json, human_size, say, table
 from llmgit.errors import OperationFailed, UsageError
 
@@ -94,11 +94,12 @@ def verify(
     all_versions: Annotated[bool, typer.Option("--all", help="Check every version.")] = False,
     deep: Annotated[bool, typer.Option("--deep", help="Download and re-hash every object.")] = False,
     as_json: Json = False,
+    strict: Strict = False,
 ) -> None:
     """Check every object of a version is on the remote with the right size (and hash)."""
     if not references and not all_versions:
         raise UsageError("name versions to verify, or pass --all")
-    reports = registry(ctx).verify(*(references or []), deep=deep)
+    reports = registry(ctx, strict=strict).verify(*(references or []), deep=deep)
     if as_json:
         emit_json(
             [

@@ -1,5 +1,5 @@
 """The one "what changed" engine: two versions side by side (metric deltas with each metric's
-direction, params, model-card fields and weights file by file), computed from values the
+direction, from :mod:`llmgit.core.metric_delta`; params, model-card fields and weights file by file), computed from values the
 store read. Pure: :func:`version_diff` takes both sides' data and returns a :class:`VersionDiff`."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from llmgit.core.inputs import flatten
+from llmgit.core.metric_delta import MetricDelta, metric_deltas
 from llmgit.core.model import ModelVersion, WeightsInfo
 
 if TYPE_CHECKING:
@@ -16,56 +17,6 @@ if TYPE_CHECKING:
 
 # card fields that differ between any two versions and say nothing about the model
 VOLATILE = ("name", "version", "date", "provenance.created", "provenance.git_commit", "provenance.llmgit_version")
-
-
-@dataclass(frozen=True)
-class MetricDelta:
-    metric: str
-    old: float | int | None
-    new: float | int | None
-    direction: str  # higher | lower
-
-    @property
-    def change(self) -> float | None:
-        if self.old is None or self.new is None:
-            return None
-        return self.new - self.old
-
-    @property
-    def relative(self) -> float | None:
-        if self.change is None or not self.old:
-            return None
-        return self.change / abs(self.old)
-
-    @property
-    def verdict(self) -> str:
-        """better, worse, same, added or removed."""
-        if self.old is None:
-            return "added"
-        if self.new is None:
-            return "removed"
-        if self.change == 0:
-            return "same"
-        improved = (self.change or 0) > 0 if self.direction == "higher" else (self.change or 0) < 0
-        return "better" if improved else "worse"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "metric": self.metric,
-            "old": self.old,
-            "new": self.new,
-            "change": self.change,
-            "relative": self.relative,
-            "direction": self.direction,
-            "verdict": self.verdict,
-        }
-
-
-def metric_deltas(
-    old: Mapping[str, float | int], new: Mapping[str, float | int], settings: Settings
-) -> list[MetricDelta]:
-    names = list(dict.fromkeys([*old, *new]))
-    return [MetricDelta(n, old.get(n), new.get(n), settings.metric_direction(n)) for n in names]
 
 
 @dataclass(frozen=True)
@@ -115,22 +66,6 @@ def card_changes(
         if a.get(key) != b.get(key):
             changes.append(FieldChange(key, a.get(key), b.get(key)))
     return changes
-
-
-def format_number(value: float | int | None) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def format_change(d: MetricDelta) -> str:
-    if d.change is None:
-        return d.verdict
-    sign = "+" if d.change > 0 else ""
-    rel = f" ({sign}{d.relative * 100:.1f}%)" if d.relative is not None else ""
-    return f"{sign}{format_number(d.change)}{rel}"
 
 
 class FileEntry(Protocol):

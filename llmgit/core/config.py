@@ -1,14 +1,20 @@
-"""``llmgit.yaml``: registry settings, loaded explicitly into a frozen :class:`Settings`."""
+"""``llmgit.yaml``: registry settings, loaded explicitly into a frozen :class:`Settings`.
+
+The sections with rules of their own are read by their own modules: ``deploy:`` by
+:mod:`llmgit.core.deploy_settings`, ``bump_rules:`` by :mod:`llmgit.core.bump_rules`.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from llmgit.core import refs, yamlio
 from llmgit.core.bump_rules import BumpRules
 from llmgit.core.bump_rules import parse as parse_bump_rules
+from llmgit.core.deploy_settings import Deploy
+from llmgit.core.deploy_settings import parse as parse_deploy
+from llmgit.core.inputs import LIMIT_MAX_BYTES, MAX_ENTRIES, InputLimits
 from llmgit.core.refs import ARCHIVED
 from llmgit.errors import ConfigError, InvalidName
 
@@ -38,22 +44,6 @@ class Lifecycle:
 
 
 @dataclass(frozen=True)
-class Deploy:
-    """Canary deployments: manifests and live verdicts (docs/ab-testing.md)."""
-
-    namespace: str = "default"
-    storage_uri: str = "s3://models/{name}/v{version}"  # placeholders {name} {version} {tag} {md5}
-    serving_mode: str = "knative"  # or standard (KServe 0.20 spec.canary list)
-    model_format: str = "huggingface"
-    service_account: str | None = None
-    alert_threshold: float = 0.02  # the alert: canary accuracy this far below stable
-    alert_for: str = "15m"
-    rule_interval: str = "1m"
-    min_detectable_effect: float = 0.02  # the verdict's margin (and sample-size target)
-    alpha: float = 0.05
-
-
-@dataclass(frozen=True)
 class Settings:
     """Registry settings. Later features add fields here, each validated in :func:`parse`."""
 
@@ -68,6 +58,7 @@ class Settings:
     bump_rules: BumpRules = field(default_factory=BumpRules)
     lifecycle: Lifecycle = field(default_factory=lambda: Lifecycle())
     prices: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    limits: InputLimits = field(default_factory=InputLimits)  # caps on metrics, params and card files
 
     def promotion_mode(self, stage: str) -> str:
         return self.promotion_modes.get(stage, "direct")
@@ -129,6 +120,7 @@ _KNOWN = {
     "prices",
     "bump_rules",
     "deploy",
+    "limits",
 }
 
 
@@ -189,11 +181,29 @@ def parse(data: object, source: str = CONFIG_FILE) -> Settings:
         require_previous_stage=require,
         git_remote=remote,
         metric_directions=_directions(data.get("metrics"), source),
-        deploy=_deploy(data.get("deploy"), source),
+        deploy=parse_deploy(data.get("deploy"), source),
         bump_rules=parse_bump_rules(data.get("bump_rules"), source),
         lifecycle=_lifecycle(data.get("lifecycle"), source),
         prices=_prices(data.get("prices"), source),
+        limits=_limits(data.get("limits"), source),
     )
+
+
+def _limits(raw: object, source: str) -> InputLimits:
+    """``limits:``: byte caps from 1 to 64 MiB, entry caps from 1 to 10,000 (what a version
+    tag's summary holds)."""
+    if raw is None:
+        return InputLimits()
+    known = sorted(InputLimits.__dataclass_fields__)
+    if not isinstance(raw, dict) or set(map(str, raw)) - set(known):
+        bad = sorted(set(map(str, raw)) - set(known))[0] if isinstance(raw, dict) else None
+        what = f"unknown limits setting '{bad}'" if bad else "'limits' must be a mapping"
+        raise ConfigError(f"{source}: {what}", hint=f"known: {', '.join(known)}")
+    for key, value in raw.items():
+        top = LIMIT_MAX_BYTES if key.endswith("_bytes") else MAX_ENTRIES
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+            raise ConfigError(f"{source}: limits.{key} must be a whole number from 1 to {top}, not {repr(value)[:40]}")
+    return InputLimits(**{str(k): v for k, v in raw.items()})
 
 
 def _lifecycle(raw: object, source: str) -> Lifecycle:
@@ -268,45 +278,3 @@ def _directions(raw: object, source: str) -> dict[str, str]:
         if direction not in ("higher", "lower"):
             raise ConfigError(f"{source}: metric '{name}' direction must be higher or lower, not {direction!r}")
     return {str(k): str(v) for k, v in raw.items()}
-
-
-_DURATION = re.compile(r"0|(\d+(ms|s|m|h|d|w|y))+")
-_DNS_LABEL = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
-_URI_FIELDS = {"name": "m", "version": "1.0.0", "tag": "m@v1.0.0", "md5": "0" * 32}
-
-
-def _deploy(raw: object, source: str) -> Deploy:
-    if raw is None:
-        return Deploy()
-    known = sorted(Deploy.__dataclass_fields__)
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: 'deploy' must be a mapping", hint=f"known: {', '.join(known)}")
-    unknown = sorted(set(map(str, raw)) - set(known))
-    if unknown:
-        raise ConfigError(f"{source}: unknown deploy setting '{unknown[0]}'", hint=f"known: {', '.join(known)}")
-    d = Deploy(**{str(k): v for k, v in raw.items()})
-
-    def bad(key: str, what: str) -> ConfigError:
-        return ConfigError(f"{source}: deploy.{key} {what}, not {getattr(d, key)!r}")
-
-    for key in ("namespace", "storage_uri", "serving_mode", "model_format", "alert_for", "rule_interval"):
-        if not isinstance(getattr(d, key), str) or not getattr(d, key):
-            raise bad(key, "must be a non-empty string")
-    if not _DNS_LABEL.fullmatch(d.namespace):
-        raise bad("namespace", "must be a Kubernetes DNS label")
-    try:
-        d.storage_uri.format(**_URI_FIELDS)
-    except (KeyError, IndexError, ValueError):
-        raise bad("storage_uri", "may use only the placeholders {name}, {version}, {tag} and {md5}") from None
-    if d.serving_mode not in ("knative", "standard"):
-        raise bad("serving_mode", "must be knative or standard")
-    if d.service_account is not None and (not isinstance(d.service_account, str) or not d.service_account):
-        raise bad("service_account", "must be a service account name")
-    for key in ("alert_threshold", "min_detectable_effect", "alpha"):
-        value = getattr(d, key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-            raise bad(key, "must be a number between 0 and 1")
-    for key in ("alert_for", "rule_interval"):
-        if not _DURATION.fullmatch(getattr(d, key)):
-            raise bad(key, "must be a Prometheus duration such as 30s, 5m or 1h")
-    return d

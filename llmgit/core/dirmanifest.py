@@ -1,6 +1,8 @@
 """DVC's directory manifest (a ``.dir`` object): a JSON list of the files of a directory,
 each with its relpath and md5 (and sometimes size and isexec). The one parser llmgit has:
-every relpath must stay inside the directory and every md5 must be 32 hex digits."""
+whoever writes to the storage remote writes this text, so it is read within bounds, every
+relpath must stay inside the directory (:func:`~llmgit.core.paths.safe_relpath`), name one
+file only once and never a folder of another, and every md5 must be 32 hex digits."""
 
 from __future__ import annotations
 
@@ -8,9 +10,15 @@ import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from llmgit.core import bounded
+from llmgit.core.bounded import MIB, BoundError, Limits
+from llmgit.core.paths import in_git_dir, is_md5, safe_relpath, show
 from llmgit.errors import ManifestError
 
-_HEX = frozenset("0123456789abcdef")
+__all__ = ["LIMITS", "ManifestEntry", "dump", "is_md5", "parse", "safe_relpath"]
+
+# a manifest of a million files is about 100 MiB; each entry is a mapping of four values
+LIMITS = Limits(max_bytes=256 * MIB, max_depth=3, max_values=6_000_000, max_string=8192)
 
 
 @dataclass(frozen=True)
@@ -21,27 +29,13 @@ class ManifestEntry:
     isexec: bool = False
 
 
-def is_md5(text: object) -> bool:
-    return isinstance(text, str) and len(text) == 32 and set(text) <= _HEX
-
-
-def safe_relpath(text: object) -> str | None:
-    """``text`` as a normalised relative POSIX path inside its root, or None."""
-    if not isinstance(text, str) or not text or "\\" in text or "\0" in text:
-        return None
-    parts = PurePosixPath(text).parts
-    if text.startswith("/") or any(p in ("", ".", "..") for p in parts):
-        return None
-    return PurePosixPath(*parts).as_posix()
-
-
 def parse(data: bytes | str, where: str) -> list[ManifestEntry]:
     """The entries of a ``.dir`` object, sorted by relpath; :class:`ManifestError` naming
     ``where`` when it is not a manifest llmgit will use."""
     try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        raise ManifestError(f"the DVC manifest {where} is not valid JSON") from None
+        doc = bounded.load_json(data, LIMITS, f"the DVC manifest {where}")
+    except BoundError as e:
+        raise ManifestError(str(e)) from None
     if not isinstance(doc, list):
         raise ManifestError(f"the DVC manifest {where} is not a list of files")
     entries = []
@@ -51,8 +45,10 @@ def parse(data: bytes | str, where: str) -> list[ManifestEntry]:
         relpath, md5 = safe_relpath(item.get("relpath")), item.get("md5")
         if relpath is None:
             raise ManifestError(
-                f"the DVC manifest {where} names a path outside its directory: {str(item.get('relpath'))[:80]!r}"
+                f"the DVC manifest {where} names a path outside its directory: {show(item.get('relpath'))}"
             )
+        if in_git_dir(relpath):
+            raise ManifestError(f"the DVC manifest {where} names a path inside a .git folder: {show(relpath)}")
         if not is_md5(md5):
             raise ManifestError(f"the DVC manifest {where} has an entry without an md5 hash: {relpath}")
         size = item.get("size")
@@ -64,7 +60,24 @@ def parse(data: bytes | str, where: str) -> list[ManifestEntry]:
                 item.get("isexec") is True,
             )
         )
-    return sorted(entries, key=lambda e: e.relpath)
+    entries.sort(key=lambda e: e.relpath)
+    _refuse_clashes(entries, where)
+    return entries
+
+
+def _refuse_clashes(entries: list[ManifestEntry], where: str) -> None:
+    """A relpath named twice, or a file that is also a folder of another (``a`` and ``a/b``),
+    cannot be written as a directory (``entries`` sorted by relpath)."""
+    files = {e.relpath for e in entries}
+    if len(files) != len(entries):
+        twice = next(a.relpath for a, b in zip(entries, entries[1:], strict=False) if a.relpath == b.relpath)
+        raise ManifestError(f"the DVC manifest {where} names {show(twice)} twice")
+    for e in entries:
+        for folder in PurePosixPath(e.relpath).parents:
+            if folder.as_posix() in files:
+                raise ManifestError(
+                    f"the DVC manifest {where} names {show(folder.as_posix())} as a file and as a folder"
+                )
 
 
 def dump(files: list[tuple[str, str]]) -> bytes:

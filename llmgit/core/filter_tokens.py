@@ -1,43 +1,28 @@
 """The lexical side of the filter language (``docs/filter-grammar.md``). Pure.
 
-Tokens, field names, literals and how a literal compares with a recorded value; the parser and
-evaluator are in :mod:`llmgit.core.filters`. The tokenizer is context-free and records the 1-based
-column of every token. A *bare* token is a run of letters, digits and ``_ . - + :`` with
-optional backquoted parts; the parser decides whether it is a field, a keyword or a literal
-(number, date, version).
+Tokens and field names; the literals and how they compare are in
+:mod:`llmgit.core.filter_values`, the ``like`` matcher in :mod:`llmgit.core.like`, the parser
+in :mod:`llmgit.core.filter_parser` and the evaluator in :mod:`llmgit.core.filters`. The
+tokenizer is context-free and records the 1-based column of every token. A *bare* token is a
+run of letters, digits and ``_ . - + :`` with optional backquoted parts; the parser decides
+whether it is a field, a keyword or a literal (number, date, version).
 """
 
 from __future__ import annotations
 
-import operator
 import re
 import string
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from enum import Enum
-from typing import Any
 
-import semver
-
-from llmgit.core import versions
-from llmgit.errors import FilterSyntaxError, InvalidVersion
-
-Value = int | float | bool | str | datetime | semver.Version
+from llmgit.errors import FilterSyntaxError
 
 _BARE = frozenset(string.ascii_letters + string.digits + "_.-+:")
 _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t"}
-_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ].*)?")
 _PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
+MAX_LENGTH = 10_000  # characters of a filter
+MAX_DEPTH = 64  # nested parentheses and 'not'
+SHOWN = 100  # characters of the filter a syntax error's hint repeats
 FIELDS_HINT = "valid fields: name, version, stage, created, author, metrics.X, params.X, card.X.Y"
 
 
@@ -85,8 +70,12 @@ class Token:
 
 
 def syntax_error(source: str, col: int, message: str, extra: str | None = None) -> FilterSyntaxError:
-    """The error for ``message`` at ``col``; the hint repeats the filter with a caret under it."""
-    hint = f"{source}\n{' ' * (col - 1)}^"
+    """The error for ``message`` at ``col``; the hint repeats the filter (around ``col`` when
+    it is long) with a caret under it."""
+    start = max(0, min(col - 1 - SHOWN // 2, len(source) - SHOWN))
+    shown = source[start : start + SHOWN]
+    lead, tail = ("\u2026" if start else ""), ("\u2026" if start + SHOWN < len(source) else "")
+    hint = f"{lead}{shown}{tail}\n{' ' * (col - 1 - start + len(lead))}^"
     if extra:
         hint = f"{hint}\n{extra}"
     return FilterSyntaxError(f"filter syntax error at column {col}: {message}", hint=hint, column=col)
@@ -94,6 +83,8 @@ def syntax_error(source: str, col: int, message: str, extra: str | None = None) 
 
 def tokenize(source: str) -> list[Token]:
     """Split ``source`` into tokens, ending with a ``Kind.end`` token."""
+    if len(source) > MAX_LENGTH:
+        raise syntax_error(source, MAX_LENGTH + 1, f"the filter is longer than {MAX_LENGTH} characters")
     tokens: list[Token] = []
     i, n = 0, len(source)
     while i < n:
@@ -175,41 +166,6 @@ def _read_bare(source: str, start: int, tokens: list[Token]) -> int:
     return i
 
 
-def bare_literal(source: str, token: Token) -> int | float | datetime | semver.Version | None:
-    """A number, date or version written without quotes; ``None`` if ``token`` is none."""
-    text = token.text
-    if _NUMBER_RE.fullmatch(text):
-        return float(text) if any(c in text for c in ".eE") else int(text)
-    if _DATE_RE.fullmatch(text):
-        moment = parse_datetime(text)
-        if moment is None:
-            raise syntax_error(
-                source,
-                token.col,
-                f"'{text}' is not a valid date",
-                "write YYYY-MM-DD or a full ISO 8601 time such as 2026-01-31T12:00:00Z",
-            )
-        return moment
-    return version_or_none(text)
-
-
-def parse_datetime(value: object) -> datetime | None:
-    """An aware datetime from ISO text or a date/datetime; naive means UTC, a date midnight UTC."""
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if text.endswith(("Z", "z")):
-                text = text[:-1] + "+00:00"
-            value = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-    return None
-
-
 def parse_field(source: str, tok: Token) -> Field:
     if tok.kind is not Kind.bare:
         raise syntax_error(source, tok.col, f"expected a field name, found {tok.kind.value}")
@@ -228,29 +184,13 @@ def parse_field(source: str, tok: Token) -> Field:
                 f"invalid field name '{tok.text}'",
                 "keys use letters, digits, '_', '-' and '.'; backquote others: metrics.`eval/acc`",
             )
+    if len(rest) > MAX_DEPTH:
+        raise syntax_error(source, tok.col, f"the field name has more than {MAX_DEPTH} parts")
     if kind in _KEYED and not rest:
         raise syntax_error(source, tok.col, f"'{head}' needs a key, e.g. {head}.X", FIELDS_HINT)
     if kind not in _KEYED and rest:
         raise syntax_error(source, tok.col, f"'{head}' has no sub-fields", FIELDS_HINT)
     return Field(kind, tuple(rest), tok.text)
-
-
-def like_regex(pattern: str) -> re.Pattern[str]:
-    """SQL ``like``: ``%`` any run, ``_`` one character, ``\\%``/``\\_`` literal; case-sensitive."""
-    regex: list[str] = []
-    for part in re.split(r"(\\[%_\\]|%|_)", pattern):
-        if part in ("%", "_"):
-            regex.append(".*" if part == "%" else ".")
-        else:
-            regex.append(re.escape(part[1:] if part in ("\\%", "\\_", "\\\\") else part))
-    return re.compile("".join(regex), re.DOTALL)
-
-
-def version_or_none(text: str) -> semver.Version | None:
-    try:
-        return versions.parse(text)
-    except InvalidVersion:
-        return None
 
 
 def field_from_text(text: str) -> Field:
@@ -260,60 +200,3 @@ def field_from_text(text: str) -> Field:
     if tokens[1].kind is not Kind.end:
         raise syntax_error(text, tokens[1].col, "expected a single field name")
     return fld
-
-
-def read_value(source: str, tok: Token, fld: Field, where: str) -> Value:
-    """The literal at ``tok``, checked (and converted) against the field's type where known."""
-    literal: Value | None = None
-    if tok.kind is Kind.string:
-        literal = tok.text
-    elif tok.is_word("true", "false"):
-        literal = tok.text.lower() == "true"
-    elif tok.kind is Kind.bare and not tok.is_word("and", "or", "not", "in", "like"):
-        literal = bare_literal(source, tok)
-        if literal is None:
-            raise syntax_error(source, tok.col, f"'{tok.text}' is not a value", f"quote text: '{tok.text}'")
-    if literal is None:
-        raise syntax_error(source, tok.col, f"expected a value {where}")
-    return _typed(source, fld, tok, literal)
-
-
-def _typed(source: str, fld: Field, tok: Token, literal: Value) -> Value:
-    kind = fld.kind
-    if kind in (FieldKind.params, FieldKind.card):
-        return literal  # values of any type; a mismatch is simply false at match time
-    converted: Value | None = literal
-    if kind is FieldKind.version:
-        if isinstance(literal, str):
-            converted = version_or_none(literal)
-        ok, want = isinstance(converted, semver.Version), "a version such as 1.2.0 or v2.0.0-rc.1"
-    elif kind is FieldKind.created:
-        if isinstance(literal, str):
-            converted = parse_datetime(literal)
-        ok, want = isinstance(converted, datetime), "a date such as 2026-01-31 or 2026-01-31T12:00Z"
-    elif kind is FieldKind.metrics:
-        ok, want = isinstance(literal, (int, float)) and not isinstance(literal, bool), "a number"
-    else:
-        ok, want = isinstance(literal, str), "a quoted string"
-    if not ok or converted is None:
-        raise syntax_error(source, tok.col, f"{fld.text} compares with {want}")
-    return converted
-
-
-def compare(value: Any, op: str, literal: Value) -> bool | None:
-    """``value OP literal``, or ``None`` when the two are not comparable."""
-    left: Any
-    if isinstance(literal, (bool, str)):
-        left = value if type(value) is type(literal) else None
-    elif isinstance(literal, (int, float)):
-        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-        left = value if numeric else None
-    elif isinstance(literal, datetime):
-        left = parse_datetime(value)
-    elif isinstance(value, semver.Version):
-        left = value
-    else:
-        left = version_or_none(value) if isinstance(value, str) else None
-    if left is None:
-        return None
-    return _OPS[op](left, literal)

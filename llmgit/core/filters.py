@@ -1,12 +1,12 @@
-"""The version-search filter language: parse an expression, match it against records. Pure.
+"""The version-search filter language: parsed expressions and the records they match. Pure.
 
-Used by ``llmgit versions NAME --filter EXPR``, ``llmgit search EXPR`` and ``--order-by``.
-The grammar, fields and semantics are documented in ``docs/filter-grammar.md``.
+Used by ``llmgit versions NAME --filter EXPR``, ``llmgit search EXPR`` and ``--order-by``;
+:func:`llmgit.core.filter_parser.parse` turns the text into an :class:`Expr`. The grammar,
+fields and semantics are documented in ``docs/filter-grammar.md``.
 """
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -14,25 +14,9 @@ from typing import Any
 
 import semver
 
-from llmgit.core.filter_tokens import (
-    Field,
-    FieldKind,
-    Kind,
-    Token,
-    Value,
-    compare,
-    field_from_text,
-    like_regex,
-    parse_datetime,
-    parse_field,
-    read_value,
-    syntax_error,
-    tokenize,
-    version_or_none,
-)
-from llmgit.errors import FilterSyntaxError
-
-_ORDERING = ("<", "<=", ">", ">=")
+from llmgit.core.filter_tokens import Field, FieldKind, field_from_text
+from llmgit.core.filter_values import Value, compare, parse_datetime, version_or_none
+from llmgit.core.like import LikePattern
 
 
 @dataclass(frozen=True)
@@ -96,7 +80,7 @@ class Compare(Expr):
     field: Field
     op: str  # = != < <= > >= in "not in" like "not like"
     values: tuple[Value, ...]
-    pattern: re.Pattern[str] | None = None
+    pattern: LikePattern | None = None
 
     def matches(self, record: Record) -> bool:
         value = _value(self.field, record)
@@ -119,11 +103,6 @@ class Compare(Expr):
 
     def fields(self) -> Iterator[Field]:
         yield self.field
-
-
-def parse(text: str) -> Expr:
-    """Parse a filter expression; raise :class:`~llmgit.errors.FilterSyntaxError`."""
-    return _Parser(text).parse()
 
 
 def needs_card(expr_or_field: Expr | str) -> bool:
@@ -218,96 +197,3 @@ def _texts(fld: Field, record: Record, value: Any) -> list[str]:
     if fld.kind is FieldKind.created:
         return [record.created]
     return [value] if isinstance(value, str) else []
-
-
-class _Parser:
-    """Recursive descent; precedence ``not`` > ``and`` > ``or``."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.tokens = tokenize(source)
-        self.pos = 0
-
-    def parse(self) -> Expr:
-        if self.peek().kind is Kind.end:
-            raise self.error(self.peek(), "the filter is empty")
-        expr = self.or_expr()
-        tok = self.peek()
-        if tok.kind is not Kind.end:
-            what = "')' without a matching '('" if tok.kind is Kind.rparen else f"'{tok.text}'"
-            raise self.error(tok, f"unexpected {what}; join conditions with 'and' or 'or'")
-        return expr
-
-    def peek(self) -> Token:
-        return self.tokens[self.pos]
-
-    def next(self) -> Token:
-        tok = self.tokens[self.pos]
-        self.pos += 1
-        return tok
-
-    def error(self, tok: Token, message: str, extra: str | None = None) -> FilterSyntaxError:
-        return syntax_error(self.source, tok.col, message, extra)
-
-    def or_expr(self) -> Expr:
-        return self.junction("or", self.and_expr)
-
-    def and_expr(self) -> Expr:
-        return self.junction("and", self.not_expr)
-
-    def junction(self, word: str, operand: Callable[[], Expr]) -> Expr:
-        items = [operand()]
-        while self.peek().is_word(word):
-            self.next()
-            items.append(operand())
-        return items[0] if len(items) == 1 else Junction(word == "and", tuple(items))
-
-    def not_expr(self) -> Expr:
-        if self.peek().is_word("not"):
-            self.next()
-            return Not(self.not_expr())
-        if self.peek().kind is Kind.lparen:
-            self.next()
-            expr = self.or_expr()
-            self.expect(Kind.rparen, "expected ')' to close the '('")
-            return expr
-        tok = self.peek()
-        if tok.kind is Kind.end or tok.is_word("and", "or", "in", "like"):
-            raise self.error(tok, "expected a field name or '('")
-        return self.comparison(parse_field(self.source, self.next()))
-
-    def expect(self, kind: Kind, message: str) -> Token:
-        if self.peek().kind is not kind:
-            raise self.error(self.peek(), message)
-        return self.next()
-
-    def comparison(self, fld: Field) -> Expr:
-        tok = self.next()
-        op = tok.text.lower()
-        if tok.is_word("not"):
-            if not self.peek().is_word("in", "like"):
-                raise self.error(self.peek(), "expected 'in' or 'like' after 'not'")
-            op = "not " + self.next().text.lower()
-        elif not (tok.kind is Kind.op or tok.is_word("in", "like")):
-            raise self.error(
-                tok, f"expected an operator after '{fld.text}'", "operators: = != < <= > >= in, not in, like, not like"
-            )
-        if fld.kind is FieldKind.stage and op in _ORDERING:
-            raise self.error(tok, "stage supports only =, !=, in and like")
-        if op.endswith("like"):
-            pat = self.expect(Kind.string, f"expected a quoted pattern after '{op}'")
-            if fld.kind is FieldKind.metrics:
-                raise self.error(pat, "metrics hold numbers; 'like' needs text")
-            return Compare(fld, op, (pat.text,), like_regex(pat.text))
-        if not op.endswith("in"):
-            return Compare(fld, op, (self.value(fld, f"after '{op}'"),))
-        self.expect(Kind.lparen, f"expected '(' after '{op}'")
-        values = [self.value(fld, "in the list")]
-        while self.peek().kind is Kind.comma:
-            self.next()
-            values.append(self.value(fld, "after ','"))
-        self.expect(Kind.rparen, "expected ',' or ')' in the list")
-        return Compare(fld, op, tuple(values))
-
-    def value(self, fld: Field, where: str) -> Value:
-        return read_value(self.source, self.next(), fld, where)

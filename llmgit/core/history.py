@@ -164,3 +164,23 @@ def previous_holder(events: list[HistoryEvent], stage: str, current: str) -> str
 
 def ever_held(events: list[HistoryEvent], stage: str, version: str) -> bool:
     return any(e.version == version for e in holder_events(events, stage))
+
+
+def carry_bad(previous: StageFile, current: StageFile) -> StageFile:
+    """``current`` with each model whose entry was left out (malformed) keeping its entry of
+    ``previous``: a broken entry is no change, not a removal followed by a return."""
+    if not current.bad:
+        return current
+    holders, archived = dict(current.holders), dict(current.archived)
+    for b in current.bad:
+        model = b.model if isinstance(b.model, str) else None
+        if model is None:
+            continue
+        if model in previous.holders:
+            holders[model] = previous.holders[model]
+        kept = archived.get(model, ())  # an archived model's good entries stay; its old ones too
+        have = {e.version for e in kept}
+        old = tuple(e for e in previous.archived.get(model, ()) if e.version not in have)
+        if old:
+            archived[model] = (*kept, *old)
+    return replace(current, holders=holders, archived=archived)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from llmgit.core.bounded import KIB, escape_control
 from llmgit.errors import UsageError
+
+MAX_WHO = KIB  # what a stage entry's 'by' holds at most
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,9 @@ class Ident:
 
     @property
     def who(self) -> str:
-        return f"{self.name} <{self.email}>"
+        """``Name <email>`` as llmgit records it: control characters shown escaped, bounded
+        (what a stage file reads back)."""
+        return escape_control(f"{self.name} <{self.email}>")[:MAX_WHO]
 
 
 def parse_ident(text: str) -> Ident:

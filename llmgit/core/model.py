@@ -1,10 +1,15 @@
-"""Domain values: a registered version and a model (what a version tag says: :mod:`summary`)."""
+"""Domain values: a registered version, a version tag llmgit will not use, and a model (what
+a version tag says, and why it may be malformed: :mod:`summary`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from llmgit.errors import BadRecord, SkippedRecord
+
+FSCK_HINT = "llmgit fsck lists malformed records"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,26 @@ class ModelVersion:
             "created": self.created,
             "message": self.message,
         }
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A version tag llmgit will not use, and why (``reason`` reads after the tag name)."""
+
+    tag: str
+    reason: str  # "its summary's weights.size is not a whole number ('abc')"
+    commit: str = ""
+
+    def error(self) -> BadRecord:
+        """What resolving exactly this tag, or any listing under ``--strict``, raises."""
+        return BadRecord(
+            f"version tag {self.tag} is malformed: {self.reason}",
+            hint=f"whoever pushed it must replace it ('git tag -d {self.tag}' drops this clone's copy); {FSCK_HINT}",
+        )
+
+    def warning(self) -> SkippedRecord:
+        """What a listing shows when it leaves the tag out."""
+        return SkippedRecord(f"skipped {self.tag}: {self.reason}", hint=FSCK_HINT)
 
 
 @dataclass(frozen=True)

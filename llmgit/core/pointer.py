@@ -1,4 +1,8 @@
-"""A ``.dvc`` pointer file: what data it tracks and by which hash. Pure: parse and check."""
+"""A ``.dvc`` pointer file: what data it tracks and by which hash. Pure: parse and check.
+
+A version's pointer comes from its tag's commit, which anyone who can push a tag writes: it is
+read within bounds, its md5 must be one, and the path it tracks must be a plain relpath (DVC
+writes the data's file name, beside the ``.dvc`` file)."""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from llmgit.core import yamlio
-from llmgit.core.dirmanifest import is_md5
+from llmgit.core import bounded, yamlio
+from llmgit.core.bounded import KIB, MAX_INT, MIB, BoundError, Limits
+from llmgit.core.paths import DIR_SUFFIX, is_md5, safe_relpath, show
 from llmgit.errors import InputError
+
+LIMITS = Limits(max_bytes=MIB, max_depth=16, max_values=10_000, max_string=64 * KIB)
 
 
 @dataclass(frozen=True)
@@ -33,30 +40,48 @@ class Pointer:
 
 
 def parse(text: str | bytes, data_path: str) -> Pointer:
-    """Parse a ``.dvc`` file for the data at ``data_path`` (repo-relative)."""
+    """Parse a ``.dvc`` file for the data at ``data_path`` (repo-relative, as the caller
+    found it: where the data may be written is checked where it is written);
+    :class:`InputError` for anything else than a pointer llmgit understands."""
+    where = f"'{data_path}.dvc'"
     try:
-        doc = yamlio.load(text)
-        out = doc["outs"][0]
-        md5 = str(out["md5"])
-        size = int(out.get("size") or 0)
-        nfiles = out.get("nfiles")
-    except (yamlio.YAMLError, KeyError, IndexError, TypeError, ValueError, AttributeError):
-        raise InputError(f"'{data_path}.dvc' is not a DVC pointer file llmgit understands") from None
-    is_dir = md5.endswith(".dir")
-    if not is_md5(md5.removesuffix(".dir")):
-        raise InputError(f"'{data_path}.dvc' names no md5 hash llmgit understands")
+        doc = bounded.load_yaml(text, LIMITS, where)
+    except BoundError as e:
+        raise InputError(str(e)) from None
+    outs = doc.get("outs") if isinstance(doc, dict) else None
+    out = outs[0] if isinstance(outs, list) and outs else None
+    if not isinstance(out, dict) or not isinstance(out.get("md5"), str):
+        raise InputError(f"{where} is not a DVC pointer file llmgit understands")
+    md5: str = out["md5"]
+    is_dir = md5.endswith(DIR_SUFFIX)
+    if not is_md5(md5.removesuffix(DIR_SUFFIX)):
+        raise InputError(f"{where} names no md5 hash llmgit understands")
+    tracked = out.get("path")
+    if tracked is not None and safe_relpath(tracked) is None:
+        raise InputError(f"{where} tracks {show(tracked)}, which is not a path inside its folder")
     return Pointer(
         path=data_path,
-        md5=md5.removesuffix(".dir"),
+        md5=md5.removesuffix(DIR_SUFFIX),
         is_dir=is_dir,
-        size=size,
-        nfiles=int(nfiles or (0 if is_dir else 1)),
+        size=_count(out.get("size"), where, "size"),
+        nfiles=_count(out.get("nfiles"), where, "nfiles") or (0 if is_dir else 1),
     )
 
 
+def _count(raw: object, where: str, field: str) -> int:
+    """A whole number of bytes or files (absent: 0)."""
+    if raw is None:
+        return 0
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= MAX_INT:
+        raise InputError(f"{where} has a {field} that is not a whole number of bytes or files ({show(raw)})")
+    return raw
+
+
 def dump(pointer: Pointer) -> str:
-    """The ``.dvc`` file for ``pointer``'s data, as ``dvc add`` writes it."""
-    lines = ["outs:", f"- md5: {pointer.oid}", f"  size: {pointer.size}"]
+    """The ``.dvc`` file for ``pointer``'s data, as ``dvc add`` writes it (an md5 that YAML
+    would read as a number, ``0b0101...`` or digits only, is quoted, as DVC quotes it)."""
+    oid = pointer.oid if yamlio.load(pointer.oid) == pointer.oid else f"'{pointer.oid}'"
+    lines = ["outs:", f"- md5: {oid}", f"  size: {pointer.size}"]
     if pointer.is_dir:
         lines.append(f"  nfiles: {pointer.nfiles}")
     lines += ["  hash: md5", f"  path: {_yaml_path(PurePosixPath(pointer.path).name)}"]

@@ -12,16 +12,18 @@ TOTAL_METRIC = "llmgit_eval_total"
 
 _DURATION_RE = re.compile(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?")
 _UNIT_SECONDS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
+MAX_DURATION = 64  # characters: every number in it stays far from float's range
 
 
 def parse_duration(text: str) -> float:
     """Seconds in a Prometheus duration (``0``, ``30s``, ``5m``, ``1h30m``, ``1d``); else UsageError."""
-    match = _DURATION_RE.fullmatch(text) if isinstance(text, str) else None
+    match = _DURATION_RE.fullmatch(text) if isinstance(text, str) and len(text) <= MAX_DURATION else None
     if text == "0":
         return 0.0
     if not text or match is None:
+        shown = text if len(text) <= MAX_DURATION else text[: MAX_DURATION - 1] + "\u2026"
         raise UsageError(
-            f"'{text}' is not a Prometheus duration",
+            f"'{shown}' is not a Prometheus duration",
             hint="use a number and a unit (ms, s, m, h, d, w, y), for example 5m, 1h or 1d",
         )
     return float(sum(int(g) * unit for g, unit in zip(match.groups(), _UNIT_SECONDS, strict=True) if g))

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from llmgit.core import versions
-from llmgit.errors import InvalidName, UnknownReference
+from llmgit.core.versions import shown
+from llmgit.errors import InvalidName, InvalidVersion, UnknownReference
 
 MAX_NAME = 63
 _NAME_RE = re.compile(r"[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?")
@@ -45,16 +46,16 @@ def validate_model_name(name: str) -> str:
     if not name:
         raise InvalidName("the model name is empty", hint=hint)
     if len(name) > MAX_NAME:
-        raise InvalidName(f"model name '{name}' is longer than {MAX_NAME} characters", hint=hint)
+        raise InvalidName(f"model name '{shown(name)}' is longer than {MAX_NAME} characters", hint=hint)
     if ".." in name or not _NAME_RE.fullmatch(name):
-        raise InvalidName(f"invalid model name '{name}'", hint=hint)
+        raise InvalidName(f"invalid model name '{shown(name)}'", hint=hint)
     return name
 
 
 def validate_stage_name(stage: str) -> str:
     if not _STAGE_RE.fullmatch(stage):
         raise InvalidName(
-            f"invalid stage name '{stage}'",
+            f"invalid stage name '{shown(stage)}'",
             hint="stage names use lowercase letters, digits and '-', starting with a letter",
         )
     return stage
@@ -64,7 +65,7 @@ def validate_branch_prefix(prefix: str) -> str:
     parts = prefix.rstrip("/").split("/")
     if not prefix.endswith("/") or not all(_NAME_RE.fullmatch(p) for p in parts):
         raise InvalidName(
-            f"invalid stage branch prefix '{prefix}'",
+            f"invalid stage branch prefix '{shown(prefix)}'",
             hint="use lowercase path segments ending with '/', for example 'stage/'",
         )
     return prefix
@@ -171,14 +172,20 @@ class Reference:
         return self.name
 
 
+_REF_HINT = "write NAME, NAME@latest, NAME@vX.Y.Z, NAME@X.Y.Z or NAME#STAGE"
+
+
 def parse_reference(text: str) -> Reference:
-    """Parse what a user typed; raise :class:`InvalidName` or :class:`UnknownReference`."""
+    """Parse what a user typed; raise :class:`InvalidName`, :class:`InvalidVersion` (a version
+    too long for a tag name) or :class:`UnknownReference`."""
     text = text.strip()
     if "#" in text:
         name, _, stage = text.partition("#")
         validate_model_name(name)
         if not _STAGE_RE.fullmatch(stage):
-            raise UnknownReference(f"'{text}' names no stage", hint="write NAME#STAGE, for example my-model#production")
+            raise UnknownReference(
+                f"'{shown(text)}' names no stage", hint="write NAME#STAGE, for example my-model#production"
+            )
         return Reference(name, RefKind.stage, stage=stage)
     if "@" not in text:
         return Reference(validate_model_name(text), RefKind.latest)
@@ -186,13 +193,14 @@ def parse_reference(text: str) -> Reference:
     validate_model_name(name)
     if ver == "latest":
         return Reference(name, RefKind.latest)
+    problem = versions.bounds_problem(ver)
+    if problem:
+        raise InvalidVersion(f"'{shown(text)}' is not a valid reference: its version {problem}", hint=_REF_HINT)
     partial = _PARTIAL_RE.fullmatch(ver)
     if partial:
         return Reference(name, RefKind.partial, version=ver.lstrip("v"))
     if not versions.is_valid(ver):
-        raise UnknownReference(
-            f"'{text}' is not a valid reference", hint="write NAME, NAME@latest, NAME@vX.Y.Z, NAME@X.Y.Z or NAME#STAGE"
-        )
+        raise UnknownReference(f"'{shown(text)}' is not a valid reference", hint=_REF_HINT)
     return Reference(name, RefKind.exact, version=versions.normalize(ver))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from enum import Enum
 
@@ -17,17 +18,39 @@ class Bump(str, Enum):
 
 
 FIRST_VERSION = "1.0.0"
+MAX_LENGTH = 128  # a version is part of a tag name, a branch name and file paths
+MAX_DIGITS = 20  # per number: 2^64 has 20 digits; longer ones are typos or attacks
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1}}}")
+_HINT = "use MAJOR.MINOR.PATCH, for example 1.2.0 or 2.0.0-rc.1"
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters for a message (a 5,000-digit input is not echoed)."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def bounds_problem(text: str) -> str | None:
+    """Why ``text`` is too long to be a version (``"has a number of more than 20 digits"``), or
+    None. Such a version makes a tag name git refuses, or an int Python will not convert, so it
+    is refused before anything else looks at it."""
+    if len(text) > MAX_LENGTH:
+        return f"is longer than {MAX_LENGTH} characters"
+    if _LONG_NUMBER.search(text):
+        return f"has a number of more than {MAX_DIGITS} digits"
+    return None
 
 
 def parse(text: str) -> semver.Version:
-    """Parse ``1.2.3`` or ``v1.2.3`` (pre-release and build metadata allowed)."""
+    """Parse ``1.2.3`` or ``v1.2.3`` (pre-release and build metadata allowed; bounded, see
+    :func:`bounds_problem`)."""
+    problem = bounds_problem(text)
+    if problem:
+        raise InvalidVersion(f"'{shown(text)}' is not a semantic version: it {problem}", hint=_HINT)
     raw = text[1:] if text[:1] in ("v", "V") else text
     try:
         return semver.Version.parse(raw)
     except (ValueError, TypeError):
-        raise InvalidVersion(
-            f"'{text}' is not a semantic version", hint="use MAJOR.MINOR.PATCH, for example 1.2.0 or 2.0.0-rc.1"
-        ) from None
+        raise InvalidVersion(f"'{shown(text)}' is not a semantic version", hint=_HINT) from None
 
 
 def normalize(text: str) -> str:

@@ -1,7 +1,9 @@
 """YAML in and out through the safe loader and dumper, in C (libyaml) when available.
 
 Stage files of big registries hold thousands of entries and history reads one per stage
-commit, so the C safe loader matters; the semantics are the same as ``yaml.safe_load``.
+commit, so the C safe loader matters; the semantics are the same as ``yaml.safe_load``, except
+that aliases (``*name``) are refused: no llmgit format has a use for them, and an alias bomb (a
+few hundred bytes that expand to gigabytes) must not take down ``review`` on a pull request.
 PyYAML loads on first use (start-up: ``llmgit --help`` needs no YAML).
 """
 
@@ -12,7 +14,17 @@ from typing import Any
 
 
 class YAMLError(ValueError):
-    """Text that is not YAML (the message is the parser's)."""
+    """Text that is not YAML llmgit reads (the message is the parser's, or names the alias)."""
+
+
+class YAMLRefused(YAMLError):
+    """YAML that parses but that llmgit refuses: an alias, nesting too deep, or a value the
+    loader cannot build (a date such as ``2024-13-01``, an integer of 4,300+ digits)."""
+
+
+class _AliasMet(Exception):
+    def __init__(self, mark: object) -> None:
+        super().__init__(f"YAML aliases (*name) are not accepted\n{mark}")
 
 
 @cache
@@ -22,13 +34,61 @@ def _yaml() -> Any:
     return yaml
 
 
-def load(text: str | bytes) -> Any:
-    """Like ``yaml.safe_load``: plain data only, never arbitrary objects."""
+@cache
+def _no_alias_loader() -> Any:
+    """The pure-Python safe loader, refusing an alias the moment the composer meets one."""
     yaml = _yaml()
+
+    class NoAliasLoader(yaml.SafeLoader):  # type: ignore[misc,name-defined]
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.events.AliasEvent):
+                raise _AliasMet(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
+
+
+def load(text: str | bytes) -> Any:
+    """Like ``yaml.safe_load``: plain data only, never arbitrary objects, and no aliases.
+
+    Text without ``*`` cannot hold an alias and goes to the C loader; other text is composed
+    by the pure-Python loader, which stops at the first alias."""
+    yaml = _yaml()
+    aliased = (b"*" in text) if isinstance(text, bytes) else ("*" in text)
+    loader = _no_alias_loader() if aliased else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)
+        return yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader)
+    except _AliasMet as e:
+        raise YAMLRefused(str(e)) from None
     except yaml.YAMLError as e:
+        if "maximum nesting depth" in str(e):  # libyaml's own limit
+            raise YAMLRefused("the document is nested too deeply") from None
         raise YAMLError(str(e)) from None
+    except RecursionError:
+        raise YAMLRefused("the document is nested too deeply") from None
+    except UnicodeDecodeError as e:
+        raise YAMLError(f"the document is not UTF-8: {e}") from None
+    except (ValueError, TypeError, OverflowError) as e:  # a value the loader cannot build
+        raise YAMLRefused(
+            f"a value YAML cannot read: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
+        ) from None
+
+
+def count_nodes(text: str | bytes, stop: int) -> int:
+    """The number of nodes (scalars, sequences, mappings, aliases) in ``text``, counting no
+    further than ``stop``; text that does not parse counts what came before the error (the
+    loader then says why)."""
+    yaml = _yaml()
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, yaml.NodeEvent):
+                count += 1
+                if count >= stop:
+                    break
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError):
+        pass
+    return count
 
 
 def dump(data: Any, **options: Any) -> str:

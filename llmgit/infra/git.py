@@ -1,34 +1,24 @@
-"""Every git invocation llmgit makes: small typed functions over ``git`` argv lists.
+"""Running git: small typed functions over ``git`` argv lists.
 
 Parsing uses NUL separators; failures become one human sentence (:class:`OperationFailed`).
-Ref changes go through :func:`update_refs`, one ``git update-ref --stdin`` transaction.
+Ref changes go through :func:`update_refs`, one ``git update-ref --stdin`` transaction; the
+ref listings (one ``for-each-ref`` each) are in :mod:`llmgit.infra.gitrefs`.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from llmgit.core.ident import Ident, parse_ident
 from llmgit.core.plan import RefUpdate
-from llmgit.errors import NotARepository, OperationFailed, UsageError
-
-
-@dataclass(frozen=True)
-class TagRecord:
-    """One annotated tag as read by ``for-each-ref``."""
-
-    ref: str  # refs/tags/...
-    tag_object: str  # the tag object's id ('' for a lightweight tag)
-    commit: str  # the commit it points to
-    date: str  # tagger date, ISO 8601 strict
-    contents: str  # the tag message
-    tagger: str = ""  # "Name <email>"
+from llmgit.errors import LlmgitError, NotARepository, OperationFailed, UsageError
 
 
 def run(
@@ -44,8 +34,8 @@ def run(
         full_env = {**os.environ, **env}
     try:
         proc = subprocess.run(["git", *args], cwd=root, input=input, env=full_env, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise OperationFailed("git is not installed or not on PATH") from None
+    except OSError as e:
+        raise _not_run(root, e) from None
     if check and proc.returncode != 0:
         detail = proc.stderr.decode(errors="replace").strip().splitlines()
         msg = detail[-1] if detail else f"exit {proc.returncode}"
@@ -53,12 +43,30 @@ def run(
     return proc
 
 
+def _not_run(root: Path | str, e: OSError) -> LlmgitError:
+    """Why git could not start: its directory (a missing or unreadable ``-C``) or git itself."""
+    where = Path(root)
+    if not where.exists():
+        return UsageError(f"'{where}' does not exist")
+    if not where.is_dir():
+        return UsageError(f"'{where}' is not a directory")
+    if isinstance(e, PermissionError) and not os.access(where, os.X_OK):
+        return UsageError(f"'{where}' cannot be entered: permission denied")
+    if shutil.which("git") is None:
+        return OperationFailed("git is not installed or not on PATH")
+    return OperationFailed(f"git could not be started in '{where}': {e.strerror or e}")
+
+
 def out(root: Path | str, args: Sequence[str], **kw: object) -> str:
-    return run(root, args, **kw).stdout.decode()  # type: ignore[arg-type]
+    """git's output as text; bytes that are not UTF-8 (a forged tag message, a ref name) become
+    U+FFFD, which every parser then refuses or shows, instead of failing the whole listing."""
+    return run(root, args, **kw).stdout.decode(errors="replace")  # type: ignore[arg-type]
 
 
 def toplevel(path: Path | str) -> Path:
     """The root of the work tree containing ``path``."""
+    if not Path(path).exists():
+        raise NotARepository(f"'{path}' does not exist")
     if not Path(path).is_dir():
         raise NotARepository(f"'{path}' is not a directory")
     proc = run(path, ["rev-parse", "--show-toplevel"], check=False)
@@ -103,33 +111,6 @@ def ident(root: Path) -> Ident:
     return parse_ident(proc.stdout.decode())
 
 
-_TAG_FORMAT = (
-    "%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(taggerdate:iso-strict)%00"
-    "%(taggername) %(taggeremail)%00%(contents)%00"
-)
-
-
-def list_tags(root: Path, patterns: Iterable[str]) -> list[TagRecord]:
-    """All tags matching ``patterns`` in one ``for-each-ref`` call, with their messages."""
-    raw = out(root, ["for-each-ref", f"--format={_TAG_FORMAT}", *patterns])
-    records: list[TagRecord] = []
-    for chunk in raw.split("\0\n"):
-        if not chunk:
-            continue
-        ref, otype, oid, peeled, date, tagger, contents = chunk.split("\0", 6)
-        contents = contents.removesuffix("\0")
-        if otype == "tag":
-            records.append(TagRecord(ref, oid, peeled, date, contents, tagger.strip()))
-        else:
-            records.append(TagRecord(ref, "", oid, "", ""))
-    return records
-
-
-def list_refnames(root: Path, patterns: Iterable[str]) -> list[str]:
-    """Just the names of refs matching ``patterns`` (no messages: cheapest listing)."""
-    return out(root, ["for-each-ref", "--format=%(refname)", *patterns]).splitlines()
-
-
 def read_blob(root: Path, rev: str, path: str) -> bytes | None:
     proc = run(root, ["cat-file", "blob", f"{rev}:{path}"], check=False)
     return proc.stdout if proc.returncode == 0 else None
@@ -169,6 +150,11 @@ def index_entry(root: Path, path: str) -> tuple[str, str] | None:
 
 def is_tracked(root: Path, path: str) -> bool:
     return bool(out(root, ["ls-files", "-z", "--", path]).strip("\0"))
+
+
+def tracked_files(root: Path, pathspecs: Sequence[str]) -> list[str]:
+    """Files in the index matching ``pathspecs`` (glob patterns, such as ``models/*/x.yaml``)."""
+    return [p for p in out(root, ["ls-files", "-z", "--", *pathspecs]).split("\0") if p]
 
 
 def tree_with(root: Path, base: str | None, files: Mapping[str, str]) -> str:
@@ -249,23 +235,6 @@ def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes | None]:
         else:  # "<spec> missing"
             result[spec] = None
     return result
-
-
-@dataclass(frozen=True)
-class RefTarget:
-    ref: str
-    oid: str  # what the ref points to (a tag object for annotated tags)
-    commit: str  # the commit it finally points to
-
-
-def list_ref_targets(root: Path, patterns: Iterable[str]) -> list[RefTarget]:
-    """Refs with the object and the peeled commit, no messages (cheap)."""
-    fmt = "%(refname)%00%(objectname)%00%(*objectname)"
-    found = []
-    for line in out(root, ["for-each-ref", f"--format={fmt}", *patterns]).splitlines():
-        ref, oid, peeled = line.split("\0")
-        found.append(RefTarget(ref, oid, peeled or oid))
-    return found
 
 
 @dataclass(frozen=True)

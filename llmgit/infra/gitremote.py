@@ -10,7 +10,7 @@ from pathlib import Path
 from llmgit.core import refs
 from llmgit.core.plan import ZERO, PushSpec, RefUpdate
 from llmgit.errors import OperationFailed, UsageError
-from llmgit.infra import git
+from llmgit.infra import git, gitrefs
 
 
 def require_remote(root: Path, remote: str) -> str:
@@ -75,8 +75,8 @@ def fetch(root: Path, remote: str, prefix: str) -> FetchResult:
             f"+{refs.TAGS}*:{refs.MIRROR}*",
         ],
     )
-    mirrored = {t.ref[len(refs.MIRROR) :]: t for t in git.list_ref_targets(root, [refs.MIRROR])}
-    local = {t.ref[len(refs.TAGS) :]: t for t in git.list_ref_targets(root, [refs.TAGS])}
+    mirrored = {t.ref[len(refs.MIRROR) :]: t for t in gitrefs.list_ref_targets(root, [refs.MIRROR])}
+    local = {t.ref[len(refs.TAGS) :]: t for t in gitrefs.list_ref_targets(root, [refs.TAGS])}
     updates: list[RefUpdate] = []
     moved, new_versions, conflicts = [], [], []
     for name, t in sorted(mirrored.items()):
@@ -98,7 +98,7 @@ def fetch(root: Path, remote: str, prefix: str) -> FetchResult:
     forwarded = []
     checked_out = git.current_branch(root)
     tracking = refs.remote_ref(remote, "")
-    for t in git.list_ref_targets(root, [tracking + prefix]):
+    for t in gitrefs.list_ref_targets(root, [tracking + prefix]):
         short = t.ref[len(tracking) :]
         mine_tip = git.rev_parse(root, refs.HEADS + short)
         if mine_tip == t.commit or refs.HEADS + short == checked_out:

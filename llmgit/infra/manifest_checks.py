@@ -3,16 +3,14 @@
 Schemas (``llmgit/schemas/``, see ``LICENSES.md``): KServe v0.20.0 ``InferenceService``
 (``serving.kserve.io/v1beta1``) and prometheus-operator v0.93.0 ``PrometheusRule``
 (``monitoring.coreos.com/v1``). Semantic checks follow what KServe's webhook and Prometheus
-reject. When ``promtool`` is on PATH, ``promtool check rules`` also runs on the rule groups.
+reject. When ``promtool`` is on PATH, ``promtool check rules`` also runs on the rule groups
+(:mod:`llmgit.infra.promtool`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +21,7 @@ from typing import Any
 import yaml
 
 from llmgit.errors import UsageError
+from llmgit.infra.promtool import check_rules, promtool_path
 
 ISVC = ("serving.kserve.io/v1beta1", "InferenceService")
 RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
@@ -31,13 +30,11 @@ MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 PREDICTOR_IMPLEMENTATIONS = ("model", "sklearn", "xgboost", "tensorflow", "pytorch", "triton",
                              "onnx", "huggingface", "pmml", "lightgbm", "paddle", "containers")  # fmt: skip
 _OTHERS = "sklearn, pytorch, ..., containers"
-PROMTOOL_TIMEOUT = 30.0
 _DNS_LABEL_RE = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 _RFC1123_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _SUBDOMAIN_RE = re.compile(rf"{_RFC1123_LABEL}(\.{_RFC1123_LABEL})*")
 _METRIC_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-_PROMTOOL_RULE_RE = re.compile(r'(?:\d+:\d+: )?group "(?P<group>.*?)", rule (?P<rule>\d+), (?P<rest>.*)')
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array",
                dict: "object", type(None): "null"}  # fmt: skip
 Found = tuple[str, str]  # (path in the document, message)
@@ -68,11 +65,6 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def promtool_path() -> str | None:
-    """The ``promtool`` the checks run, or None when rule groups are checked by schema only."""
-    return shutil.which("promtool")
 
 
 def _where(parts: Iterable[Any]) -> str:
@@ -223,37 +215,6 @@ def _one_rule(where: str, rule: dict[str, Any]) -> Iterator[Found]:
             yield f"{where}.labels", f"'{label}' is not a valid label name"
 
 
-def _promtool(doc: dict[str, Any], promtool: str) -> Iterator[Found]:
-    groups = doc["spec"]["groups"]
-    with tempfile.TemporaryDirectory(prefix="llmgit-promtool-") as tmp:
-        rules = Path(tmp) / "rules.yaml"
-        rules.write_text(yaml.safe_dump({"groups": groups}, sort_keys=False), "utf-8")
-        argv = [promtool, "check", "rules", str(rules)]
-        try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=PROMTOOL_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            yield "spec.groups", f"promtool check rules took over {PROMTOOL_TIMEOUT:g} s"
-            return
-        except OSError as e:
-            yield "spec.groups", f"cannot run promtool: {e}"
-            return
-    if proc.returncode == 0:
-        return
-    names, reported = [g.get("name") for g in groups], False
-    for line in (proc.stdout + "\n" + proc.stderr).splitlines():
-        line = line.strip().replace(f"{rules}: ", "").replace(str(rules), "rules")
-        if not line or line.startswith("Checking ") or line == "FAILED:":
-            continue
-        where, match = "spec.groups", _PROMTOOL_RULE_RE.fullmatch(line)
-        if match and match["group"] in names:
-            where = f"spec.groups[{names.index(match['group'])}].rules[{int(match['rule']) - 1}]"
-            line = match["rest"]
-        reported = True
-        yield where, f"promtool check rules: {line}"
-    if not reported:
-        yield "spec.groups", f"promtool check rules: exit status {proc.returncode}"
-
-
 def _check(file: str, doc: Any, promtool: str | None) -> list[Problem]:
     if not isinstance(doc, dict):
         return [Problem(file, "(top level)", f"expected a mapping, got {_json_type(doc)}")]
@@ -270,7 +231,7 @@ def _check(file: str, doc: Any, promtool: str | None) -> list[Problem]:
     checks = _isvc_problems(doc) if key == ISVC else _rule_problems(doc)
     found = [Problem(file, w, m) for w, m in (*_schema_problems(key, doc), *checks)]
     if key == RULE and not found and promtool:
-        found += [Problem(file, w, m) for w, m in _promtool(doc, promtool)]
+        found += [Problem(file, w, m) for w, m in check_rules(doc, promtool)]
     return list(dict.fromkeys(found))  # the same finding from schema and semantics: once
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from llmgit.core import markdown as md
 from llmgit.errors import InternalError
 
 OVERRIDE_DIR = ".llmgit/templates"
@@ -28,15 +29,28 @@ def read(name: str, root: Path | None = None) -> str:
     return find(name, root).read_text(encoding="utf-8")
 
 
-def render(name: str, context: dict[str, Any], root: Path | None = None, *, brackets: bool = False) -> str:
+def render(
+    name: str, context: dict[str, Any], root: Path | None = None, *, brackets: bool = False, markdown: bool = False
+) -> str:
     """Render a Jinja2 template in a sandbox; an undefined variable is an error.
 
     ``brackets`` switches variables to ``[[ ... ]]``, for templates (GitHub workflows)
-    whose own syntax uses ``${{ ... }}``.
+    whose own syntax uses ``${{ ... }}``. ``markdown`` makes every printed value inert
+    Markdown text (:func:`llmgit.core.markdown.text`) unless a filter already made it
+    Markdown: ``code``, ``code_cell``, ``text``, ``paragraphs``; so an override template
+    that forgets a filter still prints nothing that renders.
     """
     from jinja2 import StrictUndefined  # noqa: PLC0415 (heavy third-party: loaded on use)
     from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415 (heavy third-party: loaded on use)
 
-    extra = {"variable_start_string": "[[", "variable_end_string": "]]"} if brackets else {}
+    extra: dict[str, Any] = {"variable_start_string": "[[", "variable_end_string": "]]"} if brackets else {}
+    if markdown:
+        extra["finalize"] = _inert
     env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False, **extra)
+    if markdown:
+        env.filters.update(code=md.code, code_cell=md.code_cell, text=md.text, paragraphs=md.paragraphs)
     return env.from_string(read(name, root)).render(**context)
+
+
+def _inert(value: Any) -> str:
+    return value if isinstance(value, md.Markdown) else md.text(value)

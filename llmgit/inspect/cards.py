@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from llmgit.core import refs
-from llmgit.errors import UnknownReference
+from llmgit.core.config import CONFIG_FILE
+from llmgit.core.inputs import DEFAULT_LIMITS
+from llmgit.errors import LlmgitError, UnknownReference
+from llmgit.infra.files import read_input_bytes
 from llmgit.store import cards
 from llmgit.store.store import Store
 
@@ -20,14 +23,20 @@ def validate(store: Store, reference: str | None = None, file: Path | None = Non
         if working.is_file():
             file = working
     if file is not None:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as e:
-            raise UnknownReference(f"cannot read card '{file}': {e.strerror}") from None
-        return cards.validate(cards.parse(text, str(file)))
+        limit = _card_bytes(store)
+        return cards.validate(cards.parse(read_input_bytes(file, "card", max_bytes=limit), str(file)))
     if reference is None:
         raise UnknownReference("give a model reference or --file")
     return cards.validate(store.card(reference))
+
+
+def _card_bytes(store: Store) -> int:
+    """``limits.card_bytes`` of the registry (the default outside one: ``card validate --file``
+    needs no repository)."""
+    try:
+        return store.settings.limits.card_bytes if (store.root / CONFIG_FILE).is_file() else DEFAULT_LIMITS.card_bytes
+    except LlmgitError:
+        return DEFAULT_LIMITS.card_bytes
 
 
 def markdown(store: Store, reference: str) -> str:

@@ -4,13 +4,14 @@ the working tree, never destroying unsaved work."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from llmgit.core import pointer as pointer_file
 from llmgit.core import refs
 from llmgit.core.model import ModelVersion
+from llmgit.core.paths import in_git_dir, safe_relpath, show
 from llmgit.core.pointer import Pointer
-from llmgit.errors import OperationFailed, UnknownReference, UsageError, WouldLoseWork
+from llmgit.errors import BadRecord, OperationFailed, UnknownReference, UsageError, WouldLoseWork
 from llmgit.infra import git
 from llmgit.infra.files import write_atomic
 from llmgit.store.purged import refuse_read
@@ -30,6 +31,11 @@ class CheckoutResult:
 def _pointer(reg: Store, v: ModelVersion) -> Pointer:
     if v.weights is None:
         raise UnknownReference(f"version {v.tag} records no weights")
+    if safe_relpath(v.weights.path) != v.weights.path or in_git_dir(v.weights.path):
+        raise BadRecord(
+            f"{v.tag} names its weights path {show(v.weights.path)}, which is not a relative path inside the repository",
+            hint="whoever pushed its tag must replace it; llmgit fsck lists malformed records",
+        )
     text = git.read_blob(reg.root, v.commit, f"{v.weights.path}.dvc")
     if text is None:
         raise OperationFailed(f"version {v.tag} has no DVC pointer at {v.weights.path}.dvc")
@@ -60,6 +66,7 @@ def checkout(reg: Store, reference: str, to: Path | None, *, force: bool, link: 
 def _in_place(reg: Store, v: ModelVersion, pointer: Pointer, *, force: bool) -> CheckoutResult:
     root = reg.root
     card_rel = refs.card_path(v.name)
+    _check_targets(root, v.tag, pointer, card_rel)  # before anything is read or written there
     card_blob = git.read_blob(root, v.commit, card_rel)
     if not force:
         _check_card_saved(reg, v.name, card_rel)
@@ -83,6 +90,21 @@ def _in_place(reg: Store, v: ModelVersion, pointer: Pointer, *, force: bool) -> 
                 write_atomic(path, data)
         raise
     return CheckoutResult(v, root / pointer.path, pointer.nfiles, in_place=True)
+
+
+def _check_targets(root: Path, label: str, pointer: Pointer, card_rel: str) -> None:
+    """Every path an in-place checkout writes (the data, its ``.dvc`` file, the ``.gitignore``
+    beside them, the card) stays inside the repository: no folder on the way is a symbolic link
+    out of it, and neither is the file itself (its content is read before it is replaced)."""
+    parent = PurePosixPath(pointer.path).parent
+    workspace.target_in(root, pointer.path, label, replace_folder=True)
+    for rel in (pointer.dvc_file, (parent / ".gitignore").as_posix(), card_rel):
+        target = workspace.target_in(root, rel, label)
+        if target.is_symlink() and not workspace.leads_into(target, root):
+            raise UsageError(
+                f"'{target}' is a symbolic link out of the repository: llmgit writes {rel} of {label} only inside it",
+                hint="remove the link, then run the checkout again",
+            )
 
 
 def _check_card_saved(reg: Store, name: str, card_rel: str) -> None:

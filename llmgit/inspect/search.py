@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llmgit.core import filters, refs, versions, yamlio
+from llmgit.core import bounded, filter_parser, filters, refs, versions
 from llmgit.core.filter_tokens import FieldKind, field_from_text
 from llmgit.core.model import ModelVersion
 from llmgit.errors import UsageError
@@ -54,9 +54,9 @@ def _cards(reg: Store, found: Sequence[ModelVersion]) -> dict[str, Mapping[str, 
     cards: dict[str, Mapping[str, Any]] = {}
     for tag, spec in specs.items():
         raw = blobs.get(spec)
-        try:
-            data = yamlio.load(raw) if raw is not None else None
-        except yamlio.YAMLError:
+        try:  # bounded (a card is outside text): one that breaks a cap filters as an empty card
+            data = bounded.load_yaml(raw, bounded.DEFAULT, f"{tag}'s model card") if raw is not None else None
+        except ValueError:  # BoundError, and a YAML value out of range (a date, a 5,000-digit int)
             data = None
         cards[tag] = data if isinstance(data, dict) else {}
     return cards
@@ -77,7 +77,7 @@ def record(v: ModelVersion, stages: Sequence[str] = (), card: Mapping[str, Any] 
 
 def search(reg: Store, query: Query) -> list[Hit]:
     """Matching versions: by model name, newest (SemVer) first, then ``order_by``, then ``limit``."""
-    expr = filters.parse(query.filter) if query.filter and query.filter.strip() else None
+    expr = filter_parser.parse(query.filter) if query.filter and query.filter.strip() else None
     order = query.keys()
     sort_keys = [filters.order_key(k, descending=d) for k, d in order]
     if query.limit is not None and query.limit < 0:

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from llmgit.core import versions
+from llmgit.core import bounded, versions
+from llmgit.core.bounded import MIB, BoundError, Limits
 from llmgit.core.bump_rules import BumpRules, LevelRules
 from llmgit.core.compare import FieldChange, FileChange, file_changes, value_changes
 from llmgit.core.model import ModelVersion
-from llmgit.errors import LlmgitError
+from llmgit.errors import InputError, LlmgitError
+from llmgit.infra.files import read_input_bytes
 from llmgit.store.store import Store
 from llmgit.weights import listing
 from llmgit.weights.listing import WeightFile, matches
@@ -72,12 +74,17 @@ def _findings(kind: str, changes: list[FieldChange], level: str) -> list[Finding
     return [Finding(level, f"{kind} {c.field}: {_show(c.old)} -> {_show(c.new)}") for c in changes]
 
 
+CONFIG_LIMITS = Limits(max_bytes=MIB, max_depth=32, max_values=100_000)  # a config.json, read to compare keys
+
+
 def _json(data: bytes | None, where: str) -> dict[str, Any]:
+    """A JSON config's mapping; a file that is not JSON within :data:`CONFIG_LIMITS` (a
+    previous version's bytes come from the shared remote) compares as unparsable."""
     if data is None:
         return {}
     try:
-        doc = json.loads(data)
-    except ValueError:
+        doc = bounded.load_json(data, CONFIG_LIMITS, where)
+    except BoundError:
         return {"(unparsable)": where}
     return doc if isinstance(doc, dict) else {}
 
@@ -119,13 +126,23 @@ class _Sides:
 
     def _config(self, level: str, rel: str, keys: tuple[str, ...]) -> list[Finding]:
         a, b = (self.old or {}).get(rel), self.new.get(rel)
+        if a is not None and a.size is not None and a.size > CONFIG_LIMITS.max_bytes:  # not read at all
+            self.notes.append(
+                f"{rel} of {self.prev.tag} was not compared: it is larger than {CONFIG_LIMITS.max_bytes} bytes"
+            )
+            return []
         try:
             old = _json(listing.read_object(self.store.root, a.md5) if a else None, rel)
         except LlmgitError as e:
             self.notes.append(f"{rel} of {self.prev.tag} was not compared: {e.message}")
             return []
         path = self.cand.weights / rel if self.cand.weights.is_dir() else self.cand.weights
-        new = _json(path.read_bytes() if b is not None else None, rel)
+        try:
+            data = read_input_bytes(path, rel, max_bytes=CONFIG_LIMITS.max_bytes) if b is not None else None
+        except InputError as e:
+            self.notes.append(f"{rel} was not compared: {e.message}")
+            return []
+        new = _json(data, rel)
         return _findings(rel, value_changes(keys, old, new), level)
 
 

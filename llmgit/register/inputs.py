@@ -1,23 +1,53 @@
 """Metrics and params for ``register``: files (JSON or YAML, flat or nested) and ``name=value``
-pairs, read once and validated (:mod:`llmgit.core.inputs`)."""
+pairs, read once within the caps of ``limits:`` in ``llmgit.yaml`` and validated
+(:mod:`llmgit.core.inputs`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from llmgit.core import inputs
+from llmgit.core.inputs import DEFAULT_LIMITS, InputLimits
 from llmgit.infra.files import read_input
 
 
-def collect_metrics(file: Path | None, pairs: Iterable[str]) -> dict[str, float | int]:
-    """Metrics from a file and ``-M name=value`` pairs (pairs win); numbers only."""
-    data = inputs.parse_mapping(read_input(file, "metrics"), file, "metrics") if file is not None else None
-    return inputs.metrics_from(data, pairs, f"'{file}'")
+def collect_metrics(
+    file: Path | None,
+    pairs: Iterable[str],
+    limits: InputLimits = DEFAULT_LIMITS,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, float | int]:
+    """Metrics from a file, ``-M name=value`` pairs and ``extra`` (the Python API's), each
+    later source winning; numbers only."""
+    data = None
+    if file is not None:
+        text = read_input(file, "metrics", max_bytes=limits.metrics_bytes)
+        data = inputs.parse_mapping(text, file, "metrics", max_bytes=limits.metrics_bytes)
+    source = f"metrics file '{file}'" if file is not None else "the metrics"
+    metrics = inputs.metrics_from(data, pairs, source, max_entries=limits.metrics_entries)
+    if extra:
+        metrics.update(inputs.check_metrics(extra, "the request's metrics", max_entries=limits.metrics_entries))
+        inputs.check_metrics(metrics, "the metrics", max_entries=limits.metrics_entries)
+    return metrics
 
 
-def collect_params(file: Path | None, pairs: Iterable[str]) -> dict[str, Any]:
-    """Params from a file and ``-p name=value`` pairs (pairs win); nested files flatten."""
-    data = inputs.parse_mapping(read_input(file, "params"), file, "params") if file is not None else None
-    return inputs.params_from(data, pairs)
+def collect_params(
+    file: Path | None,
+    pairs: Iterable[str],
+    limits: InputLimits = DEFAULT_LIMITS,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Params from a file, ``-p name=value`` pairs and ``extra`` (the Python API's), each later
+    source winning; nested files flatten."""
+    data = None
+    if file is not None:
+        text = read_input(file, "params", max_bytes=limits.params_bytes)
+        data = inputs.parse_mapping(text, file, "params", max_bytes=limits.params_bytes)
+    source = f"params file '{file}'" if file is not None else "the params"
+    params = inputs.params_from(data, pairs, source, max_entries=limits.params_entries)
+    if extra:
+        params.update(inputs.check_params(extra, "the request's params", max_entries=limits.params_entries))
+        inputs.check_params(params, "the params", max_entries=limits.params_entries)
+    return params

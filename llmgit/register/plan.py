@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from llmgit.core import refs, versions
+from llmgit.core import refs, summary, versions
+from llmgit.core.model import ModelVersion, WeightsInfo
 from llmgit.errors import InputError, UsageError, VersionExists
 from llmgit.infra import git
+from llmgit.infra.files import read_input_bytes
 from llmgit.register.advice import BumpAdvice, Candidate, advise
 from llmgit.register.inputs import collect_metrics, collect_params
 from llmgit.register.request import RegisterRequest
@@ -87,10 +89,17 @@ class RegisterPlan:
     advice: BumpAdvice | None  # with --bump auto: the proposal and why
 
 
-def _candidate_card(reg: Store, req: RegisterRequest) -> dict[str, Any]:
-    card_rel = refs.card_path(req.name)
+def working_card(reg: Store, name: str) -> dict[str, Any]:
+    """The model's card in the working tree (within ``limits.card_bytes``), else the template."""
+    card_rel = refs.card_path(name)
     card_file = reg.root / card_rel
-    card = cards.parse(card_file.read_bytes(), card_rel) if card_file.is_file() else cards.template(reg.root)
+    if not card_file.is_file():
+        return cards.template(reg.root)
+    return cards.parse(read_input_bytes(card_file, "card", max_bytes=reg.settings.limits.card_bytes), card_rel)
+
+
+def _candidate_card(reg: Store, req: RegisterRequest) -> dict[str, Any]:
+    card = working_card(reg, req.name)
     if req.base_model is not None:
         card["base_model"] = req.base_model
     return card
@@ -111,8 +120,9 @@ def plan(reg: Store, req: RegisterRequest) -> RegisterPlan:
         raise UsageError(f"unknown bump '{req.bump}'", hint="use major, minor, patch or auto")
     rel, copy_from = _resolve_weights(reg, req)
     ingest.walk(copy_from or root / rel, str(req.weights))  # the input rules, before anything changes
-    metrics = {**collect_metrics(req.metrics_file, req.metric_pairs), **req.metrics}
-    params = {**collect_params(req.params_file, req.param_pairs), **req.params}
+    limits = reg.settings.limits
+    metrics = collect_metrics(req.metrics_file, req.metric_pairs, limits, req.metrics)
+    params = collect_params(req.params_file, req.param_pairs, limits, req.params)
     existing = reg.versions(req.name)
     advice = None
     if req.version is None and req.bump == "auto":
@@ -121,4 +131,9 @@ def plan(reg: Store, req: RegisterRequest) -> RegisterPlan:
         version = advice.version
     else:
         version = _next_version([v.version for v in existing], req)
-    return RegisterPlan(req.name, version, refs.version_tag(req.name, version), rel, copy_from, metrics, params, advice)
+    tag = refs.version_tag(req.name, version)
+    # a tag every reader would skip (a message or params past a summary's caps) is refused
+    # now, --dry-run too: tag_message reads back what it writes (the weights' size is alike)
+    probe = WeightsInfo(rel, "0" * 32, 0, 0, True)
+    summary.tag_message(ModelVersion(req.name, version, tag, "", probe, metrics, params, message=req.message))
+    return RegisterPlan(req.name, version, tag, rel, copy_from, metrics, params, advice)

@@ -17,8 +17,8 @@ from llmgit.core.plan import ZERO, RefUpdate
 from llmgit.core.release import VERSION
 from llmgit.core.summary import tag_message
 from llmgit.infra import environment, git
-from llmgit.infra.files import write_atomic
-from llmgit.register.plan import plan
+from llmgit.infra.files import read_input, write_atomic
+from llmgit.register.plan import plan, working_card
 from llmgit.register.request import RegisterRequest
 from llmgit.store import cards
 from llmgit.store.commits import prepare_commit, require_branch
@@ -54,7 +54,7 @@ def _dataset_version(reg: Store, req: RegisterRequest) -> str | None:
         return req.dataset_version
     pointer = reg.cwd / f"{req.dataset}.dvc"
     if pointer.is_file():  # a DVC-tracked dataset in this repo: its content hash
-        return "md5:" + pointer_file.parse(pointer.read_text(encoding="utf-8"), req.dataset).md5
+        return "md5:" + pointer_file.parse(read_input(pointer, "dataset pointer"), req.dataset).md5
     return None
 
 
@@ -69,7 +69,7 @@ def register(reg: Store, req: RegisterRequest) -> ModelVersion:
     created = iso_time(who)
     card_rel = refs.card_path(req.name)
     card_file = root / card_rel
-    base = cards.parse(card_file.read_bytes(), card_rel) if card_file.is_file() else cards.template(root)
+    base = working_card(reg, req.name)
     dataset_version = _dataset_version(reg, req)
     head_before = git.rev_parse(root, branch)
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmgit.core import history, refs, versions
-from llmgit.core.compare import MetricDelta, VersionDiff, metric_deltas, version_diff, weights_diff
+from llmgit.core.compare import VersionDiff, version_diff, weights_diff
 from llmgit.core.history import HistoryEvent
 from llmgit.core.ident import parse_when
+from llmgit.core.metric_delta import MetricDelta, metric_deltas
 from llmgit.core.model import ModelVersion
 from llmgit.core.refs import ARCHIVED
 from llmgit.errors import LlmgitError, UnknownReference
@@ -145,9 +146,10 @@ def _model(
     promotions = [e for e in events if e.action in PROMOTING and e.stage != ARCHIVED]
     since = options.since
     shown = tuple(e for e in events if since is None or parse_when(e.when) >= since)
-    metrics: list[str] = []
+    metrics: dict[str, None] = {}  # first seen first (a dict: versions may hold thousands of names)
     for v in reversed(found):
-        metrics += [m for m in v.metrics if m not in metrics]
+        for m in v.metrics:
+            metrics.setdefault(m)
     latest_card = cards_by_version[found[0].version] if found else {}
     return ModelReport(
         name=name,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from llmgit.core import units
-from llmgit.core.compare import format_change, format_number
+from llmgit.core.metric_delta import format_change, format_number
 from llmgit.infra import templating
 from llmgit.report import charts
 from llmgit.report.collect import ModelReport, RegistryReport, VersionReport, semver_rank

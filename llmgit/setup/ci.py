@@ -21,10 +21,23 @@ class CiFiles:
     written: tuple[Path, ...]
 
 
+def _check_line(value: str, option: str) -> None:
+    """``value`` goes into a workflow's shell code: one line, and no ``${{ }}`` expression,
+    which GitHub would expand into the script before the shell sees it (so a commit message
+    or a branch name could run as code)."""
+    if "\n" in value or "\r" in value:
+        raise UsageError(f"{option} must be a single line")
+    if "${{" in value:
+        raise UsageError(
+            f"{option} must not hold a GitHub expression '${{{{ ... }}}}'",
+            hint="read such values from environment variables the command expands itself",
+        )
+
+
 def render_github(prefix: str, install: str, deploy_command: str | None, root: Path | None = None) -> dict[str, str]:
     """Workflow file name -> text; each is parsed back before it is returned."""
-    if "\n" in install or "\n" in (deploy_command or ""):
-        raise UsageError("--install and --deploy-command must be single lines")
+    _check_line(install, "--install")
+    _check_line(deploy_command or "", "--deploy-command")
     deploy = (
         f"          {deploy_command}"
         if deploy_command
@@ -35,7 +48,13 @@ def render_github(prefix: str, install: str, deploy_command: str | None, root: P
         text = templating.render(
             f"ci/github/{name}", {"prefix": prefix, "install": install, "deploy": deploy}, root, brackets=True
         )
-        yamlio.load(text)
+        try:
+            yamlio.load(text)
+        except yamlio.YAMLError as e:
+            raise UsageError(
+                f"the rendered workflow {name} is not valid YAML: {str(e).splitlines()[0]}",
+                hint=f"check {templating.OVERRIDE_DIR}/ci/github/{name} if you override it",
+            ) from None
         out[name] = text
     return out
 

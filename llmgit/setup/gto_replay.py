@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from llmgit.core import refs, stagefile, versions
+from llmgit.core.bounded import escape_control
 from llmgit.core.history import HistoryEvent
+from llmgit.core.ident import MAX_WHO
 from llmgit.core.model import ModelVersion
 from llmgit.core.refs import ARCHIVED
 from llmgit.core.stagefile import Entry, StageFile
@@ -142,7 +144,8 @@ class Replay:
     def _entry(self, model: str, version: str, e: Event, reason: str, action: str) -> Entry:
         v = self.known[(model, version)]
         md5 = v.weights.md5 if v.weights else ""
-        return Entry(version, v.tag, v.commit, md5, e.date, e.by, reason, action, {"gto_tag": e.tag})
+        by = escape_control(e.by)[:MAX_WHO]  # a GTO tagger, as llmgit records its own
+        return Entry(version, v.tag, v.commit, md5, e.date, by, reason, action, {"gto_tag": e.tag})
 
     def _record(self, e: Event, model: str, before: dict[str, str], after: dict[str, str]) -> None:
         reason = f"imported from GTO tag {e.tag}"

@@ -4,17 +4,19 @@ holder's: from the model cards, an observed-metrics file, or live evaluation cou
 
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from llmgit.core import abstats, versions
+from llmgit.core import abstats, bounded, inputs, versions
 from llmgit.core.abstats import Comparison
 from llmgit.core.counts import Counts
+from llmgit.core.inputs import DEFAULT_LIMITS, InputLimits
 from llmgit.errors import InputError, UsageError
 from llmgit.infra import counts as evidence
+from llmgit.infra.files import read_input
 from llmgit.stages.requests import GuardRequest
 from llmgit.stages.rollback import rollback
 from llmgit.store import canaries
@@ -42,17 +44,17 @@ class GuardResult:
     kind: Literal["metric"] = "metric"
 
 
-def load_observed(path: Path) -> dict[str, dict[str, float]]:
-    """Observed production metrics per version: ``{"1.1.0": {"accuracy": 0.71}, ...}``."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"metrics file '{path}' does not exist") from None
-    except (OSError, json.JSONDecodeError) as e:
-        raise InputError(f"metrics file '{path}' is malformed: {str(e).splitlines()[0]}") from None
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise InputError(f"metrics file '{path}' must map versions to {{metric: value}} mappings")
-    return {versions.normalize(str(k)): v for k, v in data.items()}
+def load_observed(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> dict[str, dict[str, float | int]]:
+    """Observed production metrics per version: ``{"1.1.0": {"accuracy": 0.71}, ...}``: a
+    regular file within ``limits.metrics_bytes``, JSON within the caps of a metrics file."""
+    where = f"metrics file '{path}'"
+    text = read_input(path, "metrics", max_bytes=limits.metrics_bytes)
+    data = inputs.load_bounded(text, True, where, max_bytes=limits.metrics_bytes)
+    observed = inputs.observed_metrics(data, where, max_entries=limits.metrics_entries)
+    if not all(versions.is_valid(k) for k in observed):
+        bad = next(k for k in observed if not versions.is_valid(k))
+        raise InputError(f"{where} names '{bounded.escape_control(bad[:60])}', which is not a version")
+    return {versions.normalize(k): v for k, v in observed.items()}
 
 
 def guard(
@@ -63,7 +65,7 @@ def guard(
     threshold: float,
     relative: bool = False,
     stage: str = "production",
-    observed: dict[str, dict[str, float]] | None = None,
+    observed: Mapping[str, Mapping[str, float | int]] | None = None,
     apply: bool = False,
     push: bool = False,
 ) -> GuardResult:
@@ -118,8 +120,12 @@ def guard(
     return result(prev, cur_v, prev_v, degraded, done, reason)
 
 
-def _value(store: Store, name: str, version: str, metric: str, observed: dict[str, dict[str, float]] | None) -> float:
-    source = observed if observed is not None else {version: dict(store.get(f"{name}@{version}").metrics)}
+def _value(
+    store: Store, name: str, version: str, metric: str, observed: Mapping[str, Mapping[str, float | int]] | None
+) -> float:
+    source: Mapping[str, Mapping[str, Any]] = (
+        observed if observed is not None else {version: dict(store.get(f"{name}@{version}").metrics)}
+    )
     value = source.get(version, {}).get(metric)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         where = "the metrics file" if observed is not None else "its model card"
@@ -219,6 +225,7 @@ def run(store: Store, req: GuardRequest) -> GuardResult | LiveGuardResult:
             prometheus_url=None if req.counts_file else req.prometheus_url,
             window=req.window,
             counts_file=req.counts_file,
+            max_bytes=store.require_initialized().limits.metrics_bytes,
         )
         return guard_live(
             store, req.name, counts, stage=req.stage, margin=req.threshold, apply=req.apply, push=req.push
@@ -231,7 +238,8 @@ def run(store: Store, req: GuardRequest) -> GuardResult | LiveGuardResult:
         )
     if chosen == "file" and req.metrics_file is None:
         raise UsageError("--source file needs --metrics-file")
-    observed = load_observed(req.metrics_file) if chosen == "file" and req.metrics_file is not None else None
+    limits = store.require_initialized().limits
+    observed = load_observed(req.metrics_file, limits) if chosen == "file" and req.metrics_file is not None else None
     return guard(
         store,
         req.name,

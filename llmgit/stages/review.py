@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from llmgit.core import refs, stagefile
-from llmgit.core.compare import FieldChange, MetricDelta, VersionDiff, format_change, format_number, metric_deltas
-from llmgit.core.diff_format import markdown
+from llmgit.core import diff_format, refs, stagefile
+from llmgit.core import markdown as md
+from llmgit.core.compare import FieldChange, VersionDiff
+from llmgit.core.metric_delta import MetricDelta, metric_deltas
 from llmgit.core.model import ModelVersion
 from llmgit.errors import LlmgitError, UnknownReference, UsageError
-from llmgit.infra import git
+from llmgit.infra import git, gitrefs
 from llmgit.store import cards
-from llmgit.store.branches import check_stage
+from llmgit.store.branches import blob_sizes, check_stage, too_big
 from llmgit.store.branches import read as read_branch
 from llmgit.store.diffs import diff
 from llmgit.store.store import Store
@@ -72,7 +73,7 @@ class Review:
 
 def default_head(reg: Store, stage: str) -> str:
     suffix = f"-to-{stage}"
-    found = [r for r in git.list_refnames(reg.root, [refs.HEADS + refs.PROMOTION_PREFIX]) if r.endswith(suffix)]
+    found = [r for r in gitrefs.list_refnames(reg.root, [refs.HEADS + refs.PROMOTION_PREFIX]) if r.endswith(suffix)]
     if len(found) == 1:
         return found[0].removeprefix(refs.HEADS)
     if not found:
@@ -90,6 +91,10 @@ def review(reg: Store, stage: str, head: str | None = None, *, check_remote: boo
         raise UnknownReference(f"'{head_rev}' is not a commit in this repository")
     base = read_branch(reg.root, settings, stage)
     branch = refs.stage_branch(settings.stage_branch_prefix, stage)
+    spec = f"{head_commit}:{stagefile.FILE}"
+    found = blob_sizes(reg.root, [spec])[spec]
+    if found is not None and found[1] > stagefile.MAX_BYTES:  # refused before it is read
+        raise too_big(found[1], head_rev)
     proposed = stagefile.parse(git.read_blob(reg.root, head_commit, stagefile.FILE), stage, head_rev)
     changes = []
     for name in sorted(set(base.file.holders) | set(proposed.holders)):
@@ -97,7 +102,7 @@ def review(reg: Store, stage: str, head: str | None = None, *, check_remote: boo
         if a == b or (a and b and a.version == b.version and a.commit == b.commit):
             continue
         changes.append(_model_change(reg, name, a, b, check_remote))
-    return Review(stage, base.tip, head_commit, tuple(changes), _markdown(branch, head_rev, changes))
+    return Review(stage, base.tip, head_commit, tuple(changes), render(branch, head_rev, changes))
 
 
 def _version(reg: Store, entry: stagefile.Entry | None) -> ModelVersion | None:
@@ -149,40 +154,43 @@ def _remote_check(reg: Store, v: ModelVersion) -> Check:
     return Check("weights are on the DVC remote", True, f"{result.files} file(s)")
 
 
-def _markdown(branch: str, head: str, changes: list[ModelChange]) -> str:
-    lines = [f"## llmgit review: `{head}` into `{branch}`", ""]
+SHOWN_CARD_FIELDS = 20  # card changes listed; the rest are counted
+SHOWN_VALUE = 200  # characters of one card value shown
+SHOWN_FILES = 50  # changed weight files listed
+SHOWN_SAME = 12  # identical weight files named
+
+
+def render(branch: str, head: str, changes: list[ModelChange]) -> str:
+    """The review as Markdown for the pull request and the CI comment.
+
+    Every name, value, file name and message in it comes from a tag, a card or a branch that
+    whoever opened the pull request could write: each goes through :mod:`llmgit.core.markdown`,
+    so only llmgit draws headings, tables and the checklist.
+    """
+    lines = [f"## llmgit review: {md.code(head)} into {md.code(branch)}", ""]
     if not changes:
         return "\n".join([*lines, "No model changes its version in this stage.", ""])
     lines += ["| Model | Now | Proposed |", "|---|---|---|"]
     for c in changes:
-        lines.append(
-            f"| {c.model} | {'v' + c.old.version if c.old else '-'} | {'v' + c.new.version if c.new else '(removed)'} |"
-        )
+        now = md.text("v" + c.old.version) if c.old else "-"
+        proposed = md.text("v" + c.new.version) if c.new else "(removed)"
+        lines.append(f"| {md.text(c.model)} | {now} | {proposed} |")
     for c in changes:
+        lines.append("")
         if c.diff is not None:
-            lines += ["", markdown(c.diff).rstrip("\n"), ""]
-            lines += _checks(c)
-            continue
-        title = f"{'v' + c.old.version if c.old else 'nothing'} -> {'v' + c.new.version if c.new else 'nothing'}"
-        lines += ["", f"### {c.model}: {title}", ""]
-        if c.metrics:
-            lines += ["| Metric | Now | Proposed | Change | |", "|---|---|---|---|---|"]
-            for d in c.metrics:
-                mark = {"better": "better", "worse": "**worse**"}.get(d.verdict, d.verdict)
-                lines.append(
-                    f"| {d.metric} ({d.direction} is better) | {format_number(d.old)} | "
-                    f"{format_number(d.new)} | {format_change(d)} | {mark} |"
-                )
-            lines.append("")
-        if c.card:
-            lines += ["Model card changes:", ""]
-            lines += [f"- `{f.field}`: {f.old!r} -> {f.new!r}" for f in c.card[:20]]
-            lines.append("")
+            lines += diff_format.markdown(c.diff).split("\n")
+        else:
+            old = md.text("v" + c.old.version) if c.old else "nothing"
+            new = md.text("v" + c.new.version) if c.new else "nothing"
+            lines += [f"### {md.text(c.model)}: {old} -> {new}", ""]
+            lines += diff_format.metric_lines("Now", "Proposed", c.metrics)
+            lines += diff_format.card_lines(c.card)
         lines += _checks(c)
     return "\n".join(lines) + "\n"
 
 
 def _checks(c: ModelChange) -> list[str]:
+    """The checklist; a detail (an error message, a file name) is inert text in parentheses."""
     return ["Checks:", ""] + [
-        f"- [{'x' if k.ok else ' '}] {k.name}" + (f" ({k.detail})" if k.detail else "") for k in c.checks
+        f"- [{'x' if k.ok else ' '}] {k.name}" + (f" ({md.text(k.detail)})" if k.detail else "") for k in c.checks
     ]

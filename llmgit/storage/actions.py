@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from llmgit.core.ident import parse_when
-from llmgit.weights import s3
 from llmgit.weights.remote import StorageRemote
 
 ARCHIVE, TIER, PURGE = "archive", "tier", "purge"
@@ -69,16 +67,6 @@ def days(now: dt.datetime, since: str) -> int:
 
 
 def inventory(r: StorageRemote) -> Inventory:
-    """oid -> (bytes, storage class) of every object on the remote (one listing)."""
-    found: Inventory = {}
-    if r.is_s3:
-        base = r.location.key("files", "md5") + "/"
-        for st in s3.list_objects(r.client(), r.location, "files/md5"):
-            rest = st.key[len(base) :].replace("/", "")
-            found[rest] = (st.size, st.storage_class)
-        return found
-    root = Path(r.url) / "files" / "md5"
-    if root.is_dir():
-        for p in root.glob("*/*"):
-            found[p.parent.name + p.name] = (p.stat().st_size, "LOCAL")
-    return found
+    """oid -> (bytes, storage class) of every object on the remote (one listing; keys that are
+    not DVC objects are skipped with a warning)."""
+    return r.inventory()

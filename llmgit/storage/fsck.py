@@ -7,6 +7,9 @@ object cached and intact), ``not cached`` (none of it here: never pulled, which 
 objects aside into the cache's quarantine (``<cache>/llmgit-quarantine/``, nothing is
 deleted) and fetches good copies of everything a damaged version lacks from the storage
 remote, each download checked before it enters the cache.
+
+Without references it also lists the malformed version tags (summaries llmgit will not use,
+which listings skip with a warning): they are damage too, in the registry rather than the cache.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from llmgit.core import dirmanifest
-from llmgit.core.model import ModelVersion
+from llmgit.core.model import Malformed, ModelVersion
 from llmgit.core.pointer import Pointer
 from llmgit.errors import LlmgitError
+from llmgit.store import branches, ledger
 from llmgit.store.store import Store
 from llmgit.weights import fetch, listing
 from llmgit.weights.integrity import QUARANTINE, CacheCheck
@@ -47,10 +51,12 @@ class FsckReport:
     hashed: int  # of which were hashed (signature changed, unknown, or deep)
     quarantine: Path  # where corrupt objects were moved (with repair)
     deep: bool
+    malformed: tuple[Malformed, ...] = ()  # version tags llmgit will not use (every listing skips them)
+    records: tuple[str, ...] = ()  # malformed stage files, stage entries and ledger records
 
     @property
     def ok(self) -> bool:
-        return all(v.ok for v in self.versions)
+        return all(v.ok for v in self.versions) and not self.malformed and not self.records
 
 
 @dataclass
@@ -67,7 +73,8 @@ MANIFEST_LABEL = "(directory manifest)"
 
 def fsck(store: Store, references: list[str], *, deep: bool = False, repair: bool = False) -> FsckReport:
     store.require_initialized()
-    versions = [store.get(r) for r in references] if references else store.versions_all()
+    scan = store.scan() if not references else None
+    versions = scan.versions if scan is not None else [store.get(r) for r in references]
     root = store.root
     check = CacheCheck.of(root, fetch.cache_location(root))
     found = {v.tag: _objects(check, v, deep) for v in versions if v.weights is not None}
@@ -78,7 +85,15 @@ def fsck(store: Store, references: list[str], *, deep: bool = False, repair: boo
     for v in versions:
         if v.tag in found:
             reports.append(_judge(check, v, found[v.tag], bad, repair))
-    return FsckReport(tuple(reports), checked, len(set(check.rehashed)), check.cache / QUARANTINE, deep)
+    malformed = tuple(scan.malformed) if scan is not None else ()
+    records = (
+        ()
+        if references
+        else (*branches.problems(root, store.settings), *ledger.problems(root, store.settings.git_remote))
+    )
+    return FsckReport(
+        tuple(reports), checked, len(set(check.rehashed)), check.cache / QUARANTINE, deep, malformed, tuple(records)
+    )
 
 
 def _objects(check: CacheCheck, v: ModelVersion, deep: bool) -> _Objects:

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from llmgit.core.ident import iso_time
-from llmgit.errors import UsageError
+from llmgit.errors import OperationFailed, UsageError
 from llmgit.infra import git
 from llmgit.infra.files import write_atomic
 from llmgit.store import ledger, writer
 from llmgit.store.store import Store
-from llmgit.weights import listing, s3
+from llmgit.weights import linking, listing, s3, workspace
 from llmgit.weights.fetch import require_readable
 from llmgit.weights.remote import StorageRemote, storage_remote
 
@@ -52,6 +52,11 @@ def publish(reg: Store, reference: str, to: str, *, push: bool = False) -> Publi
     c = r.client() if r.is_s3 else None
     files = [o for o in listing.objects_of(reg.root, v, r) if not o.manifest]
     uri = _target(to, v.name, v.version)
+    if not r.is_s3:  # every file's place in the directory is checked before anything is copied
+        base = Path(to.rstrip("/") or "/")
+        within = f"{v.name}/v{v.version}"
+        for rel in [*(o.relpath for o in files), MANIFEST]:
+            workspace.target_in(base, f"{within}/{rel}", v.tag)
     entries, copied = [], 0
     for o in files:
         size = r.state(o.oid).size
@@ -82,12 +87,17 @@ def _copy(r: StorageRemote, c: Any, oid: str, md5: str, uri: str, relpath: str) 
         s3.copy(c, r.location.bucket, r.key(oid), dest.bucket, key, {"md5": md5})
         return 1
     target = Path(uri) / relpath
-    if target.is_file() and target.stat().st_size == r.path(oid).stat().st_size and _md5(target) == md5:
+    source = r.path(oid)
+    if not source.is_file():  # missing, or a FIFO or device on the remote: never opened
+        raise OperationFailed(f"object {oid} ({relpath}) is not a file on the remote '{r.url}'")
+    if (
+        not target.is_symlink()
+        and target.is_file()
+        and target.stat().st_size == source.stat().st_size
+        and _md5(target) == md5
+    ):
         return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.llmgit-tmp")
-    shutil.copyfile(r.path(oid), tmp)
-    tmp.replace(target)
+    linking.copy_files([(source, target)], threads=1)
     return 1
 
 
@@ -105,4 +115,7 @@ def _write_manifest(c: Any, uri: str, text: str) -> None:
         s3.put(c, loc.bucket, loc.prefix, text.encode())
     else:
         Path(uri).mkdir(parents=True, exist_ok=True)
+        tmp = Path(uri) / f".{MANIFEST}.llmgit-tmp"
+        if os.path.lexists(tmp):  # a leftover, or a link someone placed there: never written through
+            tmp.unlink()
         write_atomic(Path(uri) / MANIFEST, text.encode())

@@ -36,7 +36,7 @@ def require_cached(store: Store, v: ModelVersion) -> None:
     brought back in part would be recorded as no longer purged and still be unreadable."""
     if v.weights is None or cache_complete(store.root, v):
         return
-    files, _ = cached(cache.local_dir(store.root), listing.pointer_of(v.weights))
+    files, _ = cached(cache.local_dir(store.root), listing.pointer_of(v.weights, v.tag))
     held = sum(1 for f in files if f.path.exists())
     what = f"{held} of {len(files)} file(s)" if files else "not even the file list"
     raise UsageError(

@@ -14,11 +14,11 @@ from llmgit.core.ledgerfile import PURGED, PURGING
 from llmgit.core.model import ModelVersion
 from llmgit.core.plan import Plan, PushSpec
 from llmgit.errors import CorruptObject, OperationFailed, UsageError
-from llmgit.infra import git, gitremote
+from llmgit.infra import git, gitrefs, gitremote
 from llmgit.storage import purge
 from llmgit.store.purged import refuse_read
 from llmgit.store.store import Store
-from llmgit.weights import fetch
+from llmgit.weights import fetch, listing
 from llmgit.weights.push import push_version
 
 
@@ -73,6 +73,8 @@ def push(
             purge.require_cached(store, v)  # all of them checked before anything is uploaded
             back.append(v)
         upload.append(v)
+    for v in upload:  # every record checked before anything moves
+        _require_weights_record(v)
     for v in upload:
         try:
             push_version(store.root, v, jobs=jobs, overwrite=overwrite)
@@ -97,18 +99,25 @@ def push(
     return PushResult(uploaded, tuple(s.ref for s in specs), settings.git_remote, tuple(skipped), brought_back)
 
 
+def _require_weights_record(v: ModelVersion) -> None:
+    """:class:`~llmgit.errors.BadRecord` when the version's weights md5 is not one (no other
+    text may become an object's path or key)."""
+    if v.weights is not None:
+        listing.pointer_of(v.weights, v.tag)
+
+
 def _move(store: Store, record: Plan) -> None:
     if not record.empty:
         git.update_refs(store.root, list(record.updates))
 
 
 def _all_registry_refs(store: Store) -> list[PushSpec]:
-    mirror = {t.ref[len(refs.MIRROR) :]: t.oid for t in git.list_ref_targets(store.root, [refs.MIRROR])}
+    mirror = {t.ref[len(refs.MIRROR) :]: t.oid for t in gitrefs.list_ref_targets(store.root, [refs.MIRROR])}
     specs = []
     prefix = refs.HEADS + store.settings.stage_branch_prefix
-    for t in git.list_ref_targets(store.root, [prefix, refs.HEADS + refs.LEDGER_BRANCH]):
+    for t in gitrefs.list_ref_targets(store.root, [prefix, refs.HEADS + refs.LEDGER_BRANCH]):
         specs.append(PushSpec(t.ref, t.oid))
-    for t in git.list_ref_targets(store.root, [refs.TAGS]):
+    for t in gitrefs.list_ref_targets(store.root, [refs.TAGS]):
         short = refs.short(t.ref)
         if refs.parse_stage_tag(short):
             specs.append(PushSpec(t.ref, t.oid, mirror.get(short, "")))
@@ -119,6 +128,7 @@ def pull(store: Store, reference: str, jobs: int | None = None) -> ModelVersion:
     """Bring a version's weights into the local cache (restore-aware); a purged version's
     weights are refused with the way to bring them back."""
     v = store.get(reference)
+    _require_weights_record(v)
     refuse_read(store.root, store.ledger(), v)
     fetch.require_readable(store.root, v)
     fetch.fetch_version(store.root, v, jobs=jobs)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from llmgit.core import yamlio
+from llmgit.core.bounded import MIB, BoundError, Limits, load_yaml
 from llmgit.errors import InputError
 from llmgit.infra import templating
 
@@ -31,13 +32,18 @@ FIELDS = (
     "provenance",
 )
 TRAINING_FIELDS = ("dataset", "dataset_version", "samples", "epochs", "learning_rate")
+WEIGHTS_FIELDS = ("path", "md5", "size", "files")
+# a card is hand-edited YAML: 32 levels, 64 KiB per string; its byte cap is the reader's
+# (``limits.card_bytes``), this one only a ceiling above any sensible setting
+LIMITS = Limits(max_bytes=64 * MIB)
 
 
-def parse(text: str | bytes, source: str) -> dict[str, Any]:
+def parse(text: str | bytes, source: str, limits: Limits = LIMITS) -> dict[str, Any]:
+    """A card's YAML as a mapping, within ``limits`` (no aliases, bounded size, depth and strings)."""
     try:
-        data = yamlio.load(text)
-    except yamlio.YAMLError as e:
-        raise InputError(f"{source} is not valid YAML: {str(e).splitlines()[0]}") from None
+        data = load_yaml(text, limits, source)
+    except BoundError as e:
+        raise InputError(str(e)) from None
     if not isinstance(data, dict):
         raise InputError(f"{source} must be a YAML mapping")
     return data
@@ -108,40 +114,54 @@ def validate(card: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value if v is not None] if isinstance(value, list) else []
+
+
 def front_matter(card: Mapping[str, Any]) -> dict[str, Any]:
-    """Hugging Face model-card metadata (the README's YAML header)."""
-    training = card.get("training") or {}
+    """Hugging Face model-card metadata (the README's YAML header); fields of the wrong type are left out."""
+    training = _mapping(card.get("training"))
     meta: dict[str, Any] = {}
     if card.get("license"):
         meta["license"] = card["license"]
     if card.get("base_model"):
         meta["base_model"] = card["base_model"]
-    if isinstance(training, dict) and training.get("dataset"):
+    if training.get("dataset"):
         meta["datasets"] = [training["dataset"]]
-    perf = card.get("performance") or {}
+    perf = _mapping(card.get("performance"))
     if perf:
         meta["metrics"] = sorted(perf)
-    meta["tags"] = ["llmgit", *[t for t in card.get("tags") or [] if t != "llmgit"]]
+    meta["tags"] = ["llmgit", *[t for t in _strings(card.get("tags")) if t != "llmgit"]]
     meta["model_name"] = card.get("name")
     meta["model_version"] = card.get("version")
     return meta
 
 
 def render_markdown(card: Mapping[str, Any], root: Path | None = None) -> str:
-    """Hugging Face README Markdown: YAML front matter, then sections."""
+    """Hugging Face README Markdown: YAML front matter (safely dumped), then sections.
+
+    The card is outside data: every value reaches the Markdown as inert text or a code span
+    (``infra.templating`` in Markdown mode), and a field of the wrong type reads as missing.
+    """
     header = yamlio.dump(front_matter(card), sort_keys=False, allow_unicode=True)
-    training = card.get("training") if isinstance(card.get("training"), dict) else {}
+    shown = {k: card.get(k) for k in FIELDS} | {k: v for k, v in card.items() if k not in FIELDS}
+    weights, provenance = _mapping(card.get("weights")), _mapping(card.get("provenance"))
     body = templating.render(
         MARKDOWN_TEMPLATE,
         {
-            "card": card,
-            "training": training,
-            "metrics": card.get("performance") or {},
-            "resources": card.get("resources") or {},
-            "limitations": card.get("limitations") or [],
-            "weights": card.get("weights") or {},
-            "provenance": card.get("provenance") or {},
+            "card": shown,
+            "training": _mapping(card.get("training")),
+            "metrics": _mapping(card.get("performance")),
+            "resources": _mapping(card.get("resources")),
+            "limitations": _strings(card.get("limitations")),
+            "weights": {k: weights.get(k) for k in WEIGHTS_FIELDS} | weights,
+            "provenance": {k: _mapping(v) if isinstance(v, Mapping) else v for k, v in provenance.items()},
         },
         root,
+        markdown=True,
     )
     return f"---\n{header}---\n\n{body}"

@@ -21,7 +21,7 @@ def cache_complete(root: Path, v: ModelVersion) -> bool:
     """Whether this clone's DVC cache holds every object of the version (file list and files)."""
     if v.weights is None:
         return True
-    files, manifest = cached(cache.local_dir(root), listing.pointer_of(v.weights))
+    files, manifest = cached(cache.local_dir(root), listing.pointer_of(v.weights, v.tag))
     if manifest is not None and not manifest.path.exists():
         return False
     return all(f.path.exists() for f in files)

@@ -18,7 +18,7 @@ from llmgit.core.plan import ZERO, Change, Plan, PushSpec, RefUpdate
 from llmgit.core.refs import ARCHIVED
 from llmgit.core.stagefile import Entry, StageFile
 from llmgit.core.summary import parse_summary
-from llmgit.infra import git
+from llmgit.infra import git, gitrefs
 from llmgit.store.branches import StageBranch, stage_blob
 from llmgit.store.commits import commit_on
 
@@ -53,8 +53,8 @@ def stage_commit(
 
 def reconcile(root: Path, settings: Settings, branches: dict[str, StageBranch], who: Ident, now: str) -> Plan:
     """What must change so tags and archive agree with ``branches`` (maybe not yet applied)."""
-    stage_tags: dict[tuple[str, str], git.RefTarget] = {}
-    for t in git.list_ref_targets(root, [refs.STAGE_TAGS]):  # stage tags only: cheap at scale
+    stage_tags: dict[tuple[str, str], gitrefs.RefTarget] = {}
+    for t in gitrefs.list_ref_targets(root, [refs.STAGE_TAGS]):  # stage tags only: cheap at scale
         if (st := refs.parse_stage_tag(t.ref[len(refs.TAGS) :])) is not None:
             stage_tags[st] = t
     holding = {s: b for s, b in branches.items() if s != ARCHIVED}
@@ -122,7 +122,7 @@ def _archive(
 
 def _version_at(root: Path, name: str, commit: str) -> str | None:
     """The version of ``name`` tagged on ``commit`` (one model's tags only)."""
-    for t in git.list_ref_targets(root, [refs.version_tag_pattern(name)]):
+    for t in gitrefs.list_ref_targets(root, [refs.version_tag_pattern(name)]):
         parsed = refs.parse_version_tag(t.ref)
         if parsed is not None and parsed.name == name and t.commit == commit:
             return parsed.version

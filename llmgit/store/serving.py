@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmgit.core import canaryfile, refs, stagefile, yamlio
+from llmgit.core import bounded, canaryfile, refs, stagefile
+from llmgit.core.bounded import MIB, BoundError, Limits
 from llmgit.core.canaryfile import Canary
 from llmgit.core.deployspec import DeploySpec, ServingMode, resources_from_card
 from llmgit.core.model import ModelVersion
@@ -18,10 +19,11 @@ from llmgit.errors import InputError, InternalError, UsageError
 from llmgit.infra import git, manifest_checks, manifests, templating
 from llmgit.infra.manifests import Manifests
 from llmgit.store import ledger
-from llmgit.store.branches import StageBranch
+from llmgit.store.branches import StageBranch, blob_sizes
 from llmgit.store.store import Store
 
 DEPLOY_DIR = "deploy"
+MANIFEST_LIMITS = Limits(max_bytes=MIB, max_depth=32, max_values=50_000)  # one InferenceService
 
 
 def storage_uri(reg: Store, v: ModelVersion) -> str:
@@ -104,11 +106,15 @@ def render(reg: Store, stage: str, deploy_spec: DeploySpec) -> Rendering:
 
 
 def committed_mode(root: Path, tip: str | None, name: str) -> ServingMode | None:
-    """The serving mode of the InferenceService committed on a stage branch, if there is one."""
-    blob = git.read_blob(root, tip, f"{model_dir(name)}/{manifests.ISVC_FILE}") if tip else None
+    """The serving mode of the InferenceService committed on a stage branch, if there is one
+    (read within bounds: the branch comes from outside; one that cannot be read has none)."""
+    spec = f"{tip}:{model_dir(name)}/{manifests.ISVC_FILE}"
+    found = blob_sizes(root, [spec])[spec] if tip else None
+    if found is None or found[1] > MANIFEST_LIMITS.max_bytes:
+        return None
     try:
-        doc = yamlio.load(blob) if blob else None
-    except yamlio.YAMLError:
+        doc = bounded.load_yaml(git.read_blobs(root, [found[0]])[found[0]] or b"", MANIFEST_LIMITS, spec)
+    except BoundError:
         return None
     meta = doc.get("metadata") if isinstance(doc, dict) else None
     annotations = meta.get("annotations") if isinstance(meta, dict) else None
@@ -153,7 +159,8 @@ def for_entry(
 
 def has_files(root: Path, sb: StageBranch, name: str) -> bool:
     """Whether the stage branch already carries manifests for ``name``."""
-    return bool(sb.tip) and git.read_blob(root, sb.tip or "", f"{model_dir(name)}/{manifests.ISVC_FILE}") is not None
+    spec = f"{sb.tip}:{model_dir(name)}/{manifests.ISVC_FILE}"
+    return bool(sb.tip) and blob_sizes(root, [spec])[spec] is not None
 
 
 def refreshed_files(reg: Store, sb: StageBranch, name: str, file: StageFile) -> dict[str, bytes]:

@@ -6,6 +6,8 @@ the stage branches, the stage history and the ledger. Writing goes through
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -14,10 +16,10 @@ from llmgit.core import config, refs, versions
 from llmgit.core.config import Settings
 from llmgit.core.history import HistoryEvent
 from llmgit.core.ledgerfile import Ledger
-from llmgit.core.model import ModelSummary, ModelVersion
-from llmgit.core.summary import version_from_tag
-from llmgit.errors import NotInitialized, UnknownReference, UsageError
-from llmgit.infra import git
+from llmgit.core.model import Malformed, ModelSummary, ModelVersion
+from llmgit.core.summary import read_tag
+from llmgit.errors import InputError, LlmgitWarning, NotInitialized, UnknownReference, UsageError
+from llmgit.infra import git, gitrefs
 from llmgit.store import branches, cards, history, ledger
 from llmgit.store.branches import StageBranch
 
@@ -31,12 +33,37 @@ def load_settings(root: Path) -> Settings:
     return config.parse_text(text)
 
 
-class Store:
-    """A model registry in the git repository containing ``path``."""
+@dataclass(frozen=True)
+class Scan:
+    """The version tags of a listing: the versions llmgit uses and the tags it will not."""
 
-    def __init__(self, path: str | Path = ".") -> None:
+    versions: list[ModelVersion]
+    malformed: list[Malformed]
+
+
+UNSHALLOW = "run 'git fetch --unshallow --tags' (in CI: actions/checkout with fetch-depth: 0)"
+
+
+def _shallow_error() -> UsageError:
+    return UsageError("this is a shallow clone: stage history and versions are incomplete", hint=UNSHALLOW)
+
+
+def _newest_first(found: list[ModelVersion]) -> list[ModelVersion]:
+    return sorted(found, key=lambda v: versions.parse(v.version), reverse=True)
+
+
+class Store:
+    """A model registry in the git repository containing ``path``.
+
+    Listings leave out a malformed version tag with one ``warning:`` (:class:`SkippedRecord`)
+    and list everything else; a ``strict`` store raises its :class:`~llmgit.errors.BadRecord`
+    instead. Resolving a reference to exactly that tag is always the error."""
+
+    def __init__(self, path: str | Path = ".", *, strict: bool = False) -> None:
         self.cwd = Path(path).resolve()
         self.root = git.toplevel(self.cwd)
+        self.strict = strict
+        self._warned: set[str] = set()  # one warning per tag and store, however often it is read
 
     # -- settings and preconditions ----------------------------------------------------
     @cached_property
@@ -50,45 +77,54 @@ class Store:
 
     def require_history(self) -> None:
         """Stage commands need full history and tags: refuse a shallow or tag-less clone."""
-        if git.is_shallow(self.root):
-            raise UsageError(
-                "this is a shallow clone: stage history and versions are incomplete",
-                hint="run 'git fetch --unshallow --tags' (in CI: actions/checkout with fetch-depth: 0)",
-            )
+        if self._shallow:
+            raise _shallow_error()
+
+    @cached_property
+    def _shallow(self) -> bool:
+        return git.is_shallow(self.root)
 
     # -- versions -----------------------------------------------------------------------
-    def _version_tags(self, name: str | None) -> list[ModelVersion]:
-        found = []
-        for rec in git.list_tags(self.root, [refs.version_tag_pattern(name)]):
+    def scan(self, name: str | None = None) -> Scan:
+        """Every version tag (of ``name``, or of all models), read in one ``for-each-ref``:
+        the versions and the malformed tags, without warnings (``fsck`` lists the latter)."""
+        self.require_initialized()
+        found: list[ModelVersion] = []
+        bad: list[Malformed] = []
+        for rec in gitrefs.list_tags(self.root, [refs.version_tag_pattern(name)]):
             parsed = refs.parse_version_tag(rec.ref)
             if parsed is None or (name is not None and parsed.name != name):
                 continue
-            found.append(
-                version_from_tag(
-                    parsed.name,
-                    versions.normalize(parsed.version),
-                    refs.short(rec.ref),
-                    rec.commit,
-                    rec.contents,
-                    rec.date,
-                    rec.tagger,
-                )
-            )
-        return found
+            tag = refs.short(rec.ref)
+            version = versions.normalize(parsed.version)
+            v = read_tag(parsed.name, version, tag, rec.commit, rec.contents, rec.date, rec.tagger)
+            if isinstance(v, Malformed):
+                bad.append(v)
+            else:
+                found.append(v)
+        return Scan(found, bad)
+
+    def _usable(self, scan: Scan) -> list[ModelVersion]:
+        """The scan's versions, after a warning per malformed tag (strict: its error)."""
+        for m in scan.malformed:
+            if self.strict:
+                raise m.error()
+            if m.tag not in self._warned:
+                self._warned.add(m.tag)
+                warnings.warn(m.warning(), stacklevel=3)
+        return scan.versions
 
     def versions_all(self) -> list[ModelVersion]:
         """Every version of every model (one ``for-each-ref``)."""
-        self.require_initialized()
-        return self._version_tags(None)
+        found = self._usable(self.scan(None))
+        self._check_complete(found, None)
+        return found
 
     def models(self) -> list[ModelSummary]:
-        """Every model with its latest version and version count (tag names only)."""
-        self.require_initialized()
+        """Every model with its latest version and version count."""
         by_name: dict[str, list[str]] = {}
-        for ref in git.list_refnames(self.root, [refs.TAGS]):
-            parsed = refs.parse_version_tag(ref)
-            if parsed:
-                by_name.setdefault(parsed.name, []).append(parsed.version)
+        for v in self.versions_all():
+            by_name.setdefault(v.name, []).append(v.version)
         return [
             ModelSummary(name, versions.normalize(versions.highest(vs) or ""), len(vs))
             for name, vs in sorted(by_name.items())
@@ -98,14 +134,50 @@ class Store:
         """All versions of ``name``, newest (highest SemVer) first."""
         self.require_initialized()
         refs.validate_model_name(name)
-        return sorted(self._version_tags(name), key=lambda v: versions.parse(v.version), reverse=True)
+        found = _newest_first(self._usable(self.scan(name)))
+        self._check_complete(found, name)
+        return found
+
+    def _check_complete(self, found: list[ModelVersion], name: str | None) -> None:
+        """An empty listing in a clone that lacks the tags is an error that says so, not "no
+        models yet"; a shallow clone's listing may miss versions, and says that too."""
+        if found:
+            if self._shallow and "shallow" not in self._warned:
+                self._warned.add("shallow")
+                warnings.warn(
+                    LlmgitWarning(
+                        "this is a shallow clone: versions whose tags were not fetched are missing", hint=UNSHALLOW
+                    ),
+                    stacklevel=3,
+                )
+            return
+        if self._shallow:
+            raise _shallow_error()
+        self._require_tags(branches.read_all(self.root, self.settings), name)
+        cards = git.tracked_files(self.root, [refs.card_path(name or "*")])
+        if cards:
+            raise UsageError(
+                f"this clone has no version tags{f' of {name!r}' if name else ''}, but {cards[0]} is committed: "
+                "its tags were not fetched",
+                hint=self._fetch_hint(),
+            )
 
     def get(self, reference: str) -> ModelVersion:
-        """Resolve a user reference (``NAME``, ``NAME@v1.2.0``, ``NAME@1``, ``NAME#STAGE``, ...)."""
+        """Resolve a user reference (``NAME``, ``NAME@v1.2.0``, ``NAME@1``, ``NAME#STAGE``, ...);
+        a reference to exactly a malformed tag is its :class:`~llmgit.errors.BadRecord`."""
         self.require_initialized()
         ref = refs.parse_reference(reference)
-        candidates = self.versions(ref.name)
+        scan = self.scan(ref.name)
+        if ref.kind is refs.RefKind.exact:
+            wanted = refs.version_tag(ref.name, ref.version or "")
+            for m in scan.malformed:
+                if m.tag == wanted:
+                    raise m.error()
+        candidates = _newest_first(self._usable(scan))
         if not candidates:
+            self._check_complete(candidates, ref.name)
+            if scan.malformed:  # every version is malformed: they were named in the warnings
+                raise scan.malformed[0].error()
             raise UnknownReference(
                 f"model '{ref.name}' has no registered versions", hint="see 'llmgit models' for registered models"
             )
@@ -120,12 +192,14 @@ class Store:
                 if refs.partial_matches(ref.version or "", v.version):
                     return v
         elif ref.kind is refs.RefKind.stage:
-            return self._resolve_stage(ref, candidates)
+            return self._resolve_stage(ref, candidates, scan.malformed)
         raise UnknownReference(
             f"'{reference}' names no registered version", hint=f"'llmgit versions {ref.name}' lists them"
         )
 
-    def _resolve_stage(self, ref: refs.Reference, candidates: list[ModelVersion]) -> ModelVersion:
+    def _resolve_stage(
+        self, ref: refs.Reference, candidates: list[ModelVersion], malformed: list[Malformed]
+    ) -> ModelVersion:
         stage = ref.stage or ""
         if stage not in self.settings.all_stages:
             raise UnknownReference(f"unknown stage '{stage}'", hint=f"stages: {', '.join(self.settings.all_stages)}")
@@ -135,15 +209,27 @@ class Store:
         for v in candidates:
             if v.commit == commit:
                 return v
+        for m in malformed:
+            if m.commit == commit:
+                raise m.error()
         raise UnknownReference(f"tag '{ref}' points at a commit with no version of '{ref.name}'")
 
     def card(self, reference: str) -> dict[str, Any]:
         """The model card of a version, read from its tag (no checkout)."""
         v = self.get(reference)
-        blob = git.read_blob(self.root, v.commit, refs.card_path(v.name))
+        where = f"{v.tag}:{refs.card_path(v.name)}"
+        limit = self.settings.limits.card_bytes
+        found = branches.blob_sizes(self.root, [f"{v.commit}:{refs.card_path(v.name)}"])
+        size = next(iter(found.values()))
+        if size is not None and size[1] > limit:  # refused before it is read
+            raise InputError(
+                f"{where} is {size[1]} bytes, above the limit of {limit}",
+                hint="the cap is a setting: limits.card_bytes in llmgit.yaml",
+            )
+        blob = git.read_blob(self.root, v.commit, refs.card_path(v.name)) if size is not None else None
         if blob is None:
             raise UnknownReference(f"version {v.tag} has no model card at {refs.card_path(v.name)}")
-        return cards.parse(blob, f"{v.tag}:{refs.card_path(v.name)}")
+        return cards.parse(blob, where, replace(cards.LIMITS, max_bytes=limit))
 
     # -- stages -------------------------------------------------------------------------
     def stage_branches(self) -> dict[str, StageBranch]:
@@ -154,16 +240,17 @@ class Store:
 
     def _require_tags(self, found: dict[str, StageBranch], name: str | None) -> None:
         """A clone without tags (the default CI checkout) is an error, not an empty registry."""
-        have = set(git.list_refnames(self.root, [refs.version_tag_pattern(name)]))
+        have = set(gitrefs.list_refnames(self.root, [refs.version_tag_pattern(name)]))
         for b in found.values():
             entries = [*b.file.holders.values(), *(e for es in b.file.archived.values() for e in es)]
             for e in entries:
                 if refs.tag_ref(e.tag) not in have and (name is None or e.tag.startswith(f"{name}@")):
                     raise UsageError(
-                        f"{b.short} names {e.tag}, but this clone has no such tag",
-                        hint=f"fetch the tags: git fetch --force --tags {self.settings.git_remote} "
-                        "(CI checkouts fetch no tags by default)",
+                        f"{b.short} names {e.tag}, but this clone has no such tag", hint=self._fetch_hint()
                     )
+
+    def _fetch_hint(self) -> str:
+        return f"fetch the tags: git fetch --force --tags {self.settings.git_remote} (CI checkouts fetch no tags by default)"
 
     def stages(self) -> dict[str, dict[str, list[str]]]:
         """model -> stage -> versions holding it (archived may hold several)."""

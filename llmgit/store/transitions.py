@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmgit.core import history
+from llmgit.core.bounded import BoundError, bounded_text
+from llmgit.core.canaryfile import MAX_REASON
 from llmgit.core.ident import Ident, iso_time
 from llmgit.core.model import ModelVersion
 from llmgit.core.plan import Plan
 from llmgit.core.stagefile import Entry, StageFile
+from llmgit.errors import UsageError
 from llmgit.store import commits, serving, writer
 from llmgit.store import history as stage_history
 from llmgit.store.branches import StageBranch
@@ -66,7 +69,12 @@ def message(
 
 
 def new_entry(v: ModelVersion, who: Ident, reason: str, action: str) -> Entry:
-    """``v``'s entry in a stage file, recorded now by ``who``."""
+    """``v``'s entry in a stage file, recorded now by ``who``: only what the stage-file parser
+    reads back (a reason within bounds; :attr:`Ident.who` is bounded and escaped)."""
+    try:
+        bounded_text(reason, MAX_REASON, "the reason", lines=True)
+    except BoundError as e:
+        raise UsageError(str(e), hint="give a reason of plain text") from None
     md5 = v.weights.md5 if v.weights else ""
     return Entry(v.version, v.tag, v.commit, md5, iso_time(who), who.who, reason, action)
 

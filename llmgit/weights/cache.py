@@ -16,9 +16,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from llmgit.core import cachetype, dirmanifest
+from llmgit.core import cachetype, dirmanifest, paths
 from llmgit.core.pointer import Pointer
-from llmgit.errors import LinkedCacheWarning
+from llmgit.errors import BadRecord, LinkedCacheWarning
 from llmgit.infra import git
 
 # [cache] options that move the cache off the local file system (obsolete in DVC 3, still read)
@@ -158,13 +158,27 @@ def link_types(root: Path) -> list[str] | None:
 
 def relative_path(oid: str) -> str:
     """Where an object (``oid``: an md5, with ``.dir`` for a manifest) lives under a cache's or
-    a remote's root, as DVC 3 lays them out (POSIX)."""
-    return f"files/md5/{oid[:2]}/{oid[2:]}"
+    a remote's root, as DVC 3 lays them out (POSIX): the one place an object id becomes a path
+    or a key, so an id that is not one (``../..``, from a forged tag or manifest) is refused
+    here whatever checked it before (:class:`~llmgit.errors.BadRecord`)."""
+    rel = paths.object_relpath(oid)
+    if rel is None:
+        raise BadRecord(
+            f"{paths.show(oid)} is not a DVC object id (an md5 hash, with '.dir' for a directory manifest)",
+            hint="a version tag or a manifest names it; llmgit fsck lists malformed records",
+        )
+    return rel
 
 
 def object_path(cache: Path, oid: str, *, is_dir: bool = False) -> Path:
     """Where the object ``oid`` lives in the cache at ``cache`` (the one cache-path function)."""
-    return cache / relative_path(oid + (".dir" if is_dir else ""))
+    return cache / relative_path(oid + (paths.DIR_SUFFIX if is_dir else ""))
+
+
+def oid_at(key: str, base: str) -> str | None:
+    """The object id a remote's key or relpath names (``base``: the remote's objects folder,
+    with its trailing ``/``), or None when it is not one of DVC's objects there."""
+    return paths.oid_at(key[len(base) :]) if key.startswith(base) else None
 
 
 def cached_files(

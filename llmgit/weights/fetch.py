@@ -116,22 +116,24 @@ def fetch_version(root: Path, v: ModelVersion, jobs: int | None = None) -> None:
     """Bring a version's objects into the local cache, checked (no working-tree change)."""
     if v.weights is not None:
         cache.warn_if_linked(root)
-        verified_files(root, listing.pointer_of(v.weights), v.tag, jobs)
+        verified_files(root, listing.pointer_of(v.weights, v.tag), v.tag, jobs)
 
 
 def export(root: Path, pointer: Pointer, dest: Path, label: str, *, link: bool = False) -> list[Path]:
     """Write the data of ``pointer`` into ``dest`` from checked cache objects (fetching what
     is missing): files of their own, or with ``link`` read-only hard links where possible."""
     cache.warn_if_linked(root)
-    return workspace.export(verified_files(root, pointer, label), dest, link=link)
+    return workspace.export(verified_files(root, pointer, label), dest, label, link=link)
 
 
 def checkout(root: Path, pointer: Pointer, label: str) -> list[Path]:
     """Make the working-tree data match the ``.dvc`` file already written for ``pointer``:
-    copies of checked objects, swapped in whole; DVC's checkout for a link cache type."""
+    copies of checked objects, swapped in whole; DVC's checkout for a link cache type. The
+    data's path is checked first: it stays inside ``root`` (:func:`workspace.target_in`)."""
+    workspace.target_in(root, pointer.path, label, replace_folder=True)
     files = verified_files(root, pointer, label)
     if not cache.warn_if_linked(root):
-        return workspace.checkout(root, pointer, files)
+        return workspace.checkout(root, pointer, files, label)
     with dvc.open_repo(root) as repo:
         dvc.checkout(repo, root, pointer)
     return [root / pointer.path / f.relpath for f in files] if pointer.is_dir else [root / pointer.path]

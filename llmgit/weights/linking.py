@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 _FICLONE = 0x40049409
 # errors that mean "this kind of link cannot be made here", not "this file is broken"
@@ -101,6 +102,7 @@ def _make_parents(pairs: Sequence[Pair]) -> None:
 
 def _copy_into_place(src: Path, dst: Path, mode: int, progress: Progress | None) -> None:
     tmp = dst.with_name(f".{dst.name}.llmgit-tmp")
+    _remove(tmp)  # a leftover, or a link someone placed there: never written through
     try:
         copy_file(src, tmp, mode, progress)
         os.replace(tmp, dst)
@@ -112,15 +114,42 @@ def _copy_into_place(src: Path, dst: Path, mode: int, progress: Progress | None)
 def copy_file(src: Path, dst: Path, mode: int, progress: Progress | None = None) -> None:
     """Copy ``src`` to ``dst`` (with ``mode``) byte for byte: ``copy_file_range`` where the
     kernel offers it between the two file systems (a server-side copy on NFS, shared extents
-    on some), else ``shutil.copyfile`` (``sendfile``, or read and write)."""
-    with open(src, "rb") as fsrc, open(dst, "wb") as fdst:
+    on some), else ``sendfile``, else read and write. A symbolic link at ``dst`` is never
+    followed (the open fails instead)."""
+    with open(src, "rb") as fsrc, _create(dst) as fdst:
         os.fchmod(fdst.fileno(), mode)
         size = os.fstat(fsrc.fileno()).st_size
         if _copy_range(fsrc.fileno(), fdst.fileno(), size, progress):
             return
-    shutil.copyfile(src, dst)
+        if not _sendfile(fsrc.fileno(), fdst.fileno()):
+            fsrc.seek(0)
+            fdst.seek(0)
+            fdst.truncate()
+            shutil.copyfileobj(fsrc, fdst, 1 << 20)
     if progress is not None:
         progress(size)
+
+
+def _sendfile(fd_in: int, fd_out: int) -> bool:
+    """Copy with ``sendfile`` from the start to the end of the file; False when the kernel
+    does not offer it for these files (nothing was copied then)."""
+    offset = 0
+    while True:
+        try:
+            n = os.sendfile(fd_out, fd_in, offset, _STEP)
+        except OSError as e:
+            if offset == 0 and e.errno in _RANGE_UNSUPPORTED | {errno.ENOTSOCK}:
+                return False
+            raise
+        if n == 0:
+            return True
+        offset += n
+
+
+def _create(path: Path) -> BinaryIO:
+    """``path`` opened for writing, created or truncated, never through a symbolic link."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    return os.fdopen(fd, "wb")
 
 
 def _copy_range(fd_in: int, fd_out: int, size: int, progress: Progress | None) -> bool:
@@ -157,7 +186,7 @@ def reflink(src: Path, dst: Path, mode: int | None = None) -> bool:
         import fcntl  # noqa: PLC0415 (POSIX only)
     except ImportError:
         return False
-    with open(src, "rb") as s, open(dst, "wb") as d:
+    with open(src, "rb") as s, _create(dst) as d:
         if mode is not None:
             os.fchmod(d.fileno(), mode)
         try:

@@ -15,8 +15,9 @@ from pathlib import Path, PurePosixPath
 from llmgit.core import dirmanifest
 from llmgit.core.dirmanifest import ManifestEntry
 from llmgit.core.model import ModelVersion, WeightsInfo
+from llmgit.core.paths import is_md5, show
 from llmgit.core.pointer import Pointer
-from llmgit.errors import CorruptObject, OperationFailed
+from llmgit.errors import BadRecord, CorruptObject, OperationFailed
 from llmgit.weights import cache
 from llmgit.weights.objects import VersionObject, version_objects
 from llmgit.weights.remote import StorageRemote, find
@@ -35,7 +36,14 @@ def matches(relpath: str, patterns: tuple[str, ...] | list[str]) -> bool:
     return any(fnmatch.fnmatchcase(relpath, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def pointer_of(weights: WeightsInfo) -> Pointer:
+def pointer_of(weights: WeightsInfo, label: str = "") -> Pointer:
+    """The pointer a version's summary describes (``label``: the version, for the message);
+    :class:`BadRecord` when its md5 is not one, so no other text becomes an object's path."""
+    if not is_md5(weights.md5):
+        raise BadRecord(
+            f"{label or 'a version'} names weights by {show(weights.md5)}, which is not an md5 hash",
+            hint="whoever pushed its tag must replace it; llmgit fsck lists malformed records",
+        )
     return Pointer(weights.path, weights.md5, weights.is_dir, weights.size, weights.files)
 
 
@@ -71,6 +79,7 @@ def _md5(data: bytes) -> str:
 
 def entries(root: Path, weights: WeightsInfo, remote: StorageRemote | None = None) -> list[ManifestEntry]:
     """Every file of a version's weights, sorted by relpath (one entry for a single file)."""
+    pointer_of(weights)
     if not weights.is_dir:
         return [ManifestEntry(PurePosixPath(weights.path).name, weights.md5, weights.size)]
     oid = weights.md5 + ".dir"
@@ -82,7 +91,7 @@ def objects_of(root: Path, v: ModelVersion, remote: StorageRemote | None = None)
     if v.weights is None:
         return []
     w = v.weights
-    return version_objects(pointer_of(w), entries(root, w, remote) if w.is_dir else None)
+    return version_objects(pointer_of(w, v.tag), entries(root, w, remote) if w.is_dir else None)
 
 
 def manifest(root: Path, weights: WeightsInfo) -> list[WeightFile]:

@@ -38,8 +38,11 @@ class LocalMover:
         return {o for o in oids if self.path(o).is_file()}
 
     def read(self, oid: str) -> bytes | None:
+        path = self.path(oid)
+        if not path.is_file():  # missing, or a FIFO or device that is never opened
+            return None
         try:
-            return self.path(oid).read_bytes()
+            return path.read_bytes()
         except FileNotFoundError:
             return None
 

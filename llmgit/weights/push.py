@@ -20,7 +20,7 @@ def push_version(root: Path, v: ModelVersion, jobs: int | None = None, *, overwr
     the remote has are uploaded again (replacing a damaged copy)."""
     if v.weights is None:
         return
-    pointer = listing.pointer_of(v.weights)
+    pointer = listing.pointer_of(v.weights, v.tag)
     settings = dvc.remote_settings(root)
     if settings is None:
         raise OperationFailed("no storage remote is configured", hint="set one: llmgit init --remote PATH|s3://...")

@@ -3,14 +3,16 @@ DVC reaches), which of them exist, their sizes and storage classes, and small re
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from llmgit.errors import UsageError
+from llmgit.core import paths
+from llmgit.errors import SkippedRecord, UsageError
 from llmgit.weights import dvc, s3
-from llmgit.weights.cache import relative_path
+from llmgit.weights.cache import oid_at, relative_path
 from llmgit.weights.localmover import LocalMover
 from llmgit.weights.s3transfer import S3Mover
 from llmgit.weights.transfer import mover
@@ -76,6 +78,46 @@ class StorageRemote:
                 return None
             except Exception as e:  # DVC raises many types: a missing remote, credentials, ...
                 raise dvc.dvc_error("remote", e) from None
+
+    def inventory(self) -> dict[str, tuple[int, str]]:
+        """oid -> (bytes, storage class) of every object on the remote, from one listing. A key
+        or file that is not one of DVC's objects (``files/md5/<2 hex>/<30 hex>[.dir]``) is left
+        out with a warning naming it, and never used as an object id, a key or a path."""
+        found: dict[str, tuple[int, str]] = {}
+        if self.is_s3:
+            base = self.location.key(paths.STORE) + "/"
+            for st in s3.list_objects(self.client(), self.location, paths.STORE):
+                oid = oid_at(st.key, base)
+                if oid is None:
+                    s3.skip_key(st.key, "it is not an object of DVC's layout (files/md5/<2 hex>/<30 hex>)")
+                    continue
+                found[oid] = (st.size, st.storage_class)
+            return found
+        store = Path(self.url) / paths.STORE
+        for p in sorted(store.glob("*/*")) if store.is_dir() else []:
+            rel = f"{p.parent.name}/{p.name}"
+            oid = paths.oid_at(rel)
+            if oid is None or p.is_symlink() or not p.is_file():
+                if not _upload_under_way(p.name):
+                    _skip_file(p)
+                continue
+            found[oid] = (p.stat().st_size, "LOCAL")
+        return found
+
+
+def _upload_under_way(name: str) -> bool:
+    """A temporary file of an upload (llmgit's or DVC's), which is renamed into place."""
+    return ".llmgit-tmp" in name or name.endswith(".tmp")
+
+
+def _skip_file(path: Path) -> None:
+    warnings.warn(
+        SkippedRecord(
+            f"skipped {paths.show(str(path), 300)} on the storage remote: it is not an object of DVC's layout",
+            hint="it is not an object llmgit stores; whoever wrote it to the remote can remove it",
+        ),
+        stacklevel=3,
+    )
 
 
 def find(root: Path) -> StorageRemote | None:

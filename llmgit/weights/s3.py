@@ -11,11 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from llmgit.errors import OperationFailed, UsageError
+from llmgit.core.paths import safe_relpath, show
+from llmgit.errors import OperationFailed, SkippedRecord, UsageError
 
 STANDARD = "STANDARD"
 ARCHIVE_CLASSES = ("GLACIER", "DEEP_ARCHIVE")  # need a restore before reading
@@ -123,15 +125,40 @@ def get_bytes(c: Any, bucket: str, key: str) -> bytes | None:
 
 
 def list_objects(c: Any, loc: Location, sub: str = "") -> Iterator[ObjectState]:
-    """Every object under the location (sizes and classes from the listing itself)."""
+    """Every object under the location (sizes and classes from the listing itself). Whoever
+    writes to the bucket chooses its keys: one whose part below the location is not a plain
+    relpath (``..``, ``//``, control characters) is skipped with a warning naming it."""
     prefix = loc.key(sub)
     prefix = prefix + "/" if prefix and not prefix.endswith("/") else prefix
-    try:
-        for page in c.get_paginator("list_objects_v2").paginate(Bucket=loc.bucket, Prefix=prefix):
-            for o in page.get("Contents", []):
-                yield ObjectState(o["Key"], True, int(o["Size"]), o.get("StorageClass") or STANDARD)
-    except Exception as e:
-        raise error("listing", f"s3://{loc.bucket}/{prefix}", e) from None
+    pages = iter(c.get_paginator("list_objects_v2").paginate(Bucket=loc.bucket, Prefix=prefix))
+    while True:
+        try:
+            page = next(pages, None)
+        except Exception as e:
+            raise error("listing", f"s3://{loc.bucket}/{prefix}", e) from None
+        if page is None:
+            return
+        for o in page.get("Contents", []):
+            key = o.get("Key")
+            if not isinstance(key, str) or not key.startswith(prefix) or not _plain(key[len(prefix) :]):
+                skip_key(key, "its key is not a plain path below the remote's prefix")
+                continue
+            yield ObjectState(key, True, int(o.get("Size") or 0), o.get("StorageClass") or STANDARD)
+
+
+def _plain(rest: str) -> bool:
+    return safe_relpath(rest) == rest
+
+
+def skip_key(key: object, why: str) -> None:
+    """The warning for an object a listing leaves out: one line, naming it."""
+    warnings.warn(
+        SkippedRecord(
+            f"skipped the S3 object {show(key, 200)}: {why}",
+            hint="it is not an object llmgit stores; whoever wrote it to the bucket can remove it",
+        ),
+        stacklevel=3,
+    )
 
 
 def set_class(c: Any, bucket: str, key: str, storage_class: str) -> None:

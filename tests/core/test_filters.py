@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from llmgit.core.filters import Expr, Record, needs_card, order_key, parse
+from llmgit.core.filter_parser import parse
+from llmgit.core.filters import Expr, Record, needs_card, order_key
 from llmgit.errors import FilterSyntaxError, UsageError
 
 # Four versions; a-c are one model, d another. Their ``created`` strings are chosen so that

@@ -12,6 +12,7 @@ from llmgit.core.ident import Ident
 from llmgit.core.plan import ZERO, RefUpdate
 from llmgit.errors import NotARepository, OperationFailed
 from llmgit.infra import git as g
+from llmgit.infra import gitrefs
 
 WHO = Ident("Ada Lovelace", "ada@example.com", 1_790_000_000, "+0200")
 
@@ -21,8 +22,11 @@ def test_toplevel_and_not_a_repository(repo: Path, tmp_path: Path) -> None:
     assert g.toplevel(repo / "sub") == repo
     with pytest.raises(NotARepository, match="is not inside a git repository"):
         g.toplevel(tmp_path)
-    with pytest.raises(NotARepository, match="is not a directory"):
+    with pytest.raises(NotARepository, match="does not exist"):
         g.toplevel(tmp_path / "missing")
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(NotARepository, match="is not a directory"):
+        g.toplevel(tmp_path / "a-file")
 
 
 def test_tags_with_newlines_nul_free_messages_and_unicode_are_read_whole(repo: Path) -> None:
@@ -32,13 +36,13 @@ def test_tags_with_newlines_nul_free_messages_and_unicode_are_read_whole(repo: P
     tag = g.make_tag(repo, head, "m@v1.0.0", message, WHO)
     light = RefUpdate("refs/tags/light", head, ZERO)
     g.update_refs(repo, [RefUpdate("refs/tags/m@v1.0.0", tag, ZERO), light])
-    records = {r.ref: r for r in g.list_tags(repo, ["refs/tags"])}
+    records = {r.ref: r for r in gitrefs.list_tags(repo, ["refs/tags"])}
     annotated = records["refs/tags/m@v1.0.0"]
     assert annotated.commit == head and annotated.tag_object == tag
     assert annotated.contents == message
     assert annotated.tagger == "Ada Lovelace <ada@example.com>"
     assert annotated.date == "2026-09-21T16:13:20+02:00"
-    assert records["refs/tags/light"] == g.TagRecord("refs/tags/light", "", head, "", "")
+    assert records["refs/tags/light"] == gitrefs.TagRecord("refs/tags/light", "", head, "", "")
 
 
 def test_update_refs_is_all_or_nothing(repo: Path) -> None:

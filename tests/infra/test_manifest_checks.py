@@ -18,7 +18,8 @@ from prometheus_bin import find_prometheus_bin
 from llmgit.core import deployspec
 from llmgit.errors import UsageError
 from llmgit.infra import manifests
-from llmgit.infra.manifest_checks import Problem, promtool_path, validate_dir, validate_documents
+from llmgit.infra.manifest_checks import Problem, validate_dir, validate_documents
+from llmgit.infra.promtool import promtool_path
 
 DATA = Path(__file__).parents[1] / "data"
 DNS = (

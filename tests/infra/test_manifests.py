@@ -18,7 +18,7 @@ from prometheus_bin import find_prometheus_bin
 from llmgit.core import deployspec
 from llmgit.core.deployspec import DeploySpec, ServingMode
 from llmgit.errors import InputError, InvalidName, InvalidVersion, UsageError
-from llmgit.infra import manifest_checks, manifests
+from llmgit.infra import manifest_checks, manifests, promtool
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -79,7 +79,7 @@ def test_rules_pass_promtool(monkeypatch: pytest.MonkeyPatch) -> None:
     if bin_dir is None:
         pytest.skip(why)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    assert manifest_checks.promtool_path() == str(bin_dir / "promtool")
+    assert promtool.promtool_path() == str(bin_dir / "promtool")
     for spec in (BASE, STABLE_ONLY):
         assert manifest_checks.validate_documents(manifests.render(spec).documents()) == []
 
