@@ -7,6 +7,7 @@ writes the data's file name, beside the ``.dvc`` file)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -89,11 +90,15 @@ def dump(pointer: Pointer) -> str:
 
 
 def _yaml_path(name: str) -> str:
-    """A file name as a YAML scalar: plain when YAML reads it back as the same string."""
-    plain = name.replace("-", "").replace("_", "").replace(".", "").isalnum() and not name[:1].isdigit()
-    return (
-        name if plain and name.lower() not in ("true", "false", "null", "yes", "no", "on", "off") else json.dumps(name)
-    )
+    """A file name as a YAML scalar: plain (as ``dvc add`` writes it) only when it starts with an
+    ASCII letter and holds nothing YAML could read as another type (``.0`` is a float,
+    ``on`` a boolean); else JSON-quoted, which YAML reads back as the same string."""
+    plain = _PLAIN_NAME.fullmatch(name) is not None and name.lower() not in _YAML_WORDS
+    return name if plain else json.dumps(name)
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
+_YAML_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
 
 
 _PLAIN_OUT_KEYS = frozenset(

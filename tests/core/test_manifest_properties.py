@@ -11,7 +11,7 @@ import string
 from pathlib import PurePosixPath
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from llmgit.core import dirmanifest, paths
@@ -122,6 +122,8 @@ names = st.text(string.ascii_letters + string.digits + "-_.", min_size=1, max_si
 
 
 @given(names, md5s, st.booleans(), st.integers(min_value=0, max_value=2**62), st.integers(min_value=0, max_value=10**6))
+@example(".0", "0" * 32, False, 0, 0)  # YAML reads a plain .0 as the float 0.0
+@example("on", "0" * 32, False, 0, 1)  # and a plain on as True
 def test_dump_then_parse_round_trips_a_pointer(name: str, md5: str, is_dir: bool, size: int, nfiles: int) -> None:
     pointer = Pointer(f"models/{name}", md5, is_dir, size, nfiles if is_dir else 1)
     text = pointer_file.dump(pointer)
