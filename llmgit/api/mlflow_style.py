@@ -168,16 +168,28 @@ def transition_model_version_stage(
 ) -> VersionDetails:
     """Put a version into a stage now (a direct promotion, like MLflow's; the previous-stage
     rule is not applied). The version it replaces is archived unless it holds another
-    stage. Stage names are case-insensitive (``"Production"``)."""
+    stage. Stage names mean what they mean in MLflow, in any case (I9): ``"Staging"``,
+    ``"Production"`` (or any configured stage); ``"Archived"`` archives the version (it
+    leaves every stage it holds); ``"None"`` takes it out of every stage it holds (the
+    version is archived, as when it leaves its last stage)."""
     if not archive_existing_versions:
         raise UsageError(
             "a stage holds one version: the version it replaces is always archived",
             hint="drop archive_existing_versions=False",
         )
+    if not isinstance(stage, str):
+        raise UsageError(f"a stage is a name like 'Production', not {stage!r}")
+    v = get_model_version(reg, name, version)
+    wanted = stage.strip().casefold()
+    if wanted in (ARCHIVED, "none"):
+        from llmgit.stages.retire import retire  # noqa: PLC0415 (start-up)
+
+        reg.store.require_initialized()
+        retire(reg.store, v.tag, reason=reason, archive_idle=wanted == ARCHIVED, push=push)
+        return get_model_version(reg, name, v.version)
     from llmgit.stages.promote import promote  # noqa: PLC0415 (start-up)
 
-    v = get_model_version(reg, name, version)
-    request = PromoteRequest(v.tag, stage.lower(), reason=reason, mode="direct", skip_previous_stage=True, push=push)
+    request = PromoteRequest(v.tag, stage, reason=reason, mode="direct", skip_previous_stage=True, push=push)
     promote(reg.store, request)
     return get_model_version(reg, name, v.version)
 
@@ -219,7 +231,7 @@ def rollback_to_version(
     from llmgit.stages import rollback  # noqa: PLC0415 (start-up)
 
     target = get_model_version(reg, name, version)
-    rollback.rollback(reg.store, name, stage=stage.lower(), to=target.version, reason=reason, push=push)
+    rollback.rollback(reg.store, name, stage=stage, to=target.version, reason=reason, push=push)
     return get_model_version(reg, name, target.version)
 
 
@@ -243,7 +255,7 @@ def auto_rollback_if_degraded(
         metric=metric,
         threshold=threshold,
         relative=relative,
-        stage=stage.lower(),
+        stage=stage,
         metrics_file=metrics_file,
         apply=True,
         push=push,

@@ -110,7 +110,7 @@ def history(reg: Facade, name: str | None = None, *, stage: str | None = None) -
     """Stage changes, oldest first (of one model; of one stage)."""
     found = reg.store.history(name)
     if stage is not None:
-        check_stage(reg.store.settings, stage, holding=False)
+        stage = check_stage(reg.store.settings, stage, holding=False)  # case-insensitive (I9)
         found = [e for e in found if e.stage == stage]
     return found
 

@@ -9,15 +9,57 @@ feature costs a command about 0.1 s more than the one it needs); these imports c
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from llmgit.api import mlflow_style, reading, registering, serving, staging, storing
+from llmgit.api.facade import Facade
 from llmgit.core.config import Settings
 from llmgit.store.store import Store
+
+if TYPE_CHECKING:
+    from llmgit.store.serving import Rendering
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _writing(
+    fn: Callable[Concatenate[Facade, P], R], when: Callable[[Mapping[str, Any]], bool] | None = None
+) -> Callable[Concatenate[Registry, P], R]:
+    """``fn`` as a method that holds the repository's writer lock (I6) while it runs; with
+    ``when``, only for the calls whose arguments (by name, defaults filled in) it accepts."""
+    signature = inspect.signature(fn)
+
+    def method(self: Registry, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if when is not None:
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            if not when(bound.arguments):
+                return fn(self, *args, **kwargs)
+        with self.store.lock():
+            return fn(self, *args, **kwargs)
+
+    functools.update_wrapper(method, fn)
+    return method
+
+
+def _flag(name: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda arguments: bool(arguments.get(name))
+
+
+def _write_manifests(reg: Facade, rendering: Rendering, out: Path) -> list[Path]:
+    return serving.deploy_write(rendering, out)
 
 
 class Registry:
     """A model registry in the git repository containing ``path``.
+
+    Methods that write (register, promote, rollback, ...) run one at a time per repository:
+    each holds the writer lock (:meth:`Store.lock`); the reading ones take no lock.
 
     A malformed version tag (a summary llmgit will not use) is left out of every listing with
     a :class:`~llmgit.errors.SkippedRecord` warning; ``strict=True`` makes it a
@@ -50,7 +92,7 @@ class Registry:
     validate_card = reading.validate_card
     diff = reading.diff
     search = reading.search
-    checkout = reading.checkout
+    checkout = _writing(reading.checkout, lambda arguments: arguments["to"] is None)  # in place
     same_weights = reading.same_weights
     stage_branches = reading.stage_branches
     stages = reading.stages
@@ -58,50 +100,50 @@ class Registry:
     holders_at = reading.holders_at
 
     # setting up and registering (llmgit.api.registering)
-    init = registering.init
+    init = _writing(registering.init)
     plan_register = registering.plan_register
-    register = registering.register
-    import_gto = registering.import_gto
-    ci_init = registering.ci_init
+    register = _writing(registering.register)
+    import_gto = _writing(registering.import_gto, _flag("apply"))
+    ci_init = _writing(registering.ci_init)
 
     # stages (llmgit.api.staging)
-    promote = staging.promote
-    rollback = staging.rollback
-    sync = staging.sync
-    guard = staging.guard
-    guard_on = staging.guard_on
+    promote = _writing(staging.promote)
+    rollback = _writing(staging.rollback)
+    sync = _writing(staging.sync)
+    guard = _writing(staging.guard, _flag("apply"))
+    guard_on = _writing(staging.guard_on, lambda arguments: bool(arguments["request"].apply))
     review = staging.review
     fetch = staging.fetch
 
     # weights on the storage remote, and the report (llmgit.api.storing)
-    push = storing.push
-    pull = storing.pull
+    push = _writing(storing.push)
+    pull = _writing(storing.pull)
     verify = storing.verify
-    fsck = storing.fsck
-    publish = storing.publish
-    pin = storing.pin
-    unpin = storing.unpin
-    tier = storing.tier
-    restore = storing.restore
+    fsck = _writing(storing.fsck, _flag("repair"))
+    publish = _writing(storing.publish)
+    pin = _writing(storing.pin)
+    unpin = _writing(storing.unpin)
+    tier = _writing(storing.tier)
+    restore = _writing(storing.restore)
     lifecycle_plan = storing.lifecycle_plan
-    lifecycle_apply = storing.lifecycle_apply
+    lifecycle_apply = _writing(storing.lifecycle_apply)
     cost_report = storing.cost_report
     report = storing.report
 
     # canaries and manifests (llmgit.api.serving)
-    ab_start = serving.ab_start
-    ab_promote = serving.ab_promote
-    ab_abort = serving.ab_abort
+    ab_start = _writing(serving.ab_start)
+    ab_promote = _writing(serving.ab_promote)
+    ab_abort = _writing(serving.ab_abort)
     ab_state = serving.ab_state
     ab_status = serving.ab_status
     deploy_render = serving.deploy_render
-    deploy_write = staticmethod(serving.deploy_write)
+    deploy_write = _writing(_write_manifests)
     deploy_validate = staticmethod(serving.deploy_validate)
 
     # MLflow-style names (llmgit.api.mlflow_style)
     get_model_version = mlflow_style.get_model_version
     search_model_versions = mlflow_style.search_model_versions
-    transition_model_version_stage = mlflow_style.transition_model_version_stage
+    transition_model_version_stage = _writing(mlflow_style.transition_model_version_stage)
     get_latest_versions = mlflow_style.get_latest_versions
-    rollback_to_version = mlflow_style.rollback_to_version
-    auto_rollback_if_degraded = mlflow_style.auto_rollback_if_degraded
+    rollback_to_version = _writing(mlflow_style.rollback_to_version)
+    auto_rollback_if_degraded = _writing(mlflow_style.auto_rollback_if_degraded)

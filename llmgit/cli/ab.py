@@ -179,4 +179,7 @@ def abort(
     if as_json:
         emit_json(r.to_json())
         return
+    if r.action == "noop":
+        say(r.note)
+        return
     _report(r, f"Aborted canary {name} v{r.candidate} in {r.stage}; v{r.stable} serves all traffic")

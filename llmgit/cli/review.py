@@ -121,11 +121,14 @@ def guard(
             )
         else:
             what = f"canary v{g.current}" if g.canary else f"v{g.current}"
-            say(f"{g.model} {g.stage} {what}: {'DEGRADED' if g.degraded else 'healthy'}: {g.reason}")
+            state = "DEGRADED" if g.degraded else "nothing to restore" if g.baseline is None else "healthy"
+            say(f"{g.model} {g.stage} {what}: {state}: {g.reason}")
             if g.aborted is not None:
                 say(f"Aborted the canary {g.model} v{g.current} in {g.stage}; v{g.baseline} serves all traffic")
             elif g.rollback is not None:
                 say(f"Rolled back {g.model} in {g.stage}: v{g.rollback.previous} -> v{g.rollback.version}")
+                if g.rollback.canary_ended:
+                    say(f"  ended the canary v{g.rollback.canary_ended} first (recorded as canary-abort)")
             elif g.degraded:
                 say(f"Run with --apply to {'abort the canary' if g.canary else f'roll back to v{g.baseline}'}")
     elif as_json:
@@ -147,9 +150,12 @@ def guard(
             }
         )
     else:
-        say(f"{g.model} {g.stage} v{g.current}: {'DEGRADED' if g.degraded else 'healthy'}: {g.reason}")
+        state = "DEGRADED" if g.degraded else "nothing to restore" if g.previous is None else "healthy"
+        say(f"{g.model} {g.stage} v{g.current}: {state}: {g.reason}")
         if g.rollback is not None:
             say(f"Rolled back {g.model} in {g.stage}: v{g.rollback.previous} -> v{g.rollback.version}")
+            if g.rollback.canary_ended:
+                say(f"  ended the canary v{g.rollback.canary_ended} first (recorded as canary-abort)")
         elif g.degraded:
             say(f"Run with --apply to roll back to v{g.previous}")
     if g.degraded:

@@ -49,6 +49,11 @@ def _describe(plan: "Plan") -> None:
         say(f"  moved tag(s): {', '.join(plan.tags)}")
 
 
+def _ended(r: "TransitionResult") -> None:
+    if r.canary_ended:
+        say(f"  ended the canary {r.model} v{r.canary_ended} first (recorded as canary-abort)")
+
+
 def _result_json(r: "TransitionResult") -> dict[str, object]:
     return {
         "model": r.model,
@@ -63,6 +68,8 @@ def _result_json(r: "TransitionResult") -> dict[str, object]:
         "tags": list(r.plan.tags),
         "body_file": str(r.body_file) if r.body_file else None,
         "pr_url": r.pr_url,
+        "canary_ended": r.canary_ended,
+        "note": r.note or None,
     }
 
 
@@ -110,6 +117,7 @@ def promote(
     elif r.mode == "pr":
         say(f"Proposed {r.model} v{r.version} for {r.stage} on branch {r.branch}")
         say(f"  pull-request body: {r.body_file}")
+        _ended(r)
         if r.pr_url:
             say(f"  opened {r.pr_url}")
         elif r.pushed:
@@ -119,6 +127,7 @@ def promote(
     else:
         was = f" (was v{r.previous})" if r.previous else ""
         say(f"Promoted {r.model} v{r.version} to {r.stage}{was}" + (", pushed" if r.pushed else ""))
+        _ended(r)
         _describe(r.plan)
 
 
@@ -138,7 +147,13 @@ def rollback(
     if as_json:
         emit_json(_result_json(r))
         return
+    if r.noop:
+        say(r.note)
+        if r.hint:
+            say(f"hint: {r.hint}")
+        return
     say(f"Rolled back {r.model} in {r.stage}: v{r.previous} -> v{r.version}" + (", pushed" if r.pushed else ""))
+    _ended(r)
     _describe(r.plan)
     for w in r.warnings:
         say(f"warning: {w}")

@@ -11,7 +11,11 @@ from llmgit.core.refs import ARCHIVED
 from llmgit.core.stagefile import Entry, StageFile
 
 # actions after which the event's version holds the stage (canary events do not change it)
-HOLDER_ACTIONS = ("promote", "rollback", "canary-promote", "import")
+HOLDER_ACTIONS = ("promote", "rollback", "guard", "canary-promote", "import")
+# I2: a version rolled back from by one of these is excluded until one of PROMOTING makes it
+# the holder again
+ROLLING_BACK = ("rollback", "guard")
+PROMOTING = ("promote", "canary-promote")
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,8 @@ def _canary_events(stage: str, model: str, a: Entry, b: Entry, c: Landed) -> lis
     if before == after:
         return []
     if after is None and before is not None:  # removed while the holder stayed: aborted
-        kind, data, who, why = "canary-abort", before, c.committer, ""
+        recorded = b.action == "canary-abort"  # who ended it and why, in the entry (I1)
+        kind, data, who, why = "canary-abort", before, b.by if recorded else c.committer, b.reason if recorded else ""
     elif after is not None and (before is None or before.get("version") != after.get("version")):
         kind, data, who, why = "canary-start", after, str(after.get("by", "")), str(after.get("reason", ""))
     elif after is not None:
@@ -140,14 +145,54 @@ def holders_at(events: list[HistoryEvent], when: dt.datetime) -> dict[tuple[str,
             continue
         if e.action == "remove":
             state.pop((e.model, e.stage), None)
-        else:
+        elif e.action in HOLDER_ACTIONS:
             state[(e.model, e.stage)] = e
     return state
 
 
-def holder_events(events: list[HistoryEvent], stage: str) -> list[HistoryEvent]:
+def holder_at(events: list[HistoryEvent], stage: str, when: dt.datetime, model: str | None = None) -> str | None:
+    """The version holding ``stage`` at ``when`` (of ``model``; without it the events are
+    one model's), reconstructed from the history alone (I1); None when no version held it."""
+    held = holders_at(events, when)
+    found = [e for (m, s), e in sorted(held.items()) if s == stage and (model is None or m == model)]
+    return found[0].version if found else None
+
+
+def holder_events(events: list[HistoryEvent], stage: str, model: str | None = None) -> list[HistoryEvent]:
     """The events after which a version held ``stage``, oldest first."""
-    return [e for e in events if e.stage == stage and e.action in HOLDER_ACTIONS]
+    return [
+        e for e in events if e.stage == stage and e.action in HOLDER_ACTIONS and (model is None or e.model == model)
+    ]
+
+
+def excluded(events: list[HistoryEvent], stage: str, model: str | None = None) -> frozenset[str]:
+    """I2: the versions of ``model`` rolled back from in ``stage`` (by a person or the guard)
+    after their last explicit promotion there. ``rollback`` and the guard never restore one."""
+    out: set[str] = set()
+    for e in events:
+        if e.stage != stage or (model is not None and e.model != model):
+            continue
+        if e.action in ROLLING_BACK and e.previous and e.previous != e.version:
+            out.add(e.previous)
+        elif e.action in PROMOTING:
+            out.discard(e.version)
+    return frozenset(out)
+
+
+def rollback_target(events: list[HistoryEvent], stage: str, current: str, model: str | None = None) -> str | None:
+    """I3: the most recent earlier holder of ``stage`` that is neither ``current`` nor
+    excluded (I2); None when there is none."""
+    out = excluded(events, stage, model)
+    for e in reversed(holder_events(events, stage, model)):
+        if e.version != current and e.version not in out:
+            return e.version
+    return None
+
+
+def arrival(events: list[HistoryEvent], stage: str, current: str, model: str | None = None) -> HistoryEvent | None:
+    """The event that made ``current`` the holder of ``stage`` (the last holder event)."""
+    held = holder_events(events, stage, model)
+    return held[-1] if held and held[-1].version == current else None
 
 
 def previous_holder(events: list[HistoryEvent], stage: str, current: str) -> str | None:

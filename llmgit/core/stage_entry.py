@@ -19,7 +19,8 @@ from llmgit.core.bounded import KIB, BoundError
 from llmgit.core.canaryfile import MAX_BY, MAX_REASON, MAX_SINCE, show
 from llmgit.errors import CanaryRecordError, InvalidName
 
-ACTIONS = ("promote", "rollback", "archive", "import", "canary-promote")
+# the transition kinds (docs/stages.md, I1): what the latest change of the entry was
+ACTIONS = ("promote", "rollback", "guard", "canary-start", "canary-promote", "canary-abort", "archive", "import")
 MAX_TEXT_EXTRA = 1 * KIB  # gto_tag and other text a later feature records
 
 

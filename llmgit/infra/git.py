@@ -171,10 +171,16 @@ def tree_with(root: Path, base: str | None, files: Mapping[str, str]) -> str:
         return out(root, ["write-tree"], env=env).strip()
 
 
-def set_index_entries(root: Path, files: Mapping[str, str]) -> None:
-    """Point the real index at blobs (used after committing on the user's branch)."""
-    info = "".join(f"100644 {oid}\t{path}\n" for path, oid in files.items())
+def set_index_entries(root: Path, files: Mapping[str, str], modes: Mapping[str, str] | None = None) -> None:
+    """Point the real index at blobs (mode 100644 unless ``modes`` says otherwise)."""
+    modes = modes or {}
+    info = "".join(f"{modes.get(path, '100644')} {oid}\t{path}\n" for path, oid in files.items())
     run(root, ["update-index", "--add", "--index-info"], input=info.encode())
+
+
+def remove_index_entries(root: Path, paths: Sequence[str]) -> None:
+    """Drop ``paths`` from the real index (the working tree is not touched)."""
+    run(root, ["update-index", "--force-remove", "--", *paths])
 
 
 def commit_tree(root: Path, tree: str, parents: Sequence[str], message: str) -> str:

@@ -80,8 +80,10 @@ def _release(version: str, uri: str) -> dict[str, str]:
     return {"version": plain, "name": version_name(plain), "label": label_value(plain), "uri": uri}
 
 
-def _context(spec: DeploySpec) -> dict[str, Any]:
-    """Template variables (besides ``spec`` itself); documented atop each shipped template."""
+def _context(spec: DeploySpec, stage: str | None) -> dict[str, Any]:
+    """Template variables (besides ``spec`` itself); documented atop each shipped template.
+    ``stage``: a stage whose resources carry the suffix ``-STAGE`` (None: no suffix)."""
+    suffix = f"-{stage}" if stage else ""
     stable = _release(spec.stable_version, spec.stable_uri)
     candidate = None
     if spec.candidate_version is not None and spec.candidate_uri is not None:
@@ -93,10 +95,13 @@ def _context(spec: DeploySpec) -> dict[str, Any]:
             ("llmgit.dev/canary-percent", str(spec.canary_percent)),
         ]
     labels = [("app.kubernetes.io/managed-by", "llmgit"), ("llmgit.dev/model", label_value(spec.model))]
+    if stage:
+        labels.append(("llmgit.dev/stage", label_value(stage)))
     return {
         "q": yaml_scalar,
         "spec": spec,
-        "name": dns_label(spec.model),
+        "stage": stage,
+        "name": dns_label(f"{spec.model}{suffix}"),
         "labels": labels,
         "annotations": annotations,
         "stable": stable,
@@ -104,8 +109,8 @@ def _context(spec: DeploySpec) -> dict[str, Any]:
         "requests": spec.resources.requests.items(),
         "limits": spec.resources.limits.items(),
         "canary_container": CANARY_CONTAINER,
-        "rule_name": dns_label(f"{spec.model}-accuracy"),
-        "group_name": f"llmgit.{spec.model}.accuracy",
+        "rule_name": dns_label(f"{spec.model}-accuracy{suffix}"),
+        "group_name": f"llmgit.{spec.model}.accuracy{suffix}",
         "model_q": promql.promql_string(spec.model),
         "metrics": {"correct": promql.CORRECT_METRIC, "total": promql.TOTAL_METRIC},
         "records": dict(zip(("correct", "total", "ratio"), record_names(spec.rate_window), strict=True)),
@@ -134,9 +139,11 @@ def _render(template: str, filename: str, kind: str, context: dict[str, Any], ro
     return Rendered(filename, template, text, document)
 
 
-def render(spec: DeploySpec, root: Path | None = None) -> Manifests:
-    """The InferenceService and PrometheusRule for ``spec`` (``root``: a repository, for overrides)."""
-    context = _context(spec)
+def render(spec: DeploySpec, root: Path | None = None, *, stage: str | None = None) -> Manifests:
+    """The InferenceService and PrometheusRule for ``spec`` (``root``: a repository, for
+    overrides). ``stage``: names and labels carry it (``chat-staging``), so that two stages
+    never share a Kubernetes identity (I8); None keeps the plain names (production)."""
+    context = _context(spec, stage)
     isvc = _render(ISVC_TEMPLATES[spec.mode.value], ISVC_FILE, "InferenceService", context, root)
     rule = _render(RULE_TEMPLATE, RULE_FILE, "PrometheusRule", context, root)
     return Manifests(isvc, rule)

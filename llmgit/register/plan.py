@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from llmgit.core import pointer as pointer_file
 from llmgit.core import refs, summary, versions
 from llmgit.core.model import ModelVersion, WeightsInfo
 from llmgit.errors import InputError, UsageError, VersionExists
@@ -20,7 +21,7 @@ from llmgit.register.request import RegisterRequest
 from llmgit.store import cards
 from llmgit.store.commits import require_branch
 from llmgit.store.store import Store
-from llmgit.weights import ingest
+from llmgit.weights import ingest, integrity, workspace
 
 COPY_DIR = "weights"
 
@@ -137,3 +138,33 @@ def plan(reg: Store, req: RegisterRequest) -> RegisterPlan:
     probe = WeightsInfo(rel, "0" * 32, 0, 0, True)
     summary.tag_message(ModelVersion(req.name, version, tag, "", probe, metrics, params, message=req.message))
     return RegisterPlan(req.name, version, tag, rel, copy_from, metrics, params, advice)
+
+
+def already_registered(reg: Store, req: RegisterRequest) -> ModelVersion | None:
+    """The version an identical earlier ``register --version X`` made, when it is the last
+    commit of the branch and the working tree still holds its card, pointer and weights: a
+    rerun (after a crash, a CI retry) is then done, not a :class:`VersionExists` (I7)."""
+    if req.version is None or req.copy:
+        return None
+    reg.require_initialized()
+    wanted = versions.parse(versions.normalize(req.version))
+    found = [v for v in reg.versions(req.name) if versions.parse(v.version) == wanted]
+    branch = git.current_branch(reg.root)
+    v = found[0] if found else None
+    if v is None or v.weights is None or branch is None:
+        return None
+    root = reg.root
+    rel, copy_from = _resolve_weights(reg, req)
+    if copy_from is not None or rel != v.weights.path or git.rev_parse(root, branch) != v.commit:
+        return None
+    limits = reg.settings.limits
+    metrics = collect_metrics(req.metrics_file, req.metric_pairs, limits, req.metrics)
+    params = collect_params(req.params_file, req.param_pairs, limits, req.params)
+    if dict(metrics) != dict(v.metrics) or dict(params) != dict(v.params) or req.message != v.message:
+        return None
+    for path in (refs.card_path(req.name), f"{rel}.dvc"):
+        disk = reg.root / path
+        if not disk.is_file() or git.read_blob(root, v.commit, path) != disk.read_bytes():
+            return None
+    pointer = pointer_file.parse((root / f"{rel}.dvc").read_bytes(), rel)
+    return v if workspace.matches(root, pointer, integrity.signatures(root)) else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,9 +17,10 @@ from llmgit.core.model import ModelVersion, WeightsInfo
 from llmgit.core.plan import ZERO, RefUpdate
 from llmgit.core.release import VERSION
 from llmgit.core.summary import tag_message
+from llmgit.errors import LlmgitWarning
 from llmgit.infra import environment, git
 from llmgit.infra.files import read_input, write_atomic
-from llmgit.register.plan import plan, working_card
+from llmgit.register.plan import already_registered, plan, working_card
 from llmgit.register.request import RegisterRequest
 from llmgit.store import cards
 from llmgit.store.commits import prepare_commit, require_branch
@@ -49,6 +51,40 @@ class _Snapshot:
                 d.rmdir()
 
 
+@dataclass
+class _IndexSnapshot:
+    """Index entries register may change, to put back if it fails."""
+
+    entries: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+
+    def keep(self, root: Path, paths: list[str]) -> None:
+        self.entries = {p: git.index_entry(root, p) for p in paths}
+
+    def restore(self, root: Path) -> None:
+        gone = [p for p, e in self.entries.items() if e is None]
+        if gone:
+            git.remove_index_entries(root, gone)
+        back = {p: e for p, e in self.entries.items() if e is not None}
+        if back:
+            git.set_index_entries(
+                root, {p: oid for p, (_mode, oid) in back.items()}, {p: m for p, (m, _) in back.items()}
+            )
+
+
+def _index_entries(
+    root: Path, head: str | None, files: dict[str, str], card_rel: str, pointer_rel: str, ignore_rel: str
+) -> dict[str, str]:
+    """The index entries that follow the new commit: the card and the pointer, and the
+    ``.gitignore`` when the user has no staged change of their own in it."""
+    ours = {card_rel: files[card_rel], pointer_rel: files[pointer_rel]}
+    if ignore_rel in files:
+        index_before = git.index_entry(root, ignore_rel)
+        head_ignore = git.blob_ids(root, [f"{head}:{ignore_rel}"]).get(f"{head}:{ignore_rel}") if head else None
+        if index_before is None and head_ignore is None or index_before is not None and index_before[1] == head_ignore:
+            ours[ignore_rel] = files[ignore_rel]
+    return ours
+
+
 def _dataset_version(reg: Store, req: RegisterRequest) -> str | None:
     if req.dataset_version is not None or not req.dataset:
         return req.dataset_version
@@ -59,6 +95,14 @@ def _dataset_version(reg: Store, req: RegisterRequest) -> str | None:
 
 
 def register(reg: Store, req: RegisterRequest) -> ModelVersion:
+    # 0. a rerun of a registration that completed (killed before it could say so) is done
+    done = already_registered(reg, req)
+    if done is not None:
+        warnings.warn(
+            LlmgitWarning(f"{done.tag} is already registered from these weights and this card; nothing changed"),
+            stacklevel=2,
+        )
+        return done
     # 1. validate every input before anything changes
     root = reg.root
     p = plan(reg, req)
@@ -75,6 +119,7 @@ def register(reg: Store, req: RegisterRequest) -> ModelVersion:
 
     # 2. apply, remembering what to put back
     snap = _Snapshot()
+    index = _IndexSnapshot()
     data = root / rel
     ignore_file = data.parent / ".gitignore"
     for path in (card_file, root / f"{rel}.dvc", ignore_file):
@@ -152,21 +197,18 @@ def register(reg: Store, req: RegisterRequest) -> ModelVersion:
                 root, git.out(root, ["rev-parse", f"{head}^{{tree}}"]).strip(), [head] if head else [], subject + "\n"
             )
         tag_obj = git.make_tag(root, commit, tag, tag_message(v), who)
-        index_before = git.index_entry(root, ignore_rel)
+        # 3. the index follows the new commit for llmgit's own files only, before the refs
+        # move (I7): killed in between, the index stages the registration, never its revert
+        ours = _index_entries(root, head, files, card_rel, f"{rel}.dvc", ignore_rel)
+        index.keep(root, list(ours))
+        git.set_index_entries(root, ours)
         git.update_refs(root, [RefUpdate(branch, commit, head or ZERO), RefUpdate(refs.TAGS + tag, tag_obj, ZERO)])
     except BaseException:
+        index.restore(root)
         snap.restore()
         if copied:
             shutil.rmtree(data, ignore_errors=True)
         raise
-    # 3. the index follows the new commit for llmgit's own files only
-    ours = {card_rel: files[card_rel], f"{rel}.dvc": files[f"{rel}.dvc"]}
-    head_ignore = git.blob_ids(root, [f"{head}:{ignore_rel}"]).get(f"{head}:{ignore_rel}") if head else None
-    if ignore_rel in files and (
-        index_before is None and head_ignore is None or index_before is not None and index_before[1] == head_ignore
-    ):
-        ours[ignore_rel] = files[ignore_rel]
-    git.set_index_entries(root, ours)
     return dataclasses.replace(v, commit=commit)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from llmgit.core import abstats, bounded, inputs, versions
+from llmgit.core import abstats, bounded, history, inputs, versions
 from llmgit.core.abstats import Comparison
 from llmgit.core.counts import Counts
 from llmgit.core.inputs import DEFAULT_LIMITS, InputLimits
@@ -23,7 +23,7 @@ from llmgit.store import canaries
 from llmgit.store.branches import check_stage
 from llmgit.store.canaries import CanaryResult
 from llmgit.store.store import Store
-from llmgit.store.transitions import TransitionResult, previous_holder
+from llmgit.store.transitions import TransitionResult, events
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def guard(
     push: bool = False,
 ) -> GuardResult:
     settings = store.require_initialized()
-    check_stage(settings, stage, holding=True)
+    stage = check_stage(settings, stage, holding=True)
     if not math.isfinite(threshold) or threshold < 0:
         raise UsageError(f"the threshold must be a non-negative number, not {threshold}")
     store.require_history()
@@ -78,7 +78,7 @@ def guard(
     if holder is None:
         raise UsageError(f"no version of '{name}' holds {stage}, so there is nothing to guard")
     direction = settings.metric_direction(metric)
-    prev = previous_holder(store, name, stage, holder.version)
+    prev = restorable(store, name, stage, holder.version)
     current = holder.version
 
     def result(
@@ -94,9 +94,7 @@ def guard(
         )
 
     if prev is None:
-        return result(
-            None, None, None, False, None, f"no earlier version of '{name}' held {stage}: nothing to compare with"
-        )
+        return result(None, None, None, False, None, _nothing(name, stage))
     cur_v = _value(store, name, holder.version, metric, observed)
     prev_v = _value(store, name, prev, metric, observed)
     limit = (
@@ -113,11 +111,21 @@ def guard(
         else f"{metric} {cur_v:g} of v{holder.version} is within {how} of v{prev}'s {prev_v:g}"
     )
     done = (
-        rollback(store, name, stage=stage, to=prev, reason=f"guard: {reason}", push=push)
+        rollback(store, name, stage=stage, to=prev, reason=f"guard: {reason}", push=push, kind="guard")
         if degraded and apply
         else None
     )
     return result(prev, cur_v, prev_v, degraded, done, reason)
+
+
+def restorable(store: Store, name: str, stage: str, current: str) -> str | None:
+    """I5: the version the guard would restore, the I3 target: the most recent earlier holder
+    of ``stage`` that was not rolled back from (I2); None when there is none."""
+    return history.rollback_target(events(store, name), stage, current, name)
+
+
+def _nothing(name: str, stage: str) -> str:
+    return f"no earlier version of '{name}' held {stage} that was not rolled back from"
 
 
 def _value(
@@ -174,9 +182,9 @@ def guard_live(
     running = state.canary
     current = running.version if running else state.holder.version
     roles = ("canary", "stable") if running else (f"{state.stage} holder", f"previous {state.stage} holder")
-    baseline = state.holder.version if running else previous_holder(store, name, state.stage, current)
+    baseline = state.holder.version if running else restorable(store, name, state.stage, current)
     if baseline is None:
-        why = f"no earlier version of '{name}' held {state.stage}: nothing to compare with"
+        why = _nothing(name, state.stage)
         return LiveGuardResult(name, state.stage, current, None, False, None, False, why, counts.source, counts.window)
     if not running and (counts.arms.get(baseline) is None or counts.arms[baseline].total == 0):
         counts.arm(name, current, roles[0])  # the holder itself must have evaluations
@@ -209,7 +217,8 @@ def guard_live(
     why = f"guard: {reason}"
     if running is not None:
         return replace(result, aborted=canaries.abort(store, name, stage=state.stage, reason=why, push=push))
-    return replace(result, rollback=rollback(store, name, stage=state.stage, to=baseline, reason=why, push=push))
+    done = rollback(store, name, stage=state.stage, to=baseline, reason=why, push=push, kind="guard")
+    return replace(result, rollback=done)
 
 
 def run(store: Store, req: GuardRequest) -> GuardResult | LiveGuardResult:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 from llmgit.core import refs
+from llmgit.core.history import excluded
 from llmgit.core.model import ModelVersion
 from llmgit.core.plan import ZERO, Plan, PushSpec, RefUpdate
 from llmgit.core.refs import ARCHIVED
@@ -16,12 +18,13 @@ from llmgit.infra import git
 from llmgit.infra.files import write_atomic
 from llmgit.stages.requests import PromoteRequest
 from llmgit.stages.review import review
-from llmgit.store import writer
+from llmgit.store import canaries, writer
 from llmgit.store.branches import check_stage, read_all
 from llmgit.store.store import Store
 from llmgit.store.transitions import (
     TransitionResult,
     apply_transition,
+    events,
     ever_held,
     message,
     new_entry,
@@ -39,13 +42,9 @@ def promote(store: Store, req: PromoteRequest) -> TransitionResult:
     current = sb.file.holders.get(v.name)
     if current is not None and current.version == v.version:
         return TransitionResult(v.name, stage, v.version, v.version, "noop", None, sb.branch, Plan())
-    running = current.extra.get("canary") if current is not None else None
-    if isinstance(running, dict) and running.get("version"):
-        raise UsageError(
-            f"a canary of {v.name} v{running['version']} is running in {stage}",
-            hint=f"finish it first: llmgit ab promote {v.name}, or llmgit ab abort {v.name}",
-        )
-    if v.version in branches[ARCHIVED].file.versions_of(v.name):
+    if v.version in branches[ARCHIVED].file.versions_of(v.name) and v.version not in excluded(
+        events(store, v.name), stage, v.name
+    ):
         raise UsageError(
             f"{v.tag} is archived",
             hint=f"to serve it again, roll back to it: llmgit rollback {v.name} --stage {stage} --to {v.version}",
@@ -63,11 +62,15 @@ def promote(store: Store, req: PromoteRequest) -> TransitionResult:
     entry = new_entry(v, who, req.reason, "promote")
     previous = current.version if current else None
     text = message(f"promote {v.name} v{v.version} to {stage}", req.reason, v.name, v.version, stage, previous=previous)
-    new_file = sb.file.with_holder(v.name, entry)
-    commit = transition_commit(store, sb, v.name, new_file, text)
+    base = canaries.end_before(store, sb, v.name, "promote", req.reason, who)  # I4
+    new_file = base.file.with_holder(v.name, entry)
+    commit = transition_commit(store, base, v.name, new_file, text)
+    running = current.extra.get("canary") if current is not None else None
+    ended = str(running["version"]) if isinstance(running, dict) and running.get("version") else None
     if mode == "pr":
-        return _propose(store, req, v, stage, previous, commit)
-    return apply_transition(store, branches, stage, v, previous, commit, new_file, who, entry.since, push=req.push)
+        return replace(_propose(store, req, v, stage, previous, commit), canary_ended=ended)
+    done = apply_transition(store, branches, stage, v, previous, commit, new_file, who, entry.since, push=req.push)
+    return replace(done, canary_ended=ended)
 
 
 def _propose(

@@ -17,7 +17,9 @@ from llmgit.store.branches import blob_sizes, check_stage, too_big
 from llmgit.store.branches import read as read_branch
 from llmgit.store.diffs import diff
 from llmgit.store.store import Store
+from llmgit.weights import listing
 from llmgit.weights.push import remote_check
+from llmgit.weights.remote import find
 
 
 @dataclass(frozen=True)
@@ -142,16 +144,39 @@ def _model_change(
 
 
 def _remote_check(reg: Store, v: ModelVersion) -> Check:
+    name = "weights are on the DVC remote"
     try:
         result = remote_check(reg.root, v)
+        missing, files, manifest = _really_missing(reg, v, result.missing, result.files)
     except LlmgitError as e:
-        return Check("weights are on the DVC remote", False, e.message)
-    if result.missing:
-        shown = ", ".join(result.missing[:5]) + (" ..." if len(result.missing) > 5 else "")
-        return Check(
-            "weights are on the DVC remote", False, f"{len(result.missing)} of {result.files} file(s) missing: {shown}"
-        )
-    return Check("weights are on the DVC remote", True, f"{result.files} file(s)")
+        return Check(name, False, e.message)
+    if missing is None:
+        return Check(name, False, f"the directory manifest is missing; its {files} file(s) could not be checked")
+    if not missing and not manifest:
+        return Check(name, True, f"{result.files} file(s)")
+    shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+    count = f"{len(missing)} of {files} file(s) missing: {shown}" if missing else f"all {files} file(s) present"
+    if manifest:
+        count = f"the directory manifest and {count}" if missing else f"the directory manifest is missing ({count})"
+    return Check(name, False, count)
+
+
+def _really_missing(
+    reg: Store, v: ModelVersion, missing: tuple[str, ...], files: int
+) -> tuple[list[str] | None, int, bool]:
+    """(missing files, files, whether the ``.dir`` manifest is missing): with the manifest
+    absent from the remote, its files are checked one by one from the local copy of the
+    manifest (None when this clone lacks it too)."""
+    w = v.weights
+    if w is None or not w.is_dir or not any(m.endswith("(directory manifest)") for m in missing):
+        return list(missing), files, False
+    try:
+        entries = listing.entries(reg.root, w)
+    except LlmgitError:
+        return None, files, True
+    remote = find(reg.root)
+    present = remote.present([e.md5 for e in entries]) if remote is not None else set()
+    return [e.relpath for e in entries if e.md5 not in present], len(entries), True
 
 
 SHOWN_CARD_FIELDS = 20  # card changes listed; the rest are counted

@@ -51,7 +51,18 @@ def branch_ref(settings: Settings, stage: str) -> str:
     return refs.stage_branch_ref(settings.stage_branch_prefix, stage)
 
 
+def stage_name(settings: Settings, stage: str) -> str:
+    """I9: a stage as configured, whatever the case it is written in (``Production``)."""
+    if not isinstance(stage, str):
+        return stage
+    folded = stage.strip().casefold()
+    return next((s for s in settings.all_stages if s.casefold() == folded), stage)
+
+
 def check_stage(settings: Settings, stage: str, *, holding: bool) -> str:
+    """The configured name of ``stage`` (case-insensitive, I9); an error for an unknown stage,
+    or for ``archived`` where a holding stage is needed."""
+    stage = stage_name(settings, stage)
     if stage == ARCHIVED and holding:
         raise UsageError(
             f"'{ARCHIVED}' is terminal: versions are archived when they leave their last stage",

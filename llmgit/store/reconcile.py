@@ -51,8 +51,11 @@ def stage_commit(
     return commit_on(root, sb.tip, {stagefile.FILE: stage_blob(root, file), **(files or {})}, message)
 
 
-def reconcile(root: Path, settings: Settings, branches: dict[str, StageBranch], who: Ident, now: str) -> Plan:
-    """What must change so tags and archive agree with ``branches`` (maybe not yet applied)."""
+def reconcile(
+    root: Path, settings: Settings, branches: dict[str, StageBranch], who: Ident, now: str, *, why: str = ""
+) -> Plan:
+    """What must change so tags and archive agree with ``branches`` (maybe not yet applied);
+    ``why``: the reason recorded for a version removed from a stage."""
     stage_tags: dict[tuple[str, str], gitrefs.RefTarget] = {}
     for t in gitrefs.list_ref_targets(root, [refs.STAGE_TAGS]):  # stage tags only: cheap at scale
         if (st := refs.parse_stage_tag(t.ref[len(refs.TAGS) :])) is not None:
@@ -76,7 +79,8 @@ def reconcile(root: Path, settings: Settings, branches: dict[str, StageBranch], 
             changed_tags.append(tag)
             prev = _version_at(root, name, old.commit) if old else None
             if prev and (name, prev) not in held:
-                verb = "rolled back from" if entry.action == "rollback" else f"replaced by v{entry.version} in"
+                rolled = entry.action in ("rollback", "guard")
+                verb = "rolled back from" if rolled else f"replaced by v{entry.version} in"
                 why = f"{verb} {stage}" + (f": {entry.reason}" if entry.reason else "")
                 displaced.append(Change(name, prev, stage, why))
         for (name, stage_name), old in stage_tags.items():
@@ -85,8 +89,18 @@ def reconcile(root: Path, settings: Settings, branches: dict[str, StageBranch], 
                 updates.append(RefUpdate(refs.tag_ref(tag), None, old.oid))
                 pushes.append(PushSpec(refs.tag_ref(tag), None, old.oid))
                 changed_tags.append(tag)
+                prev = _version_at(root, name, old.commit)
+                if prev and (name, prev) not in held:  # left the stage: archived (MLflow's None)
+                    displaced.append(Change(name, prev, stage, f"removed from {stage}" + (f": {why}" if why else "")))
     plan = Plan(tuple(updates), tuple(pushes), tags=tuple(changed_tags))
     return plan + _archive(root, branches[ARCHIVED], displaced, held, who, now)
+
+
+def archive(
+    root: Path, ab: StageBranch, versions: list[Change], held: set[tuple[str, str]], who: Ident, now: str
+) -> Plan:
+    """Archive ``versions`` (each with its reason) that hold no stage; unarchive held ones."""
+    return _archive(root, ab, versions, held, who, now)
 
 
 def _archive(

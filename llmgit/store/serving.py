@@ -23,6 +23,7 @@ from llmgit.store.branches import StageBranch, blob_sizes
 from llmgit.store.store import Store
 
 DEPLOY_DIR = "deploy"
+PLAIN_NAMES_STAGE = "production"  # its resources keep the model's name; others get "-STAGE" (I8)
 MANIFEST_LIMITS = Limits(max_bytes=MIB, max_depth=32, max_values=50_000)  # one InferenceService
 
 
@@ -88,7 +89,7 @@ def spec(
 
 def render(reg: Store, stage: str, deploy_spec: DeploySpec) -> Rendering:
     """Render and check offline (schemas + semantics); a render that fails is an error."""
-    rendered = manifests.render(deploy_spec, reg.root)
+    rendered = manifests.render(deploy_spec, reg.root, stage=None if stage == PLAIN_NAMES_STAGE else stage)
     problems = manifest_checks.validate_documents(rendered.documents(), use_promtool=False)
     if problems:
         overrides = [

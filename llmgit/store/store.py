@@ -7,6 +7,8 @@ the stage branches, the stage history and the ledger. Writing goes through
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +21,7 @@ from llmgit.core.ledgerfile import Ledger
 from llmgit.core.model import Malformed, ModelSummary, ModelVersion
 from llmgit.core.summary import read_tag
 from llmgit.errors import InputError, LlmgitWarning, NotInitialized, UnknownReference, UsageError
-from llmgit.infra import git, gitrefs
+from llmgit.infra import git, gitrefs, lock
 from llmgit.store import branches, cards, history, ledger
 from llmgit.store.branches import StageBranch
 
@@ -74,6 +76,13 @@ class Store:
         if not (self.root / config.CONFIG_FILE).is_file():
             raise NotInitialized(f"'{self.root}' has no llmgit registry yet", hint="run 'llmgit init' first")
         return self.settings
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the repository's writer lock (I6, :mod:`llmgit.infra.lock`): every writing
+        command runs inside it, one at a time per repository."""
+        with lock.held(git.common_dir(self.root) / "llmgit" / "lock"):
+            yield
 
     def require_history(self) -> None:
         """Stage commands need full history and tags: refuse a shallow or tag-less clone."""

@@ -42,6 +42,9 @@ class TransitionResult:
     body_file: Path | None = None
     pr_url: str | None = None
     warnings: tuple[str, ...] = ()
+    note: str = ""  # for a no-op: why nothing changed
+    hint: str = ""  # for a no-op: what to run instead
+    canary_ended: str | None = None  # the canary version a holder change ended first (I4)
 
     @property
     def noop(self) -> bool:
@@ -107,10 +110,15 @@ def apply_transition(
     return TransitionResult(v.name, stage, v.version, previous, "direct", commit, sb.branch, plan, pushed=push)
 
 
+def events(store: Store, name: str) -> list[history.HistoryEvent]:
+    """The stage history of ``name``, oldest first."""
+    return stage_history.read(store.root, store.settings, name)
+
+
 def previous_holder(store: Store, name: str, stage: str, current: str) -> str | None:
     """The version that held ``stage`` before ``current`` took it (from the stage history)."""
-    return history.previous_holder(stage_history.read(store.root, store.settings, name), stage, current)
+    return history.previous_holder(events(store, name), stage, current)
 
 
 def ever_held(store: Store, name: str, version: str, stage: str) -> bool:
-    return history.ever_held(stage_history.read(store.root, store.settings, name), stage, version)
+    return history.ever_held(events(store, name), stage, version)

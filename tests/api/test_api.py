@@ -71,17 +71,13 @@ def test_the_issue_example_as_written(trained: Path, capsys: pytest.CaptureFixtu
     assert [v.version for v in versions] == ["1.0.1", "1.0.0"]
     assert current.version == "1.0.1" and current.stage == "production"
     assert capsys.readouterr().out.startswith("0.8 4 None {'dataset': None")
-    # 1.0.0 had 0.80 against 1.0.1's 0.92: the guard rolled production forward again
-    assert rolled_back is True
-    assert commit_of(repo, f"{M}#production") == commit_of(repo, f"{M}@v1.0.1")
+    # 1.0.1 was rolled back from by a person: the guard never restores it (I2, I5)
+    assert rolled_back is False
+    assert commit_of(repo, f"{M}#production") == commit_of(repo, f"{M}@v1.0.0")
     log = git(repo, "log", "--format=%s", "stage/production").splitlines()
-    assert log == [
-        f"roll back {M} to v1.0.1 in production",
-        f"roll back {M} to v1.0.0 in production",
-        f"promote {M} v1.0.1 to production",
-    ]
+    assert log == [f"roll back {M} to v1.0.0 in production", f"promote {M} v1.0.1 to production"]
     prod = yaml.safe_load(git(repo, "show", "stage/production:stage.yaml"))["models"][M]
-    assert prod["reason"].startswith("guard: val_accuracy 0.8 of v1.0.0 is below 0.87")
+    assert prod["reason"] == "regression" and prod["action"] == "rollback"
     # the run's params and metrics are in the tag summary and the card
     summary = yaml.safe_load(git(repo, "tag", "-l", "--format=%(contents)", f"{M}@v1.0.1").split("\n\n", 1)[1])
     assert summary["params"] == {"model": "llama-2-7b", "learning_rate": 0.0003, "lora_r": 8}

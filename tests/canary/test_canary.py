@@ -303,7 +303,7 @@ def test_guard_live_rolls_back_a_degraded_holder_and_its_manifests(served: Path,
     r = run_cli(served, "guard", M, "--source", "prometheus", "--counts-file", both, "--apply")
     assert r.code == 5 and f"Rolled back {M} in production: v1.0.1 -> v1.0.0" in r.err
     entry = prod_entry(served)
-    assert entry["version"] == "1.0.0" and entry["action"] == "rollback"
+    assert entry["version"] == "1.0.0" and entry["action"] == "guard"  # I1
     assert entry["reason"].startswith("guard: accuracy 0.6000 of v1.0.1 against 0.8000 of v1.0.0")
     assert changed_files(served, "stage/production") == [ISVC, RULE, "stage.yaml"]
     predictor = show(served, "stage/production", ISVC)["spec"]["predictor"]

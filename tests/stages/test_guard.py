@@ -47,7 +47,7 @@ def test_apply_rolls_back_and_records_why(served: Path) -> None:
     r = guard(served, "--metric", "accuracy", "--threshold", "0.02", "--apply")
     assert r.code == 5 and "Rolled back chat-7b in production: v1.0.2 -> v1.0.0" in r.err
     prod = yaml.safe_load(git(served, "show", "stage/production:stage.yaml"))["models"][M]
-    assert prod["version"] == "1.0.0" and prod["action"] == "rollback"
+    assert prod["version"] == "1.0.0" and prod["action"] == "guard"  # I1: a guard rollback is kind guard
     assert prod["reason"].startswith("guard: accuracy 0.72 of v1.0.2 is below")
     assert git(served, "rev-parse", f"{M}#production^{{commit}}") == git(served, "rev-parse", f"{M}@v1.0.0^{{commit}}")
     # healthy again: the holder is 1.0.0 and the previous holder 1.0.2 was worse
