@@ -116,17 +116,23 @@ def read_blob(root: Path, rev: str, path: str) -> bytes | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def blob_ids(root: Path, specs: Sequence[str]) -> dict[str, str | None]:
-    """``REV:PATH`` -> blob id (None when missing), in one ``cat-file --batch-check``."""
+def blob_sizes(root: Path, specs: Sequence[str]) -> dict[str, tuple[str, int] | None]:
+    """``REV:PATH`` -> (blob id, size), None when missing, in one ``cat-file --batch-check``:
+    sizes are known before any blob is read."""
     if not specs:
         return {}
     data = "".join(f"{s}\n" for s in specs).encode()
-    lines = run(root, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], input=data)
-    result: dict[str, str | None] = {}
-    for spec, line in zip(specs, lines.stdout.decode().splitlines(), strict=True):
-        oid, _, kind = line.partition(" ")
-        result[spec] = oid if kind == "blob" else None
+    proc = run(root, ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], input=data)
+    result: dict[str, tuple[str, int] | None] = {}
+    for spec, line in zip(specs, proc.stdout.decode().splitlines(), strict=True):
+        parts = line.split(" ")
+        result[spec] = (parts[0], int(parts[2])) if len(parts) == 3 and parts[1] == "blob" else None
     return result
+
+
+def blob_ids(root: Path, specs: Sequence[str]) -> dict[str, str | None]:
+    """``REV:PATH`` -> blob id (None when missing), in one ``cat-file --batch-check``."""
+    return {spec: found[0] if found else None for spec, found in blob_sizes(root, specs).items()}
 
 
 def hash_object(root: Path, data: bytes, *, write: bool = True) -> str:

@@ -13,6 +13,13 @@ from llmgit.core.inputs import DEFAULT_LIMITS, InputLimits
 from llmgit.infra.files import read_input
 
 
+def _mapping(file: Path | None, what: str, max_bytes: int) -> dict[str, Any] | None:
+    """The mapping in a metrics or params file (None without one), read within ``max_bytes``."""
+    if file is None:
+        return None
+    return inputs.parse_mapping(read_input(file, what, max_bytes=max_bytes), file, what, max_bytes=max_bytes)
+
+
 def collect_metrics(
     file: Path | None,
     pairs: Iterable[str],
@@ -21,10 +28,7 @@ def collect_metrics(
 ) -> dict[str, float | int]:
     """Metrics from a file, ``-M name=value`` pairs and ``extra`` (the Python API's), each
     later source winning; numbers only."""
-    data = None
-    if file is not None:
-        text = read_input(file, "metrics", max_bytes=limits.metrics_bytes)
-        data = inputs.parse_mapping(text, file, "metrics", max_bytes=limits.metrics_bytes)
+    data = _mapping(file, "metrics", limits.metrics_bytes)
     source = f"metrics file '{file}'" if file is not None else "the metrics"
     metrics = inputs.metrics_from(data, pairs, source, max_entries=limits.metrics_entries)
     if extra:
@@ -41,10 +45,7 @@ def collect_params(
 ) -> dict[str, Any]:
     """Params from a file, ``-p name=value`` pairs and ``extra`` (the Python API's), each later
     source winning; nested files flatten."""
-    data = None
-    if file is not None:
-        text = read_input(file, "params", max_bytes=limits.params_bytes)
-        data = inputs.parse_mapping(text, file, "params", max_bytes=limits.params_bytes)
+    data = _mapping(file, "params", limits.params_bytes)
     source = f"params file '{file}'" if file is not None else "the params"
     params = inputs.params_from(data, pairs, source, max_entries=limits.params_entries)
     if extra:

@@ -13,7 +13,7 @@ from llmgit.core.model import ModelVersion
 from llmgit.errors import LlmgitError, UnknownReference, UsageError
 from llmgit.infra import git, gitrefs
 from llmgit.store import cards
-from llmgit.store.branches import blob_sizes, check_stage, too_big
+from llmgit.store.branches import check_stage, too_big
 from llmgit.store.branches import read as read_branch
 from llmgit.store.diffs import diff
 from llmgit.store.store import Store
@@ -94,7 +94,7 @@ def review(reg: Store, stage: str, head: str | None = None, *, check_remote: boo
     base = read_branch(reg.root, settings, stage)
     branch = refs.stage_branch(settings.stage_branch_prefix, stage)
     spec = f"{head_commit}:{stagefile.FILE}"
-    found = blob_sizes(reg.root, [spec])[spec]
+    found = git.blob_sizes(reg.root, [spec])[spec]
     if found is not None and found[1] > stagefile.MAX_BYTES:  # refused before it is read
         raise too_big(found[1], head_rev)
     proposed = stagefile.parse(git.read_blob(reg.root, head_commit, stagefile.FILE), stage, head_rev)

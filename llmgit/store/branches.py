@@ -174,20 +174,6 @@ def _cached(root: Path, blob: str, stage: str, branch: str) -> StageFile | None:
         return None
 
 
-def blob_sizes(root: Path, specs: Sequence[str]) -> dict[str, tuple[str, int] | None]:
-    """``REV:PATH`` -> (blob id, size), None when missing, in one ``cat-file --batch-check``:
-    sizes are known before any blob is read."""
-    if not specs:
-        return {}
-    data = "".join(f"{s}\n" for s in specs).encode()
-    proc = git.run(root, ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], input=data)
-    result: dict[str, tuple[str, int] | None] = {}
-    for spec, line in zip(specs, proc.stdout.decode().splitlines(), strict=True):
-        parts = line.split(" ")
-        result[spec] = (parts[0], int(parts[2])) if len(parts) == 3 and parts[1] == "blob" else None
-    return result
-
-
 def too_big(size: int, branch: str) -> StageFileError:
     return StageFileError(
         f"{branch}:{stagefile.FILE} is {size} bytes, above the limit of {stagefile.MAX_BYTES}",
@@ -200,7 +186,7 @@ def _parsed(root: Path, tip: str, stage: str, branch: str) -> StageFile:
     noticeable fraction of a second, so the parsed form is cached as JSON under the git
     directory, keyed by the blob id (content-addressed: never stale), and read back through
     the same checks."""
-    found = blob_sizes(root, [f"{tip}:{stagefile.FILE}"])[f"{tip}:{stagefile.FILE}"]
+    found = git.blob_sizes(root, [f"{tip}:{stagefile.FILE}"])[f"{tip}:{stagefile.FILE}"]
     if found is None:
         return stagefile.parse(None, stage, branch)
     blob, size = found

@@ -18,7 +18,7 @@ from llmgit.core.history import HistoryEvent, Landed
 from llmgit.core.stagefile import StageFile
 from llmgit.errors import BadRecord, SkippedRecord, StageFileError
 from llmgit.infra import git
-from llmgit.store.branches import blob_sizes, report, stage_tip, too_big, warn
+from llmgit.store.branches import report, stage_tip, too_big, warn
 
 _FIX = "the commits after it are read as usual; if it is the tip, repair it with a commit on '{}'"
 
@@ -38,7 +38,7 @@ def read(root: Path, settings: Settings, name: str | None = None, *, strict: boo
 def _stage_events(root: Path, stage: str, branch: str, tip: str, name: str | None, strict: bool) -> list[HistoryEvent]:
     commits = list(reversed(git.first_parent_log(root, tip)))
     specs = [f"{c.commit}:{stagefile.FILE}" for c in commits]
-    sizes = blob_sizes(root, specs)
+    sizes = git.blob_sizes(root, specs)
     wanted = sorted({found[0] for found in sizes.values() if found and found[1] <= stagefile.MAX_BYTES})
     blobs = git.read_blobs(root, wanted)
     previous = StageFile(stage)

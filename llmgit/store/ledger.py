@@ -15,7 +15,7 @@ from llmgit.core.ledgerfile import Ledger
 from llmgit.core.plan import Plan
 from llmgit.errors import SkippedRecord, UsageError
 from llmgit.infra import git
-from llmgit.store.branches import MAX_WARNINGS, blob_sizes, tip_of, warn
+from llmgit.store.branches import MAX_WARNINGS, tip_of, warn
 from llmgit.store.commits import commit_on
 
 
@@ -24,7 +24,7 @@ def _read(root: Path, remote: str) -> Ledger:
     if tip is None:
         return ledgerfile.empty(None, local)
     spec = f"{tip}:{ledgerfile.FILE}"
-    found = blob_sizes(root, [spec])[spec]
+    found = git.blob_sizes(root, [spec])[spec]
     if found is None:
         return ledgerfile.parse(None, tip, local)
     blob, size = found

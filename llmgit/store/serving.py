@@ -19,7 +19,7 @@ from llmgit.errors import InputError, InternalError, UsageError
 from llmgit.infra import git, manifest_checks, manifests, templating
 from llmgit.infra.manifests import Manifests
 from llmgit.store import ledger
-from llmgit.store.branches import StageBranch, blob_sizes
+from llmgit.store.branches import StageBranch
 from llmgit.store.store import Store
 
 DEPLOY_DIR = "deploy"
@@ -110,7 +110,7 @@ def committed_mode(root: Path, tip: str | None, name: str) -> ServingMode | None
     """The serving mode of the InferenceService committed on a stage branch, if there is one
     (read within bounds: the branch comes from outside; one that cannot be read has none)."""
     spec = f"{tip}:{model_dir(name)}/{manifests.ISVC_FILE}"
-    found = blob_sizes(root, [spec])[spec] if tip else None
+    found = git.blob_sizes(root, [spec])[spec] if tip else None
     if found is None or found[1] > MANIFEST_LIMITS.max_bytes:
         return None
     try:
@@ -161,7 +161,7 @@ def for_entry(
 def has_files(root: Path, sb: StageBranch, name: str) -> bool:
     """Whether the stage branch already carries manifests for ``name``."""
     spec = f"{sb.tip}:{model_dir(name)}/{manifests.ISVC_FILE}"
-    return bool(sb.tip) and blob_sizes(root, [spec])[spec] is not None
+    return bool(sb.tip) and git.blob_sizes(root, [spec])[spec] is not None
 
 
 def refreshed_files(reg: Store, sb: StageBranch, name: str, file: StageFile) -> dict[str, bytes]:

@@ -228,7 +228,7 @@ class Store:
         v = self.get(reference)
         where = f"{v.tag}:{refs.card_path(v.name)}"
         limit = self.settings.limits.card_bytes
-        found = branches.blob_sizes(self.root, [f"{v.commit}:{refs.card_path(v.name)}"])
+        found = git.blob_sizes(self.root, [f"{v.commit}:{refs.card_path(v.name)}"])
         size = next(iter(found.values()))
         if size is not None and size[1] > limit:  # refused before it is read
             raise InputError(

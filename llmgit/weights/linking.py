@@ -41,7 +41,7 @@ def new_file_mode() -> int:
     return 0o666 & ~mask
 
 
-def place(pairs: Sequence[Pair], *, hardlink: bool = True, mode: int | None = None) -> None:
+def place(pairs: Sequence[Pair], *, hardlink: bool, mode: int | None = None) -> None:
     """Put each cache object at its target (parent directories made as needed): a reflink,
     else (with ``hardlink``) a hard link, else a copy; whatever was at a target is replaced.
 

@@ -82,6 +82,23 @@ def test_switching_back_turns_links_into_copies(registry_repo: Path) -> None:
     assert run_cli(repo, "fsck", "--deep").code == 0
 
 
+def test_init_again_replaces_the_link_default_older_llmgit_wrote(registry_repo: Path) -> None:
+    """A registry set up before copies were the default holds 'hardlink,symlink,copy': that was
+    llmgit's choice, not the user's, so a plain 'llmgit init' turns it into copies."""
+    repo = registry_repo
+    config = repo / ".dvc" / "config"  # what older llmgit wrote
+    config.write_text(config.read_text().replace('type = "reflink,copy"', 'type = "hardlink,symlink,copy"'))
+    assert _configured(repo) == "hardlink,symlink,copy"
+    sums = make_weights(repo / "w", seed=3)
+    assert run_cli(repo, "register", "m", "-w", "w").code == 0
+    files = sorted(p for p in (repo / "w").iterdir())
+    assert all(p.stat().st_nlink > 1 for p in files)
+    again = run_cli(repo, "init")
+    assert again.code == 0 and "Cache type: reflink,copy" in again.err, again.err
+    assert _configured(repo) == "reflink,copy"
+    assert all(p.stat().st_nlink == 1 for p in files) and tree_md5(repo / "w") == sums
+
+
 def test_init_again_keeps_the_chosen_type(registry_repo: Path) -> None:
     repo = registry_repo
     assert run_cli(repo, "init", "--cache-type", "symlink").code == 0
