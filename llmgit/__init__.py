@@ -16,7 +16,7 @@ _PUBLIC = {
     "ModelSummary": "llmgit.core.model",
     "ModelVersion": "llmgit.core.model",
     "WeightsInfo": "llmgit.core.model",
-    "VersionDetails": "llmgit.api.mlflow_style",
+    "VersionDetails": "llmgit.api.reading",
     "RegisterRequest": "llmgit.register.request",
     "Registry": "llmgit.api.registry",
     "Query": "llmgit.inspect.query",
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from llmgit.api.mlflow_style import VersionDetails
+    from llmgit.api.reading import VersionDetails
     from llmgit.api.registry import Registry
     from llmgit.api.tracking import Run, start_run
     from llmgit.core.model import ModelSummary, ModelVersion, WeightsInfo

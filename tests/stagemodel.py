@@ -108,7 +108,7 @@ class Model:
         s.canary = None
 
     def archive(self, version: str, at: int) -> None:
-        """MLflow ``Archived``: the version leaves every stage it holds, into the archive."""
+        """``Registry.transition(name, version, "archived")``: the version leaves every stage it holds, into the archive."""
         for stage, s in self.stages.items():
             if s.holder == version:
                 self.change_holder(stage, "archive", None, "", at)
@@ -120,13 +120,22 @@ class Model:
         s = self.stages[stage]
         if s.holder == version:
             return "noop"
+        if stage == "production" and not skip_previous and not self.stages["staging"].ever_held(version):
+            return "error"  # the previous-stage rule holds for an excluded version too
         if version in s.excluded:
             return "ok"  # I2: an explicit promote brings an excluded version back
-        if stage == "production" and not skip_previous and not self.stages["staging"].ever_held(version):
-            return "error"
         if version in self.archived:
             return "either"  # archived, not excluded here: the rules do not say
         return "ok"
+
+    def predict_ab_abort(self, stage: str) -> str:
+        """A running canary ends; run again right after an abort, it changes nothing (I7)."""
+        s = self.stages[stage]
+        if s.canary is not None:
+            return "ok"
+        if s.holder is not None and s.transitions and s.transitions[-1].kind == "canary-abort":
+            return "noop"
+        return "error"
 
     def predict_rollback(self, stage: str, to: str | None) -> tuple[str, str | None]:
         """(outcome, the version it installs)."""

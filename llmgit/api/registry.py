@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from llmgit.api import mlflow_style, reading, registering, serving, staging, storing
+from llmgit.api import reading, registering, serving, staging, storing
 from llmgit.api.facade import Facade
 from llmgit.core.config import Settings
 from llmgit.store.store import Store
@@ -61,6 +61,9 @@ class Registry:
     Methods that write (register, promote, rollback, ...) run one at a time per repository:
     each holds the writer lock (:meth:`Store.lock`); the reading ones take no lock.
 
+    Versions are SemVer strings and results are llmgit's dataclasses; MLflow's client runs on
+    the same repository through the MLflow plugin (``docs/migration-mlflow.md``).
+
     A malformed version tag (a summary llmgit will not use) is left out of every listing with
     a :class:`~llmgit.errors.SkippedRecord` warning; ``strict=True`` makes it a
     :class:`~llmgit.errors.BadRecord` error instead. :meth:`malformed` lists them."""
@@ -87,15 +90,18 @@ class Registry:
     versions = reading.versions
     versions_all = reading.versions_all
     get = reading.get
+    details = reading.details
     card = reading.card
     card_markdown = reading.card_markdown
     validate_card = reading.validate_card
     diff = reading.diff
     search = reading.search
+    search_details = reading.search_details
     checkout = _writing(reading.checkout, lambda arguments: arguments["to"] is None)  # in place
     same_weights = reading.same_weights
     stage_branches = reading.stage_branches
     stages = reading.stages
+    holders = reading.holders
     history = reading.history
     holders_at = reading.holders_at
 
@@ -109,6 +115,9 @@ class Registry:
     # stages (llmgit.api.staging)
     promote = _writing(staging.promote)
     rollback = _writing(staging.rollback)
+    transition = _writing(staging.transition)
+    rollback_to_version = _writing(staging.rollback_to_version)
+    auto_rollback_if_degraded = _writing(staging.auto_rollback_if_degraded)
     sync = _writing(staging.sync)
     guard = _writing(staging.guard, _flag("apply"))
     guard_on = _writing(staging.guard_on, lambda arguments: bool(arguments["request"].apply))
@@ -139,11 +148,3 @@ class Registry:
     deploy_render = serving.deploy_render
     deploy_write = _writing(_write_manifests)
     deploy_validate = staticmethod(serving.deploy_validate)
-
-    # MLflow-style names (llmgit.api.mlflow_style)
-    get_model_version = mlflow_style.get_model_version
-    search_model_versions = mlflow_style.search_model_versions
-    transition_model_version_stage = _writing(mlflow_style.transition_model_version_stage)
-    get_latest_versions = mlflow_style.get_latest_versions
-    rollback_to_version = _writing(mlflow_style.rollback_to_version)
-    auto_rollback_if_degraded = _writing(mlflow_style.auto_rollback_if_degraded)

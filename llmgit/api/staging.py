@@ -1,4 +1,5 @@
-"""Changing stages: promote, roll back, sync after a merged pull request, guard, review; and
+"""Changing stages: promote, roll back, sync after a merged pull request, guard, review; the
+short forms ``transition``, ``rollback_to_version`` and ``auto_rollback_if_degraded``; and
 fetching what others changed. (Methods of :class:`~llmgit.api.registry.Registry`.)"""
 
 from __future__ import annotations
@@ -7,11 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmgit.api.facade import Facade
+from llmgit.api.reading import VersionDetails, details
+from llmgit.core import refs
+from llmgit.core.refs import ARCHIVED
+from llmgit.errors import UsageError
+from llmgit.stages.requests import PromoteRequest
 
 if TYPE_CHECKING:
     from llmgit.infra.gitremote import FetchResult
     from llmgit.stages.guard import GuardResult, LiveGuardResult
-    from llmgit.stages.requests import GuardRequest, PromoteRequest
+    from llmgit.stages.requests import GuardRequest
     from llmgit.stages.review import Review
     from llmgit.stages.sync import SyncResult
     from llmgit.store.transitions import TransitionResult
@@ -89,3 +95,73 @@ def fetch(reg: Facade) -> FetchResult:
 
     settings = reg.store.require_initialized()
     return fetch(reg.store.root, settings.git_remote, settings.stage_branch_prefix)
+
+
+def _reference(name: str, version: str) -> str:
+    """``NAME@1.2.0`` from a name and a version (``"1.2.0"``, ``"v1.2.0"``, ``"1.2"``: the highest 1.2.z)."""
+    refs.validate_model_name(name)
+    if not isinstance(version, str):
+        raise UsageError(
+            f"a version is a SemVer string like '1.2.0', not {version!r}",
+            hint="MLflow's integer versions exist through the MLflow plugin (docs/migration-mlflow.md)",
+        )
+    return f"{name}@{version.strip()}"
+
+
+def transition(
+    reg: Facade, name: str, version: str, stage: str | None, *, reason: str = "", push: bool = False
+) -> VersionDetails:
+    """Put a version into ``stage`` now: a direct promotion (``llmgit promote NAME@VERSION --to
+    STAGE --direct --skip-staging``: neither the previous-stage rule nor the stage's ``pr``
+    mode applies). The version it replaces is archived unless it holds another stage.
+    ``"archived"`` archives the version: it leaves every stage it holds. ``None`` takes it out
+    of every stage it holds (archived when it held one; a version holding none stays as it
+    is). Stage names in any case (I9). Returns the version after the move."""
+    if stage is not None and not isinstance(stage, str):
+        raise UsageError(f"a stage is a name like 'production', not {stage!r}")
+    v = details(reg, _reference(name, version))
+    if stage is None or stage.strip().casefold() == ARCHIVED:
+        from llmgit.stages.retire import retire  # noqa: PLC0415 (start-up)
+
+        reg.store.require_initialized()
+        retire(reg.store, v.tag, reason=reason, archive_idle=stage is not None, push=push)
+        return details(reg, v.tag)
+    promote(reg, PromoteRequest(v.tag, stage, reason=reason, mode="direct", skip_previous_stage=True, push=push))
+    return details(reg, v.tag)
+
+
+def rollback_to_version(
+    reg: Facade, name: str, version: str, *, reason: str = "", stage: str = "production", push: bool = False
+) -> VersionDetails:
+    """Move ``stage`` back to ``version`` (``llmgit rollback NAME --to VERSION``); returns it."""
+    target = details(reg, _reference(name, version))
+    rollback(reg, name, stage=stage, to=target.version, reason=reason, push=push)
+    return details(reg, target.tag)
+
+
+def auto_rollback_if_degraded(
+    reg: Facade,
+    name: str,
+    *,
+    metric: str,
+    threshold: float,
+    relative: bool = False,
+    stage: str = "production",
+    metrics_file: Path | None = None,
+    push: bool = False,
+) -> bool:
+    """``llmgit guard --apply``: roll back when the holder's metric is worse than the previous
+    holder's by more than ``threshold``. Returns whether it rolled back; ``guard`` gives the
+    whole comparison."""
+    result = guard(
+        reg,
+        name,
+        metric=metric,
+        threshold=threshold,
+        relative=relative,
+        stage=stage,
+        metrics_file=metrics_file,
+        apply=True,
+        push=push,
+    )
+    return result.rollback is not None

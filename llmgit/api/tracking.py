@@ -1,8 +1,9 @@
-"""``llmgit.start_run``: MLflow-style logging that ends in a registered version.
+"""``llmgit.start_run``: a training run's params and metrics, ending in a registered version.
 
 A :class:`Run` collects params and metrics in memory; :meth:`Run.log_model` registers the
 weights as a new version carrying them (the tag summary and the model card). Nothing is
-written before ``log_model``; there is no tracking server.
+written before ``log_model``; there is no tracking server, no run id and no artifact store
+(MLflow's own ``mlflow.start_run`` works with the MLflow plugin: ``docs/migration-mlflow.md``).
 
 ```python
 with llmgit.start_run(reg, experiment="llama2-finetuning") as run:
@@ -27,7 +28,7 @@ from llmgit.errors import InputError, UsageError
 from llmgit.register.request import RegisterRequest
 
 if TYPE_CHECKING:
-    from llmgit.api.mlflow_style import VersionDetails
+    from llmgit.api.reading import VersionDetails
     from llmgit.api.registry import Registry
 
 # params that name a run best, in this order; then the others in the order they were logged
@@ -86,7 +87,7 @@ class Run:
 
     def log_metrics(self, metrics: Mapping[str, float | int], step: int | None = None) -> None:
         """Record metrics; the registry keeps the last value logged for each (``step`` is
-        accepted for MLflow compatibility and not stored)."""
+        accepted and not stored: there is no metric history)."""
         for key, value in metrics.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise InputError(f"metric '{key}' is not a finite number: {value!r}")
@@ -125,7 +126,7 @@ class Run:
             message=message if message is not None else f"run {self.run_name} in {self.experiment}",
         )
         v = self.registry.register(request)
-        details = self.registry.get_model_version(v.name, v.version)
+        details = self.registry.details(v.tag)
         self.registered.append(details)
         return details
 

@@ -1,4 +1,4 @@
-"""The Python API: MLflow-style calls on a real registry, checked with raw git."""
+"""The Python API (llmgit-native: SemVer strings, dataclasses) on a real registry, checked with raw git."""
 
 from __future__ import annotations
 
@@ -58,11 +58,11 @@ def test_the_issue_example_as_written(trained: Path, capsys: pytest.CaptureFixtu
         run.log_metrics({"val_loss": 0.45, "val_accuracy": 0.92})
         mv = run.log_model("out/llama2-7b-alpaca", registered_model_name="llama2-7b-alpaca")
 
-    versions = reg.search_model_versions("name='llama2-7b-alpaca'")
-    reg.transition_model_version_stage("llama2-7b-alpaca", version=mv.version, stage="production")
-    v1 = reg.get_model_version("llama2-7b-alpaca", "1.0.0")
+    versions = reg.search_details("name = 'llama2-7b-alpaca'")
+    reg.transition("llama2-7b-alpaca", mv.version, "production")
+    v1 = reg.details("llama2-7b-alpaca@v1.0.0")
     print(v1.metrics["val_accuracy"], v1.params["lora_r"], v1.stage, v1.card["training"])
-    current = reg.get_latest_versions("llama2-7b-alpaca", stages=["production"])[0]
+    current = reg.holders("llama2-7b-alpaca")["production"]
     reg.rollback_to_version("llama2-7b-alpaca", "1.0.0", reason="regression")
     rolled_back = reg.auto_rollback_if_degraded("llama2-7b-alpaca", metric="val_accuracy", threshold=0.05)
 
@@ -83,7 +83,7 @@ def test_the_issue_example_as_written(trained: Path, capsys: pytest.CaptureFixtu
     assert summary["params"] == {"model": "llama-2-7b", "learning_rate": 0.0003, "lora_r": 8}
     assert summary["metrics"] == {"val_loss": 0.45, "val_accuracy": 0.92}
     assert summary["message"] == "run llama2-7b-alpaca in llama2-finetuning"
-    assert reg.get_model_version(M, "1.0.1").card["training"]["lora_r"] == 8
+    assert reg.details(f"{M}@v1.0.1").card["training"]["lora_r"] == 8
 
 
 def test_the_example_in_the_docs_is_the_one_tested() -> None:
@@ -93,37 +93,57 @@ def test_the_example_in_the_docs_is_the_one_tested() -> None:
     assert f"```python\n{example}\n```" in (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
 
 
-def test_version_forms_and_latest(trained: Path) -> None:
+def test_version_forms_holders_and_search(trained: Path) -> None:
     reg = llmgit.Registry(".")
     ok(trained, "register", M, "-w", f"out/{M}", "--version", "3.1.0", "-M", "val_accuracy=0.9")
     make_weights(trained / "out" / M, seed=3)
     ok(trained, "register", M, "-w", f"out/{M}", "--version", "3.2.0", "-M", "val_accuracy=0.91")
-    assert reg.get_model_version(M, "v1.0.0").version == "1.0.0"
-    assert reg.get_model_version(M, 3).version == "3.2.0"
-    assert reg.get_model_version(M, "3.1").version == "3.1.0"
-    reg.transition_model_version_stage(M, "3.1.0", "Staging")
-    latest = reg.get_latest_versions(M)
-    assert [(v.version, v.stage) for v in latest] == [("3.1.0", "staging"), ("3.2.0", None)]
-    assert reg.get_latest_versions(M, stages=["production"]) == []
-    ordered = reg.search_model_versions(
-        "metrics.val_accuracy > 0.5", order_by=["metrics.val_accuracy DESC"], max_results=2
-    )
-    assert [v.version for v in ordered] == ["3.2.0", "3.1.0"]
-    assert [v.version for v in reg.search_model_versions(order_by="version_number ASC")] == ["1.0.0", "3.1.0", "3.2.0"]
+    assert reg.details(f"{M}@1.0.0").version == "1.0.0"
+    assert reg.details(f"{M}@3").version == "3.2.0"  # the highest 3.x.y, as in 'llmgit show'
+    assert reg.details(f"{M}@3.1").version == "3.1.0"
+    assert reg.details(M).version == "3.2.0"
+    assert reg.holders(M) == {}
+    staged = reg.transition(M, "3.1", "Staging")
+    assert (staged.version, staged.stage, staged.stages) == ("3.1.0", "staging", ("staging",))
+    assert commit_of(trained, f"{M}#staging") == commit_of(trained, f"{M}@v3.1.0")
+    assert reg.details(f"{M}#staging") == staged
+    assert {s: d.version for s, d in reg.holders(M).items()} == {"staging": "3.1.0"}
+    assert reg.holders(M, stage="PRODUCTION") == {}
+    reg.transition(M, "3.2.0", "production")
+    assert {s: d.version for s, d in reg.holders(M).items()} == {"staging": "3.1.0", "production": "3.2.0"}
+    query = llmgit.Query(filter="metrics.val_accuracy > 0.5", order=(("metrics.val_accuracy", True),), limit=2)
+    ordered = reg.search_details(query)
+    assert [(v.version, v.stage) for v in ordered] == [("3.2.0", "production"), ("3.1.0", "staging")]
+    by_version = reg.search_details(llmgit.Query(order=(("version", False),)))
+    assert [v.version for v in by_version] == ["1.0.0", "3.1.0", "3.2.0"]
+    assert [h.version.version for h in reg.search("stage = 'staging'")] == ["3.1.0"]
+
+
+def test_mlflow_client_names_are_not_on_the_registry() -> None:
+    """MLflow's client runs through the plugin; the Registry keeps llmgit's own names."""
+    for name in ("get_model_version", "search_model_versions", "get_latest_versions", "transition_model_version_stage"):
+        assert not hasattr(llmgit.Registry, name), name
+    assert not hasattr(llmgit.VersionDetails, "current_stage")
 
 
 def test_errors_match_the_cli(trained: Path) -> None:
     reg = llmgit.Registry(".")
     cli = run_cli(trained, "show", f"{M}@9.9.9")
     with pytest.raises(UnknownReference) as info:
-        reg.get_model_version(M, "9.9.9")
+        reg.details(f"{M}@9.9.9")
     assert cli.err.splitlines()[0] == f"error: {info.value.message}"
     with pytest.raises(UnknownReference, match="unknown stage 'qa'"):
-        reg.get_latest_versions(M, stages=["qa"])
+        reg.holders(M, stage="qa")
+    with pytest.raises(UsageError, match="'archived' holds many versions, not one"):
+        reg.holders(M, stage="archived")
+    with pytest.raises(UsageError, match="a version is a SemVer string like '1.2.0', not 1"):
+        reg.transition(M, 1, "production")  # type: ignore[arg-type]
+    with pytest.raises(UnknownReference, match="unknown stage 'None'"):
+        reg.transition(M, "1.0.0", "None")
     with pytest.raises(UsageError, match="no version of 'llama2-7b-alpaca' holds production"):
         reg.rollback_to_version(M, "1.0.0")
     with pytest.raises(llmgit.LlmgitError, match="filter syntax error at column 6"):
-        reg.search_model_versions("name 'x'")
+        reg.search_details("name 'x'")
     with llmgit.start_run(reg) as run:
         with pytest.raises(InputError, match="metric 'acc' is not a finite number: 'high'"):
             run.log_metric("acc", "high")  # type: ignore[arg-type]

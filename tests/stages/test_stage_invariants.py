@@ -83,7 +83,7 @@ def test_api_auto_rollback_does_not_undo_a_human_rollback(registry_repo: Path) -
     register_versions(registry_repo, M, [0.75, 0.90])
     reg = llmgit.Registry(registry_repo)
     for v in ("1.0.0", "1.0.1"):
-        reg.transition_model_version_stage(M, v, "production")
+        reg.transition(M, v, "production")
     reg.rollback_to_version(M, "1.0.0", reason="hallucinations up")
     tip = git(registry_repo, "rev-parse", "stage/production")
     assert reg.auto_rollback_if_degraded(M, metric="accuracy", threshold=0.01) is False
@@ -284,7 +284,7 @@ def test_review_counts_the_missing_files(registry_repo: Path) -> None:
     assert all(f"model-{i:05d}-of-00003.safetensors" in detail for i in range(3))
 
 
-# --- I9: stage names in any case, MLflow's names in the API --------------------------------
+# --- I9: stage names in any case, in the CLI and in the API --------------------------------
 
 
 def test_promote_to_Production_in_cli_and_api(registry_repo: Path) -> None:
@@ -294,7 +294,7 @@ def test_promote_to_Production_in_cli_and_api(registry_repo: Path) -> None:
     ok(registry_repo, "promote", f"{M}@v1.0.0", "--to", "Production", "--direct", "--skip-staging")
     assert stage_file(registry_repo)[M]["version"] == "1.0.0"
     reg = llmgit.Registry(registry_repo)
-    assert reg.transition_model_version_stage(M, "1.0.1", "PRODUCTION").stage == "production"
+    assert reg.transition(M, "1.0.1", "PRODUCTION").stage == "production"
     assert stage_file(registry_repo)[M]["version"] == "1.0.1"
     ok(registry_repo, "rollback", M, "--stage", "Production")
     assert stage_file(registry_repo)[M]["version"] == "1.0.0"
@@ -304,28 +304,28 @@ def test_promote_to_Production_in_cli_and_api(registry_repo: Path) -> None:
     assert git(registry_repo, "branch", "--list", "stage/Production") == ""
 
 
-def test_api_accepts_mlflow_archived_and_none(registry_repo: Path) -> None:
+def test_api_transition_archives_or_leaves_every_stage(registry_repo: Path) -> None:
     import llmgit
 
     register_versions(registry_repo, M, [0.75, 0.80, 0.85])
     reg = llmgit.Registry(registry_repo)
-    reg.transition_model_version_stage(M, "1.0.0", "Production")
-    reg.transition_model_version_stage(M, "1.0.1", "Staging")
-    done = reg.transition_model_version_stage(M, "1.0.0", "Archived", reason="retired")
+    reg.transition(M, "1.0.0", "Production")
+    reg.transition(M, "1.0.1", "Staging")
+    done = reg.transition(M, "1.0.0", "Archived", reason="retired")
     assert done.stage == "archived"
     assert M not in stage_file(registry_repo)
     assert git(registry_repo, "tag", "-l", f"{M}#production") == ""
     assert subjects(registry_repo)[0] == f"archive {M} v1.0.0 from production"
     archived = {e["version"]: e for e in stage_file(registry_repo, "stage/archived")[M]}
     assert archived["1.0.0"]["action"] == "archive" and "retired" in archived["1.0.0"]["reason"]
-    assert reg.transition_model_version_stage(M, "1.0.1", "none").stage == "archived"
+    assert reg.transition(M, "1.0.1", None).stage == "archived"
     assert M not in stage_file(registry_repo, "stage/staging")
     assert git(registry_repo, "tag", "-l", f"{M}#staging") == ""
-    # never in a stage: Archived archives it, None leaves it where it is
+    # never in a stage: archived archives it, None leaves it where it is
     tip = git(registry_repo, "rev-parse", "stage/archived")
-    assert reg.transition_model_version_stage(M, "1.0.2", "None").stage is None
+    assert reg.transition(M, "1.0.2", None).stage is None
     assert git(registry_repo, "rev-parse", "stage/archived") == tip
-    assert reg.transition_model_version_stage(M, "1.0.2", "ARCHIVED").stage == "archived"
+    assert reg.transition(M, "1.0.2", "ARCHIVED").stage == "archived"
     versions = [e["version"] for e in stage_file(registry_repo, "stage/archived")[M]]
     assert sorted(versions) == ["1.0.0", "1.0.1", "1.0.2"]
 

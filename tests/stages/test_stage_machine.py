@@ -1,9 +1,9 @@
 """A stateful property test of the stage invariants (docs/stages.md I1-I5, I8): hypothesis
 drives the Python API on a real repository with a bare origin (register, promote directly
 and by a pull request merged in the origin then ``sync``, rollback with and without ``to``,
-the guard on generated metrics, canaries, MLflow's ``Archived``, lifecycle apply under a
-pinned clock) and after every step compares the repository, read with raw git where it can,
-with the reference model in ``tests/stagemodel.py``.
+the guard on generated metrics, canaries, ``transition`` to ``archived``, lifecycle apply
+under a pinned clock) and after every step compares the repository, read with raw git where
+it can, with the reference model in ``tests/stagemodel.py``.
 
 Bounded for CI: 30 examples of up to 15 steps; ``LLMGIT_STATE_EXAMPLES`` and
 ``LLMGIT_STATE_STEPS`` raise them. A failure prints the shrunk steps and a reproduction blob.
@@ -212,8 +212,8 @@ class StageMachine(RuleBasedStateMachine):
             if repeat > 1:
                 self.check_all()
 
-    @rule(stage=STAGE, values=st.lists(GRID, min_size=40, max_size=40), card=st.booleans(), mlflow=st.booleans())
-    def guard(self, stage: str, values: list[float], card: bool, mlflow: bool) -> None:
+    @rule(stage=STAGE, values=st.lists(GRID, min_size=40, max_size=40), card=st.booleans(), short=st.booleans())
+    def guard(self, stage: str, values: list[float], card: bool, short: bool) -> None:
         self.tick()
         observed = dict(self.model.accuracy) if card else dict(zip(self.model.versions, values, strict=False))
         outcome, installs = (
@@ -223,11 +223,13 @@ class StageMachine(RuleBasedStateMachine):
         if not card:
             path = self.base / "observed.json"
             path.write_text(json.dumps({v: {"accuracy": a} for v, a in observed.items()}))
-        note(f"guard {M} --stage {stage} observed={observed} (card: {card}, mlflow: {mlflow}) -> {outcome} {installs}")
+        note(
+            f"guard {M} --stage {stage} observed={observed} (card: {card}, auto_rollback_if_degraded: {short}) -> {outcome} {installs}"
+        )
         before = self.state()
 
         def run() -> object:
-            if mlflow:
+            if short:
                 return self.reg().auto_rollback_if_degraded(
                     M, metric="accuracy", threshold=THRESHOLD, stage=stage, metrics_file=path
                 )
@@ -279,9 +281,13 @@ class StageMachine(RuleBasedStateMachine):
     @rule(stage=STAGE)
     def ab_abort(self, stage: str) -> None:
         at, why = self.tick(), self.reason("canary lost")
-        outcome = "ok" if self.model.stages[stage].canary is not None else "error"
+        outcome = self.model.predict_ab_abort(stage)
         note(f"ab abort {M} in {stage} --reason {why!r} -> predicted {outcome}")
+        before = self.state()
         if self.attempt(lambda: self.reg().ab_abort(M, stage=stage, reason=why), "ab abort", outcome) is None:
+            return
+        if outcome == "noop":
+            self.unchanged("ab abort", before)
             return
         self.model.abort_canary(stage, why, at)
 
@@ -289,8 +295,8 @@ class StageMachine(RuleBasedStateMachine):
     def archive(self, i: int, spelling: str) -> None:
         at, v = self.tick(), self.version(i)
         outcome = self.model.predict_archive(v)
-        note(f"transition_model_version_stage({M!r}, {v!r}, {spelling!r}) -> predicted {outcome}")
-        call = lambda: self.reg().transition_model_version_stage(M, v, spelling, reason="retired")  # noqa: E731
+        note(f"transition({M!r}, {v!r}, {spelling!r}) -> predicted {outcome}")
+        call = lambda: self.reg().transition(M, v, spelling, reason="retired")  # noqa: E731
         if self.attempt(call, f"archive v{v}", outcome) is not None:
             self.model.archive(v, at)
 
