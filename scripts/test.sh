@@ -17,4 +17,5 @@ if [ "$(id -u)" -eq 0 ]; then
 elif ! scripts/get-chromium.sh >/dev/null; then
   echo "warning: no Chromium; the report's browser tests will be skipped" >&2
 fi
-exec .venv/bin/python -m pytest "$@"
+# On every core (pytest-xdist): each test builds its own repositories, servers and ports.
+exec .venv/bin/python -m pytest -n auto "$@"

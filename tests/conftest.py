@@ -52,6 +52,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Ada Lovelace")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "ada@example.com")
     monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{home}/mlflow.db")  # never MLflow's default in the cwd
     monkeypatch.delenv("GIT_DIR", raising=False)
     monkeypatch.delenv("GIT_WORK_TREE", raising=False)
     (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")

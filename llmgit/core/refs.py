@@ -5,6 +5,7 @@
 - stage branch  ``refs/heads/<prefix><stage>``, prefix ``stage/`` by default
 - promotion branch ``refs/heads/llmgit/promote/NAME-vX.Y.Z-to-STAGE`` (for a pull request)
 - the ledger    ``refs/heads/llmgit/lifecycle``
+- MLflow's notes ``refs/heads/llmgit/mlflow`` (descriptions, tags, aliases, version numbers)
 - remote mirrors ``refs/remotes/<remote>/<branch>`` and ``refs/llmgit/remote-tags/<tag>``
 
 References users type: ``NAME``, ``NAME@latest``, ``NAME@vX.Y.Z``, ``NAME@X.Y.Z``,
@@ -31,6 +32,7 @@ REMOTES = "refs/remotes/"
 MIRROR = "refs/llmgit/remote-tags/"  # the remote's tags, fetched aside (version tags never move)
 PROMOTION_PREFIX = "llmgit/promote/"
 LEDGER_BRANCH = "llmgit/lifecycle"
+MLFLOW_BRANCH = "llmgit/mlflow"
 STAGE_TAGS = f"{TAGS}*#*"  # a for-each-ref pattern matching stage tags only
 ARCHIVED = "archived"  # the terminal stage every registry has (not listed in llmgit.yaml)
 MODEL_CARD = "model_card.yaml"

@@ -42,8 +42,10 @@ def promote(store: Store, req: PromoteRequest) -> TransitionResult:
     current = sb.file.holders.get(v.name)
     if current is not None and current.version == v.version:
         return TransitionResult(v.name, stage, v.version, v.version, "noop", None, sb.branch, Plan())
-    if v.version in branches[ARCHIVED].file.versions_of(v.name) and v.version not in excluded(
-        events(store, v.name), stage, v.name
+    if (
+        not req.revive
+        and v.version in branches[ARCHIVED].file.versions_of(v.name)
+        and v.version not in excluded(events(store, v.name), stage, v.name)
     ):
         raise UsageError(
             f"{v.tag} is archived",

@@ -17,6 +17,7 @@ class PromoteRequest:
     push: bool = False
     open_pr: bool = False
     body_file: Path | None = None
+    revive: bool = False  # an archived version may take the stage (MLflow's transition out of Archived)
 
 
 @dataclass(frozen=True)

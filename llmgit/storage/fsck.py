@@ -21,7 +21,7 @@ from llmgit.core import dirmanifest
 from llmgit.core.model import Malformed, ModelVersion
 from llmgit.core.pointer import Pointer
 from llmgit.errors import LlmgitError
-from llmgit.store import branches, ledger
+from llmgit.store import branches, ledger, mlflownotes
 from llmgit.store.store import Store
 from llmgit.weights import fetch, listing
 from llmgit.weights.integrity import QUARANTINE, CacheCheck
@@ -89,7 +89,11 @@ def fsck(store: Store, references: list[str], *, deep: bool = False, repair: boo
     records = (
         ()
         if references
-        else (*branches.problems(root, store.settings), *ledger.problems(root, store.settings.git_remote))
+        else (
+            *branches.problems(root, store.settings),
+            *ledger.problems(root, store.settings.git_remote),
+            *mlflownotes.problems(root, store.settings.git_remote),
+        )
     )
     return FsckReport(
         tuple(reports), checked, len(set(check.rehashed)), check.cache / QUARANTINE, deep, malformed, tuple(records)

@@ -115,7 +115,9 @@ def _all_registry_refs(store: Store) -> list[PushSpec]:
     mirror = {t.ref[len(refs.MIRROR) :]: t.oid for t in gitrefs.list_ref_targets(store.root, [refs.MIRROR])}
     specs = []
     prefix = refs.HEADS + store.settings.stage_branch_prefix
-    for t in gitrefs.list_ref_targets(store.root, [prefix, refs.HEADS + refs.LEDGER_BRANCH]):
+    for t in gitrefs.list_ref_targets(
+        store.root, [prefix, refs.HEADS + refs.LEDGER_BRANCH, refs.HEADS + refs.MLFLOW_BRANCH]
+    ):
         specs.append(PushSpec(t.ref, t.oid))
     for t in gitrefs.list_ref_targets(store.root, [refs.TAGS]):
         short = refs.short(t.ref)
