@@ -4,7 +4,10 @@
 - ``reference/python.md`` from the docstrings and signatures of the Python API: the
   ``llmgit`` package exports, every public ``Registry`` method, and the types they return;
 - a short placeholder for any page named in ``nav`` that does not exist yet, so the nav can
-  list pages other changes are still writing while ``mkdocs build --strict`` stays strict.
+  list pages other changes are still writing while ``mkdocs build --strict`` stays strict;
+- after the build, a check that no page loads anything from another host (a script, style,
+  image or frame by URL, or a mermaid diagram, which the theme would fetch mermaid.js for):
+  the site must work from file:// without a network, search included.
 
 Nothing here touches the network; the pages exist only in the built site.
 """
@@ -17,6 +20,7 @@ import importlib
 import inspect
 import re
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +216,44 @@ def python_reference() -> str:
     return "\n".join(out)
 
 
+# -- Offline -------------------------------------------------------------------------------
+
+_LOADING_ATTRS = ("src", "data", "poster", "srcset")
+_NOT_LOADED_RELS = {"alternate", "author", "canonical", "help", "license", "me", "next", "prev", "search"}
+
+
+def _remote(url: str) -> bool:
+    url = url.strip().lower()
+    return url.startswith("//") or url.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp")
+
+
+class _Loads(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        urls = [values[k] for k in _LOADING_ATTRS if k in values]
+        if "srcset" in values:
+            urls += [c.split()[0] for c in values["srcset"].split(",") if c.strip()]
+        if tag == "link" and not set(values.get("rel", "").lower().split()) <= _NOT_LOADED_RELS:
+            urls.append(values.get("href", ""))
+        self.found += [u.strip() for u in urls if _remote(u)]
+        if "mermaid" in values.get("class", "").split():
+            self.found.append("mermaid")
+
+
+def remote_loads(html: str) -> list[str]:
+    """What a page would fetch from another host when opened: the URLs of elements that load
+    by themselves (not links a reader follows), and ``mermaid`` for a diagram the theme would
+    render with mermaid.js from a CDN."""
+    parser = _Loads()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
 # -- MkDocs events ---------------------------------------------------------------------------
 
 
@@ -238,3 +280,20 @@ def on_files(files: Any, config: Any) -> Any:
                 File.generated(config, path, content=f"# {title}\n\n{PENDING.format(up='../' * path.count('/'))}\n")
             )
     return files
+
+
+def on_post_build(config: Any) -> None:
+    from mkdocs.exceptions import PluginError
+
+    site = Path(config["site_dir"])
+    bad = {
+        page.relative_to(site).as_posix(): urls
+        for page in sorted(site.rglob("*.html"))
+        if (urls := remote_loads(page.read_text(encoding="utf-8")))
+    }
+    if bad:
+        lines = [f"  {page}: {', '.join(sorted(set(urls)))}" for page, urls in bad.items()]
+        raise PluginError(
+            "these pages load from the network, so the site would not work offline "
+            "(vendor the asset under docs/ instead):\n" + "\n".join(lines)
+        )
