@@ -12,13 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llmgit.core import bounded, filter_parser, filters, refs, versions
+from llmgit.core import bounded, filter_parser, filters, refs
 from llmgit.core.filter_tokens import FieldKind, field_from_text
 from llmgit.core.model import ModelVersion
 from llmgit.errors import UsageError
 from llmgit.infra import git
 from llmgit.inspect.query import Query
-from llmgit.store.store import Store
+from llmgit.store.store import Store, semver_ranks
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ def search(reg: Store, query: Query) -> list[Hit]:
     if query.limit is not None and query.limit < 0:
         raise UsageError(f"--limit must be 0 or more, not {query.limit}")
     found = reg.versions(query.name) if query.name is not None else reg.versions_all()
-    found = sorted(found, key=lambda v: versions.parse(v.version), reverse=True)
-    found = sorted(found, key=lambda v: v.name)  # stable: newest first within each model
+    ranks = semver_ranks(v.version for v in found)
+    found = sorted(found, key=lambda v: (v.name, -ranks[v.version]))  # stable: newest first within each model
     with_stages = query.with_stages or _uses_stage(expr, order)
     held = stage_map(reg) if with_stages else {}
     card_needed = (expr is not None and filters.needs_card(expr)) or any(filters.needs_card(k) for k, _ in order)

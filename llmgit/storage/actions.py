@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmgit.core.ident import parse_when
+from llmgit.weights.objects import VersionObject
 from llmgit.weights.remote import StorageRemote
 
 ARCHIVE, TIER, PURGE = "archive", "tier", "purge"
@@ -50,6 +51,8 @@ class LifecyclePlan:
     actions: tuple[Action, ...]
     sizes: dict[str, int] = field(default_factory=dict)  # oid -> bytes
     classes: dict[str, str] = field(default_factory=dict)  # oid -> storage class
+    # (model, version) -> its objects, manifest included, for every version not purged
+    objects: dict[tuple[str, str], list[VersionObject]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

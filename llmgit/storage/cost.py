@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmgit.core.ledgerfile import PURGED
-from llmgit.errors import LlmgitError
 from llmgit.storage.actions import PURGE_KINDS, TIER, LifecyclePlan
 from llmgit.storage.lifecycle import plan as lifecycle_plan
 from llmgit.store.store import Store
-from llmgit.weights import listing
 from llmgit.weights.remote import storage_remote
 
 GB = 2**30  # AWS bills GB-months of 2**30 bytes
@@ -107,7 +105,8 @@ def _by_class(sizes: Mapping[str, int], classes: Mapping[str, str]) -> dict[str,
 def report(reg: Store) -> CostReport:
     settings = reg.require_initialized()
     prices = settings.prices
-    p = lifecycle_plan(reg)
+    found = reg.versions_all()
+    p = lifecycle_plan(reg, found)
     r = storage_remote(reg.root)
     sizes, classes = p.sizes, p.classes
     owners: dict[str, set[str]] = {}
@@ -115,15 +114,12 @@ def report(reg: Store) -> CostReport:
     counts: dict[str, int] = {}
     purged: dict[str, int] = {}
     gone = reg.ledger().versions(PURGED)
-    for v in reg.versions_all():
+    for v in found:
         counts[v.name] = counts.get(v.name, 0) + 1
         if (v.name, v.version) in gone:
             purged[v.name] = purged.get(v.name, 0) + 1
             continue  # billed nothing: what it shared is billed to the versions that kept it
-        try:
-            oids = {o.oid for o in listing.objects_of(reg.root, v, r)}
-        except LlmgitError:
-            continue  # its manifest was never pushed: nothing of it is stored
+        oids = {o.oid for o in p.objects.get((v.name, v.version), ())}
         for oid in oids & sizes.keys():
             owners.setdefault(oid, set()).add(v.name)
             per_model.setdefault(v.name, set()).add(oid)

@@ -22,6 +22,7 @@ from typing import Any
 from llmgit.core import history
 from llmgit.core.ident import Ident, iso_time, parse_when
 from llmgit.core.ledgerfile import PINS, PURGED, UNPURGED, PurgeIntent
+from llmgit.core.model import ModelVersion
 from llmgit.core.plan import Plan
 from llmgit.core.refs import ARCHIVED
 from llmgit.core.stagefile import Entry
@@ -39,17 +40,20 @@ from llmgit.storage.actions import (
     days,
     inventory,
 )
+from llmgit.storage.manifests import objects_by_version
 from llmgit.store import history as stage_history
 from llmgit.store import ledger, writer
 from llmgit.store.reconcile import branch_update, stage_commit
 from llmgit.store.store import Store
-from llmgit.weights import listing, s3
+from llmgit.weights import s3
 from llmgit.weights.remote import storage_remote
 
 __all__ = ["Action", "ApplyResult", "LifecyclePlan", "apply", "plan"]
 
 
-def plan(reg: Store) -> LifecyclePlan:
+def plan(reg: Store, found: list[ModelVersion] | None = None) -> LifecyclePlan:
+    """What the rules would do now; ``found``: every version, when the caller has read them."""
+    found = reg.versions_all() if found is None else found
     settings = reg.require_initialized()
     rules = settings.lifecycle
     who = git.ident(reg.root)
@@ -83,7 +87,7 @@ def plan(reg: Store) -> LifecyclePlan:
     }
     untouchable = holders | canaries | led.versions(PINS) | purged.keys() | unfinished.keys()
     candidates: list[tuple[str, str, str, int, str]] = []  # rule, model, version, age, reason
-    for v in reg.versions_all():
+    for v in found:
         key = (v.name, v.version)
         if key in untouchable:
             continue
@@ -106,7 +110,7 @@ def plan(reg: Store) -> LifecyclePlan:
                     f"entered staging {age} days ago and never reached production",
                 )
             )
-    return _with_objects(reg, now_text, candidates, archived_since, purged, unfinished)
+    return _with_objects(reg, found, now_text, candidates, archived_since, purged, unfinished)
 
 
 def _purge_clock(archived: str | None, unpurged: dict[str, Any] | None) -> tuple[str | None, str]:
@@ -120,6 +124,7 @@ def _purge_clock(archived: str | None, unpurged: dict[str, Any] | None) -> tuple
 
 def _with_objects(
     reg: Store,
+    found: list[ModelVersion],
     now: str,
     candidates: list[tuple[str, str, str, int, str]],
     archived_since: dict[tuple[str, str], str],
@@ -128,13 +133,10 @@ def _with_objects(
 ) -> LifecyclePlan:
     r = storage_remote(reg.root)
     stored = inventory(r)
-    by_version = {(v.name, v.version): v for v in reg.versions_all()}
+    by_version = {(v.name, v.version): v for v in found}
     acting = {(m, v) for _, m, v, _, _ in candidates} | unfinished.keys()
-    oids_of = {
-        k: [o for o in listing.objects_of(reg.root, v, r) if not o.manifest]
-        for k, v in by_version.items()
-        if k not in purged
-    }
+    objects = objects_by_version(reg.root, (v for k, v in by_version.items() if k not in purged), r)
+    oids_of = {k: [o for o in objs if not o.manifest] for k, objs in objects.items()}
     keep_readable = {o.oid for k, os in oids_of.items() if k not in acting for o in os}
     keep_stored = keep_readable | {
         o.oid for (rule, m, v, _, _) in candidates if rule != "purge" for o in oids_of.get((m, v), [])
@@ -176,7 +178,7 @@ def _with_objects(
         )
     actions += purge.stored_again(reg, r, by_version, purged, keep_stored, stored, moment)
     return LifecyclePlan(
-        now, tuple(actions), {k: s for k, (s, _) in stored.items()}, {k: cls for k, (_, cls) in stored.items()}
+        now, tuple(actions), {k: s for k, (s, _) in stored.items()}, {k: cls for k, (_, cls) in stored.items()}, objects
     )
 
 

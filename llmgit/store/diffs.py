@@ -35,7 +35,7 @@ def diff(store: Store, old_ref: str, new_ref: str) -> VersionDiff:
     old_card: dict[str, Any] | None
     new_card: dict[str, Any] | None
     try:
-        old_card, new_card = store.card(old.tag), store.card(new.tag)
+        old_card, new_card = store.card_of(old), store.card_of(new)
     except LlmgitError:
         old_card = new_card = None
     return version_diff(old, new, old_card, new_card, version_files(store, old, new), settings)

@@ -7,7 +7,7 @@ the stage branches, the stage history and the ledger. Writing goes through
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -50,8 +50,23 @@ def _shallow_error() -> UsageError:
     return UsageError("this is a shallow clone: stage history and versions are incomplete", hint=UNSHALLOW)
 
 
-def _newest_first(found: list[ModelVersion]) -> list[ModelVersion]:
-    return sorted(found, key=lambda v: versions.parse(v.version), reverse=True)
+def semver_ranks(texts: Iterable[str]) -> dict[str, int]:
+    """Each distinct version string -> its place in SemVer order (equal precedence, equal
+    place): sorting by it is sorting by SemVer, with one parse per distinct string instead of
+    a SemVer comparison per pair (the versions of many models share a few dozen strings)."""
+    ranks: dict[str, int] = {}
+    rank, previous = -1, None
+    for parsed, text in sorted(((versions.parse(t), t) for t in set(texts)), key=lambda p: p[0]):
+        if previous is None or parsed != previous:
+            rank, previous = rank + 1, parsed
+        ranks[text] = rank
+    return ranks
+
+
+def newest_first(found: list[ModelVersion]) -> list[ModelVersion]:
+    """Highest SemVer first; versions of equal precedence keep their order."""
+    ranks = semver_ranks(v.version for v in found)
+    return sorted(found, key=lambda v: ranks[v.version], reverse=True)
 
 
 class Store:
@@ -100,12 +115,15 @@ class Store:
         self.require_initialized()
         found: list[ModelVersion] = []
         bad: list[Malformed] = []
+        normal: dict[str, str] = {}  # each distinct version string is parsed once
         for rec in gitrefs.list_tags(self.root, [refs.version_tag_pattern(name)]):
             parsed = refs.parse_version_tag(rec.ref)
             if parsed is None or (name is not None and parsed.name != name):
                 continue
             tag = refs.short(rec.ref)
-            version = versions.normalize(parsed.version)
+            version = normal.get(parsed.version)
+            if version is None:
+                version = normal[parsed.version] = versions.normalize(parsed.version)
             v = read_tag(parsed.name, version, tag, rec.commit, rec.contents, rec.date, rec.tagger)
             if isinstance(v, Malformed):
                 bad.append(v)
@@ -134,8 +152,9 @@ class Store:
         by_name: dict[str, list[str]] = {}
         for v in self.versions_all():
             by_name.setdefault(v.name, []).append(v.version)
-        return [
-            ModelSummary(name, versions.normalize(versions.highest(vs) or ""), len(vs))
+        ranks = semver_ranks(v for vs in by_name.values() for v in vs)
+        return [  # the first of the highest, as versions.highest picks it
+            ModelSummary(name, versions.normalize(max(vs, key=ranks.__getitem__)), len(vs))
             for name, vs in sorted(by_name.items())
         ]
 
@@ -143,7 +162,7 @@ class Store:
         """All versions of ``name``, newest (highest SemVer) first."""
         self.require_initialized()
         refs.validate_model_name(name)
-        found = _newest_first(self._usable(self.scan(name)))
+        found = newest_first(self._usable(self.scan(name)))
         self._check_complete(found, name)
         return found
 
@@ -182,7 +201,7 @@ class Store:
             for m in scan.malformed:
                 if m.tag == wanted:
                     raise m.error()
-        candidates = _newest_first(self._usable(scan))
+        candidates = newest_first(self._usable(scan))
         if not candidates:
             self._check_complete(candidates, ref.name)
             if scan.malformed:  # every version is malformed: they were named in the warnings
@@ -225,7 +244,10 @@ class Store:
 
     def card(self, reference: str) -> dict[str, Any]:
         """The model card of a version, read from its tag (no checkout)."""
-        v = self.get(reference)
+        return self.card_of(self.get(reference))
+
+    def card_of(self, v: ModelVersion) -> dict[str, Any]:
+        """The model card of a version already resolved (two ``cat-file`` calls, no listing)."""
         where = f"{v.tag}:{refs.card_path(v.name)}"
         limit = self.settings.limits.card_bytes
         found = git.blob_sizes(self.root, [f"{v.commit}:{refs.card_path(v.name)}"])

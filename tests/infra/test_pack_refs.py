@@ -1,0 +1,75 @@
+"""A write packs the tags when many are loose files, and the listings read the same after."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from conftest import git, make_weights, run_cli
+
+from llmgit.infra.git import LOOSE_TAGS_LIMIT
+
+
+def _summary(name: str, version: str, accuracy: float) -> str:
+    body = {
+        "llmgit": 1,
+        "name": name,
+        "version": version,
+        "metrics": {"accuracy": accuracy},
+        "author": "Ada Lovelace <ada@example.com>",
+        "created": "2026-09-21T00:00:00+00:00",
+        "message": "bulk",
+    }
+    return f"{name} v{version}: bulk\n\n{json.dumps(body, indent=2)}\n"
+
+
+def _loose_tags(repo: Path, count: int) -> None:
+    """``count`` annotated version tags, written by fast-import (which leaves them loose)."""
+    head = git(repo, "rev-parse", "HEAD").strip()
+    stream = []
+    for i in range(count):
+        name, version = f"bulk-{i // 10:04d}", f"1.0.{i % 10}"
+        msg = _summary(name, version, round(0.5 + (i % 50) / 100, 2)).encode()
+        stream.append(
+            f"tag {name}@v{version}\nfrom {head}\ntagger Ada Lovelace <ada@example.com> 1790000000 +0000\n"
+            f"data {len(msg)}\n".encode()
+            + msg
+            + b"\n"
+        )
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
+
+
+def _loose(repo: Path) -> int:
+    return sum(1 for _ in (repo / ".git" / "refs" / "tags").iterdir())
+
+
+def _listings(repo: Path) -> tuple[str, str, str]:
+    models = run_cli(repo, "models", "--json")
+    versions = run_cli(repo, "versions", "bulk-0042", "--json")
+    found = run_cli(repo, "search", "metrics.accuracy>=0.9", "--json")
+    assert models.code == versions.code == found.code == 0
+    return models.out, versions.out, found.out
+
+
+def test_a_write_packs_many_loose_tags_and_listings_read_the_same(registry_repo: Path) -> None:
+    repo = registry_repo
+    _loose_tags(repo, LOOSE_TAGS_LIMIT + 200)
+    assert _loose(repo) > LOOSE_TAGS_LIMIT
+    before = _listings(repo)
+    make_weights(repo / "w" / "fresh", seed=1)
+    assert run_cli(repo, "register", "fresh", "-w", "w/fresh", "-m", "one more").code == 0
+    assert _loose(repo) == 0  # every tag, the new one included, is in packed-refs
+    packed = (repo / ".git" / "packed-refs").read_text()
+    assert "refs/tags/bulk-0042@v1.0.3" in packed and "refs/tags/fresh@v" in packed
+    models, versions, found = _listings(repo)
+    assert (versions, found) == before[1:]
+    assert [m for m in json.loads(models) if m["name"] != "fresh"] == json.loads(before[0])
+
+
+def test_a_few_loose_tags_stay_loose(registry_repo: Path) -> None:
+    repo = registry_repo
+    _loose_tags(repo, 20)
+    make_weights(repo / "w" / "fresh", seed=1)
+    assert run_cli(repo, "register", "fresh", "-w", "w/fresh", "-m", "one more").code == 0
+    assert _loose(repo) == 21
