@@ -286,3 +286,29 @@ def test_hostile_notes_are_skipped_with_warnings_and_never_rewritten(registry_re
 def test_notes_parser_refuses_without_raising(text: str) -> None:
     notes = mlflownotes.parse("chat", text)
     assert notes.bad and not notes.versions
+
+
+def test_push_carries_the_notes_and_a_clone_reads_them(registry_repo: Path, tmp_path: Path) -> None:
+    """``llmgit push`` pushes ``llmgit/mlflow`` with the stage branches; a clone that fetched
+    it sees the same numbers, aliases and descriptions."""
+    c = client(registry_repo, tmp_path)
+    c.create_registered_model("chat", description="support chat")
+    for seed in (1, 2):
+        make_weights(tmp_path / f"w{seed}", seed=seed)
+        c.create_model_version("chat", str(tmp_path / f"w{seed}"), description=f"seed {seed}")
+    c.set_registered_model_alias("chat", "champion", "1")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(origin))
+    git(registry_repo, "remote", "add", "origin", str(origin))
+    git(registry_repo, "push", "-q", "origin", "main")  # the code and the cards
+    assert run_cli(registry_repo, "push").code == 0
+    assert "refs/heads/llmgit/mlflow" in git(registry_repo, "ls-remote", str(origin))
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    git(clone, "fetch", "-q", "origin", "refs/tags/*:refs/tags/*")
+    theirs = client(clone, tmp_path)
+    assert theirs.get_model_version_by_alias("chat", "champion").description == "seed 1"
+    assert [
+        (m.version, m.tags["llmgit.version"])
+        for m in theirs.search_model_versions("name='chat'", order_by=["version_number"])
+    ] == [(1, "1.0.0"), (2, "1.0.1")]
