@@ -3,7 +3,7 @@
     .venv/bin/python bench/run.py                # full: 100x10 and 1000x10 registries, 2 GiB weights
     .venv/bin/python bench/run.py --quick        # 100x10, 256 MiB weights, fewer repeats
     .venv/bin/python bench/run.py --only scale   # one section (repeatable: scale, weights,
-                                                 #   checkout, transfers, startup, mlflow)
+                                                 #   checkout, transfers, startup, mlflow, report)
 
 Every figure is the median (with min-max) of repeated whole-process runs; each llmgit
 figure stands beside its peer (GTO, DVC, boto3) and its floor (git for-each-ref, python -c
@@ -40,7 +40,7 @@ from common import (  # noqa: E402
     rmtree,
 )
 
-SECTIONS = ("scale", "weights", "checkout", "transfers", "startup", "mlflow")
+SECTIONS = ("scale", "weights", "checkout", "transfers", "startup", "mlflow", "report")
 
 
 def ensure_peers(offline: bool) -> bool:
@@ -179,6 +179,10 @@ def run_section(key: str, env: dict[str, str], work: Path, quick: bool, have_gto
         import mlflow_registry
 
         return [mlflow_registry.run(env, work, quick)]
+    if key == "report":
+        import report_bench
+
+        return [report_bench.run(env, work, quick)]
     import startup
 
     return [startup.run(env, work, quick, have_gto)]

@@ -1,39 +1,100 @@
-"""Reading the registry and writing the report's pages (:func:`publish`)."""
+"""Reading the registry and writing the report's pages (:func:`publish`).
+
+One pass: :func:`~llmgit.report.collect.scan` reads the refs, stages and card blob ids; each
+page gets its key; only the pages whose key changed read their cards (one ``cat-file --batch``
+for all of them) and are rendered, one at a time, straight to their files.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmgit.report.collect import RegistryReport, StorageInfo, collect
+from llmgit.report import keys
+from llmgit.report.collect import ModelReport, Reader, RegistryReport, StorageInfo, VersionRow, scan
 from llmgit.report.options import ReportOptions
-from llmgit.report.pages import Page, render
-from llmgit.report.site import check_target, write
+from llmgit.report.pages import Renderer, index_path, model_path, version_path
+from llmgit.report.site import PlannedPage, check_target, write
 from llmgit.store.store import Store
 
 
 @dataclass(frozen=True)
 class SiteResult:
     index: Path
-    pages: int
+    pages: int  # pages written by this run (0: the report was already up to date)
     models: int
     versions: int
+    total: int = 0  # pages in the report
 
 
-def build(
-    reg: Store, options: ReportOptions, costs: Mapping[str, StorageInfo] | None = None
-) -> tuple[RegistryReport, list[Page]]:
-    """Read the registry and render every page (nothing is written); ``costs``: storage per model."""
-    report = collect(reg, options, costs or {})
-    return report, render(report, reg.settings, reg.root)
+def plan(
+    reg: Store, options: ReportOptions, costs: Mapping[str, StorageInfo]
+) -> tuple[RegistryReport, Reader, list[PlannedPage]]:
+    """Every page of the report with its key; rendering is deferred to :attr:`PlannedPage.render`."""
+    report = scan(reg, options, costs)
+    reader = Reader(reg, options)
+    renderer = Renderer(report, reg.settings, reg.root)
+    base = keys.shared(report, options, reg.root)
+    manifest_state = _memo(reader)
+    pages: list[PlannedPage] = []
+    model_keys = []
+    for model in report.models:
+        mkey = keys.model_page(base, model)
+        model_keys.append(mkey)
+        latest = model.versions[:1]
+        pages.append(PlannedPage(model_path(model.name), mkey, _model_page(renderer, reader, model), latest))
+        for i, row in enumerate(model.versions):
+            pages.append(
+                PlannedPage(
+                    version_path(model.name, row.version.version),
+                    keys.version_page(base, model, i, manifest_state),
+                    _version_page(renderer, reader, model, i),
+                    model.versions[i : i + 2],  # its card and the previous version's
+                )
+            )
+    latest = tuple(m.versions[0] for m in report.models if m.versions)
+    index = PlannedPage(index_path(), keys.index_page(base, model_keys), _index_page(renderer, reader, report), latest)
+    return report, reader, [index, *pages]
+
+
+def _memo(reader: Reader):  # type: ignore[no-untyped-def]
+    seen: dict[str, str] = {}
+
+    def state(row: VersionRow) -> str:
+        tag = row.version.tag
+        if tag not in seen:
+            seen[tag] = reader.cached_manifest(row.version)
+        return seen[tag]
+
+    return state
+
+
+def _index_page(renderer: Renderer, reader: Reader, report: RegistryReport):  # type: ignore[no-untyped-def]
+    def render() -> str:
+        return renderer.index([reader.describe(m) for m in report.models])
+
+    return render
+
+
+def _model_page(renderer: Renderer, reader: Reader, model: ModelReport):  # type: ignore[no-untyped-def]
+    return lambda: renderer.model(reader.describe(model))
+
+
+def _version_page(renderer: Renderer, reader: Reader, model: ModelReport, index: int):  # type: ignore[no-untyped-def]
+    return lambda: renderer.version(model, reader.version(model, index))
 
 
 def publish(
     reg: Store, out: Path, options: ReportOptions, costs: Mapping[str, StorageInfo] | None = None
 ) -> SiteResult:
-    """Build the report and write it into ``out`` (new, empty, or an earlier report)."""
+    """Write the report into ``out`` (new, empty, or an earlier report): only the pages whose
+    inputs changed since the report there was written."""
     check_target(out)  # refuse before reading anything
-    report, pages = build(reg, options, costs)
-    index = write(pages, out)
-    return SiteResult(index, len(pages), len(report.models), sum(len(m.versions) for m in report.models))
+    report, reader, pages = plan(reg, options, costs or {})
+
+    def prepare(stale: Sequence[PlannedPage]) -> None:
+        reader.load_cards(row for page in stale for row in page.needs if isinstance(row, VersionRow))
+
+    index, written = write(pages, out, prepare)
+    return SiteResult(index, written, len(report.models), sum(len(m.versions) for m in report.models), len(pages))

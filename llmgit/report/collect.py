@@ -1,6 +1,12 @@
-"""What the report shows, read through the :class:`~llmgit.store.store.Store` into frozen
-values: models, their versions, who holds each stage, the stage history, and per-version
-cards, provenance, weights and the change from the previous version.
+"""What the report shows, read in one pass over git into frozen values.
+
+:func:`scan` reads the registry's light state: every version tag with one ``for-each-ref``,
+the stage branches and their history, and the blob id and size of every version's model card
+with one ``cat-file --batch-check``. That is enough to say what each page is built from (its
+key, :mod:`llmgit.report.keys`) before any card is read. :func:`details` then reads what the
+pages to write need: their cards with one ``cat-file --batch`` and their DVC directory
+manifests straight from the local cache (else that one object from the storage remote), never
+through DVC itself.
 
 Canary shares come from the stage holders' ``canary`` entries; storage classes and monthly
 cost per model are given by the caller (from the cost report); both show as unknown when absent.
@@ -9,26 +15,34 @@ cost per model are given by the caller (from the cost report); both show as unkn
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from llmgit.core import history, refs, versions
+from llmgit.core import dirmanifest, history, refs, versions
 from llmgit.core.compare import VersionDiff, version_diff, weights_diff
+from llmgit.core.config import Settings
 from llmgit.core.history import HistoryEvent
 from llmgit.core.ident import parse_when
 from llmgit.core.metric_delta import MetricDelta, metric_deltas
 from llmgit.core.model import ModelVersion
 from llmgit.core.refs import ARCHIVED
-from llmgit.errors import LlmgitError, UnknownReference
+from llmgit.errors import CorruptObject, InputError, LlmgitError, OperationFailed, UnknownReference
+from llmgit.infra import git
+from llmgit.report.cardmd import CardMarkdown
 from llmgit.report.options import ReportOptions
-from llmgit.store import cards
+from llmgit.store import cards, historycache
 from llmgit.store.branches import StageBranch
 from llmgit.store.store import Store
-from llmgit.weights import listing
+from llmgit.weights import cache, listing
 from llmgit.weights.listing import WeightFile
+from llmgit.weights.remote import StorageRemote, find
 
 PROMOTING = history.HOLDER_ACTIONS
+NO_MANIFEST = "not read (the report was written with --no-manifests)"
+Manifest = tuple[tuple[WeightFile, ...] | None, str]
 
 
 @dataclass(frozen=True)
@@ -46,10 +60,30 @@ class StorageInfo:
 
 
 @dataclass(frozen=True)
-class VersionReport:
+class CardBlob:
+    """Where a version's model card is: its blob id and size (None: the version has none)."""
+
+    blob: str | None
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """A version as the model page lists it (no card needed)."""
+
     version: ModelVersion
     stages: tuple[str, ...]  # stages it holds now (and 'archived')
     served: bool  # ever held the serving stage
+    card: CardBlob = field(default=CardBlob(None), compare=False)
+
+
+@dataclass(frozen=True)
+class VersionReport:
+    """A version with everything its own page shows."""
+
+    version: ModelVersion
+    stages: tuple[str, ...]
+    served: bool
     card: Mapping[str, Any]
     card_markdown: str
     diff: VersionDiff | None  # against the next lower version by SemVer; None for the first
@@ -62,7 +96,7 @@ class VersionReport:
 class ModelReport:
     name: str
     latest: str
-    versions: tuple[VersionReport, ...]  # newest (highest SemVer) first
+    versions: tuple[VersionRow, ...]  # newest (highest SemVer) first
     holders: Mapping[str, str]  # holding stage -> version
     archived: tuple[str, ...]
     canary: Canary | None
@@ -70,7 +104,8 @@ class ModelReport:
     storage: StorageInfo | None
     events: tuple[HistoryEvent, ...]  # oldest first, limited by --since
     metrics: tuple[str, ...]  # every metric any version recorded, first seen first
-    description: str
+    params: tuple[str, ...]  # every parameter any version recorded, first seen first
+    description: str = ""  # from the latest version's card (filled in by :func:`describe`)
 
 
 @dataclass(frozen=True)
@@ -83,35 +118,48 @@ class RegistryReport:
     since: dt.datetime | None
 
 
-def collect(reg: Store, options: ReportOptions, costs: Mapping[str, StorageInfo]) -> RegistryReport:
+def scan(reg: Store, options: ReportOptions, costs: Mapping[str, StorageInfo]) -> RegistryReport:
+    """The registry's light state: refs, stages, history and where each card is (no card read)."""
     settings = reg.require_initialized()
-    known = {m.name: m for m in reg.models()}
+    by_name: dict[str, list[ModelVersion]] = {}
+    for v in reg.versions_all():  # one for-each-ref for every version tag
+        by_name.setdefault(v.name, []).append(v)
     for name in options.models:
-        if refs.validate_model_name(name) not in known:
+        if refs.validate_model_name(name) not in by_name:
             raise UnknownReference(
                 f"model '{name}' has no registered versions", hint="'llmgit models' lists the registered models"
             )
-    names = sorted(set(options.models)) if options.models else sorted(known)
+    names = sorted(set(options.models)) if options.models else sorted(by_name)
     branches = reg.stage_branches()
-    history = reg.history() if names else []
+    events_by_model: dict[str, list[HistoryEvent]] = {}
+    if names:
+        reg.require_history()
+    for e in historycache.read(reg.root, settings) if names else []:
+        events_by_model.setdefault(e.model, []).append(e)
     serving = settings.stages[-1] if settings.stages else "production"
+    wanted = [v for name in names for v in by_name[name]]
+    specs = [f"{v.commit}:{refs.card_path(v.name)}" for v in wanted]
+    found = git.blob_sizes(reg.root, specs)  # one cat-file --batch-check for every card
+    blobs = {v.tag: CardBlob(*hit) if (hit := found[s]) else CardBlob(None) for v, s in zip(wanted, specs, strict=True)}
     models = tuple(
-        _model(reg, name, branches, [e for e in history if e.model == name], serving, costs, options) for name in names
+        _model(name, by_name[name], blobs, branches, events_by_model.get(name, []), serving, costs, options)
+        for name in names
     )
     generated = options.generated or dt.datetime.now(dt.timezone.utc)
     return RegistryReport(reg.root.name, generated, tuple(settings.stages), serving, models, options.since)
 
 
 def _model(
-    reg: Store,
     name: str,
+    found: list[ModelVersion],
+    blobs: Mapping[str, CardBlob],
     branches: Mapping[str, StageBranch],
     events: list[HistoryEvent],
     serving: str,
     costs: Mapping[str, StorageInfo],
     options: ReportOptions,
 ) -> ModelReport:
-    found = reg.versions(name)
+    found = sorted(found, key=lambda v: versions.parse(v.version), reverse=True)
     holders = {
         s: e.version for s, b in branches.items() if s != ARCHIVED and (e := b.file.holders.get(name)) is not None
     }
@@ -119,38 +167,15 @@ def _model(
     served = {e.version for e in events if e.stage == serving and e.action in history.HOLDER_ACTIONS}
     if serving in holders:
         served.add(holders[serving])
-    cards_by_version = {v.version: reg.card(v.tag) for v in found}
-    manifests = {v.version: _manifest(reg, v) if options.manifests else (None, NO_MANIFEST) for v in found}
     rows = []
-    for i, v in enumerate(found):
-        previous = found[i + 1] if i + 1 < len(found) else None
+    for v in found:
         held = [s for s, version in holders.items() if version == v.version]
         if v.version in archived:
             held.append(ARCHIVED)
-        card = cards_by_version[v.version]
-        diff = None if previous is None else _diff(reg, previous, v, cards_by_version, manifests)
-        files, note = manifests[v.version]
-        rows.append(
-            VersionReport(
-                v,
-                tuple(held),
-                v.version in served,
-                card,
-                cards.render_markdown(card, reg.root),
-                diff,
-                tuple(metric_deltas({}, v.metrics, reg.settings)) if previous is None else (),
-                files,
-                note,
-            )
-        )
+        rows.append(VersionRow(v, tuple(held), v.version in served, blobs.get(v.tag, CardBlob(None))))
     promotions = [e for e in events if e.action in PROMOTING and e.stage != ARCHIVED]
     since = options.since
     shown = tuple(e for e in events if since is None or parse_when(e.when) >= since)
-    metrics: dict[str, None] = {}  # first seen first (a dict: versions may hold thousands of names)
-    for v in reversed(found):
-        for m in v.metrics:
-            metrics.setdefault(m)
-    latest_card = cards_by_version[found[0].version] if found else {}
     return ModelReport(
         name=name,
         latest=found[0].version if found else "",
@@ -161,36 +186,150 @@ def _model(
         last_promotion=promotions[-1] if promotions else None,
         storage=costs.get(name),
         events=shown,
-        metrics=tuple(metrics),
-        description=str(latest_card.get("description") or ""),
+        metrics=_first_seen(v.metrics for v in reversed(found)),
+        params=_first_seen(v.params for v in reversed(found)),
     )
 
 
-NO_MANIFEST = "not read (the report was written with --no-manifests)"
-Manifest = tuple[tuple[WeightFile, ...] | None, str]
+def _first_seen(keys: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}  # a dict: versions may hold thousands of names
+    for mapping in keys:
+        for k in mapping:
+            seen.setdefault(k)
+    return tuple(seen)
 
 
-def _manifest(reg: Store, v: ModelVersion) -> Manifest:
-    """The version's files from DVC's manifest (local cache, else that one object remotely)."""
-    if v.weights is None:
-        return None, "this version records no weights"
-    try:
-        return tuple(listing.manifest(reg.root, v.weights)), ""
-    except LlmgitError as e:
-        return None, f"not available: {e.message}"
+class Reader:
+    """Reads cards and manifests for the pages being written, each at most once."""
 
+    def __init__(self, reg: Store, options: ReportOptions) -> None:
+        self.root = reg.root
+        self.settings: Settings = reg.settings
+        self.options = options
+        self._cards: dict[str, dict[str, Any]] = {}
+        self._manifests: dict[str, Manifest] = {}
+        self._local: Path | None = None
+        self._remote: tuple[StorageRemote | None] | None = None
+        self._markdown = CardMarkdown(reg.root)
 
-def _diff(
-    reg: Store,
-    old: ModelVersion,
-    new: ModelVersion,
-    cards_by_version: Mapping[str, Mapping[str, Any]],
-    manifests: Mapping[str, Manifest],
-) -> VersionDiff:
-    """What changed from ``old`` to ``new``, from what was already read (no more I/O)."""
-    (a, note_a), (b, note_b) = manifests[old.version], manifests[new.version]
-    weights = weights_diff(old, new, a, b, note_a or note_b)
-    return version_diff(old, new, cards_by_version[old.version], cards_by_version[new.version], weights, reg.settings)
+    # -- cards ----------------------------------------------------------------------------
+    def load_cards(self, rows: Iterable[VersionRow]) -> None:
+        """Read the cards of ``rows`` not read yet, in one ``cat-file --batch``."""
+        limit = self.settings.limits.card_bytes
+        todo = {r.card.blob: r for r in rows if r.card.blob is not None and r.card.blob not in self._cards}
+        for r in todo.values():
+            if r.card.size > limit:  # refused before it is read
+                raise InputError(
+                    f"{r.version.tag}:{refs.card_path(r.version.name)} is {r.card.size} bytes, above the limit of {limit}",
+                    hint="the cap is a setting: limits.card_bytes in llmgit.yaml",
+                )
+        bounds = replace(cards.LIMITS, max_bytes=limit)
+        for blob, data in git.read_blobs(self.root, sorted(b for b in todo if b is not None)).items():
+            r = todo[blob]
+            where = f"{r.version.tag}:{refs.card_path(r.version.name)}"
+            self._cards[blob] = cards.parse(data or b"{}", where, bounds)
+
+    def card(self, row: VersionRow) -> Mapping[str, Any]:
+        if row.card.blob is None:
+            return {}
+        if row.card.blob not in self._cards:
+            self.load_cards([row])
+        return self._cards[row.card.blob]
+
+    # -- manifests ------------------------------------------------------------------------
+    def manifest(self, v: ModelVersion) -> Manifest:
+        """The version's files from DVC's manifest (local cache, else that one object remotely)."""
+        if not self.options.manifests:
+            return None, NO_MANIFEST
+        if v.weights is None:
+            return None, "this version records no weights"
+        key = f"{v.weights.md5}:{v.weights.is_dir}:{v.weights.path}"
+        if key not in self._manifests:
+            self._manifests[key] = self._read_manifest(v)
+        return self._manifests[key]
+
+    def _read_manifest(self, v: ModelVersion) -> Manifest:
+        w = v.weights
+        assert w is not None
+        local = self._local_dir()
+        try:
+            listing.pointer_of(w, v.tag)
+            if w.is_dir:
+                oid = w.md5 + ".dir"
+                found = [e for e in dirmanifest.parse(self._object(oid), oid)]
+            else:
+                found = [dirmanifest.ManifestEntry(PurePosixPath(w.path).name, w.md5, w.size)]
+        except LlmgitError as e:
+            return None, f"not available: {e.message}"
+        return tuple(
+            WeightFile(e.relpath, e.md5, e.size if e.size is not None else cache.object_size(local, e.md5))
+            for e in found
+        ), ""
+
+    def _local_dir(self) -> Path:
+        if self._local is None:
+            self._local = cache.local_dir(self.root)
+        return self._local
+
+    def _object(self, oid: str) -> bytes:
+        """A ``.dir`` object from the local cache when it is there and whole, else from the
+        storage remote (found once per report)."""
+        try:
+            data = cache.object_path(self._local_dir(), oid).read_bytes()
+            if hashlib.md5(data).hexdigest() == oid.removesuffix(".dir"):  # noqa: S324 (DVC's content address)
+                return data
+        except OSError:
+            pass
+        if self._remote is None:
+            self._remote = (find(self.root),)
+        remote = self._remote[0]
+        fetched = remote.read(oid) if remote is not None else None
+        if fetched is None:
+            raise OperationFailed(
+                f"DVC object {oid} is neither in the local cache nor on the remote",
+                hint="push it from the machine that registered the version ('llmgit push')",
+            )
+        if (actual := hashlib.md5(fetched).hexdigest()) != oid.removesuffix(".dir"):  # noqa: S324
+            raise CorruptObject(oid, actual, remote.url if remote is not None else "the remote")
+        return fetched
+
+    def cached_manifest(self, v: ModelVersion) -> str:
+        """What a version's file list depends on besides its tag: whether its manifest is in
+        the local cache (a page built without it is built again once it is there)."""
+        if not self.options.manifests or v.weights is None or not v.weights.is_dir:
+            return "-"
+        return "cached" if cache.object_path(self._local_dir(), v.weights.md5 + ".dir").is_file() else "absent"
+
+    # -- pages' values --------------------------------------------------------------------
+    def describe(self, model: ModelReport) -> ModelReport:
+        """``model`` with its description, from the latest version's card."""
+        if not model.versions:
+            return model
+        return replace(model, description=str(self.card(model.versions[0]).get("description") or ""))
+
+    def version(self, model: ModelReport, index: int) -> VersionReport:
+        """Everything the page of ``model.versions[index]`` shows."""
+        row = model.versions[index]
+        previous = model.versions[index + 1] if index + 1 < len(model.versions) else None
+        v = row.version
+        card = self.card(row)
+        diff = None
+        if previous is not None:
+            (a, note_a), (b, note_b) = self.manifest(previous.version), self.manifest(v)
+            weights = weights_diff(previous.version, v, a, b, note_a or note_b)
+            diff = version_diff(previous.version, v, self.card(previous), card, weights, self.settings)
+        files, note = self.manifest(v)
+        return VersionReport(
+            v,
+            row.stages,
+            row.served,
+            card,
+            self._markdown.render(card),
+            diff,
+            tuple(metric_deltas({}, v.metrics, self.settings)) if previous is None else (),
+            files,
+            note,
+        )
 
 
 def canary_of(branches: Mapping[str, StageBranch], name: str) -> Canary | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,51 +108,55 @@ def _charts(model: ModelReport, settings: Settings) -> list[Any]:
     return out
 
 
-def render(report: RegistryReport, settings: Settings, root: Path | None = None) -> list[Page]:
-    env = _environment(root)
-    common = {
-        **_assets(root),
-        "report": report,
-        "stages": report.stages,
-        "serving": report.serving_stage,
-        "generated": report.generated.isoformat(timespec="seconds"),
-    }
-    pages = [
-        Page(
-            "index.html",
-            env.get_template("index.html.j2").render(
-                **common,
-                base="",
-                models=report.models,
-                total_versions=sum(len(m.versions) for m in report.models),
-                model_href={m.name: href(f"{model_dir(m.name)}/index.html") for m in report.models},
-            ),
+class Renderer:
+    """Renders the report's pages one at a time (templates compiled once)."""
+
+    def __init__(self, report: RegistryReport, settings: Settings, root: Path | None = None) -> None:
+        self.report = report
+        self.settings = settings
+        self.env = _environment(root)
+        self.common: dict[str, Any] = {
+            **_assets(root),
+            "report": report,
+            "stages": report.stages,
+            "serving": report.serving_stage,
+            "generated": report.generated.isoformat(timespec="seconds"),
+        }
+
+    def index(self, models: Sequence[ModelReport]) -> str:
+        return self.env.get_template("index.html.j2").render(
+            **self.common,
+            base="",
+            models=models,
+            total_versions=sum(len(m.versions) for m in models),
+            model_href={m.name: href(f"{model_dir(m.name)}/index.html") for m in models},
         )
-    ]
-    for model in report.models:
-        base = "../../"
-        pages.append(
-            Page(
-                f"{model_dir(model.name)}/index.html",
-                env.get_template("model.html.j2").render(
-                    **common,
-                    base=base,
-                    model=model,
-                    rank=semver_rank(model),
-                    charts=_charts(model, settings),
-                    version_href={r.version.version: href(version_file(r.version.version)) for r in model.versions},
-                    key_metrics=model.metrics[:4],
-                ),
-            )
+
+    def model(self, model: ModelReport) -> str:
+        return self.env.get_template("model.html.j2").render(
+            **self.common,
+            base="../../",
+            model=model,
+            rank=semver_rank(model),
+            charts=_charts(model, self.settings),
+            version_href={r.version.version: href(version_file(r.version.version)) for r in model.versions},
+            key_metrics=model.metrics[:4],
         )
-        for row in model.versions:
-            pages.append(
-                Page(
-                    f"{model_dir(model.name)}/{version_file(row.version.version)}",
-                    _version_page(env, common, model, row),
-                )
-            )
-    return pages
+
+    def version(self, model: ModelReport, row: VersionReport) -> str:
+        return _version_page(self.env, self.common, model, row)
+
+
+def index_path() -> str:
+    return "index.html"
+
+
+def model_path(name: str) -> str:
+    return f"{model_dir(name)}/index.html"
+
+
+def version_path(name: str, version: str) -> str:
+    return f"{model_dir(name)}/{version_file(version)}"
 
 
 def _version_page(env: SandboxedEnvironment, common: Mapping[str, Any], model: ModelReport, row: VersionReport) -> str:

@@ -1,22 +1,39 @@
-"""Writing the report's pages into a directory, replacing an earlier report as a whole.
+"""Writing the report's pages into a directory: all of them the first time, then only those
+whose key changed (:mod:`llmgit.report.keys`).
 
 A directory is only written when it is new, empty, or holds an earlier report (it carries
-the marker file): an unrelated directory is never overwritten.
+the marker file): an unrelated directory is never overwritten. A first report (or one without
+its key file) is built beside the target and swapped in. A later one is updated in place:
+each page written whole (temporary file, then rename), files no page claims removed, and the
+key file written last; it is removed before the first change, so a run cut short leaves a
+report that the next run writes in full.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from llmgit.errors import UsageError
-from llmgit.report.pages import Page
+from llmgit.infra.files import write_atomic
 
 MARKER = ".llmgit-report"
 MARKER_TEXT = "This directory is written by 'llmgit report' and replaced as a whole on every run.\n"
+KEYS = ".llmgit-report-keys.json"  # page path -> [key, size in bytes]
+KEYS_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class PlannedPage:
+    path: str  # relative to the site root, POSIX
+    key: str  # what the page is built from (:mod:`llmgit.report.keys`)
+    render: Callable[[], str]
+    needs: tuple[object, ...] = ()  # what it reads before rendering (given to ``prepare`` in bulk)
 
 
 def check_target(out: Path) -> None:
@@ -29,18 +46,59 @@ def check_target(out: Path) -> None:
         )
 
 
-def write(pages: Sequence[Page], out: Path) -> Path:
-    """Write ``pages`` under ``out`` (built beside it, then swapped in); returns the index."""
+def _earlier_keys(out: Path) -> dict[str, tuple[str, int]] | None:
+    """The keys of the report in ``out``, or None (no report, or one written without keys)."""
+    try:
+        doc = json.loads((out / KEYS).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("format") != KEYS_FORMAT or not isinstance(doc.get("pages"), dict):
+        return None
+    found: dict[str, tuple[str, int]] = {}
+    for path, value in doc["pages"].items():
+        if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], int):
+            found[path] = (value[0], value[1])
+    return found
+
+
+def _keys_document(sizes: dict[str, tuple[str, int]]) -> bytes:
+    pages = {path: [key, size] for path, (key, size) in sorted(sizes.items())}
+    return json.dumps({"format": KEYS_FORMAT, "pages": pages}, separators=(",", ":")).encode()
+
+
+Prepare = Callable[[Sequence[PlannedPage]], None]
+
+
+def write(pages: Sequence[PlannedPage], out: Path, prepare: Prepare | None = None) -> tuple[Path, int]:
+    """Write ``pages`` under ``out``; returns the index and how many pages were written.
+    ``prepare`` is given the pages about to be rendered first (to read what they need at once)."""
     out = Path(os.path.abspath(out))
     check_target(out)
+    earlier = _earlier_keys(out) if out.is_dir() else None
+    if earlier is None:
+        if prepare is not None:
+            prepare(pages)
+        return _write_all(pages, out), len(pages)
+    return out / "index.html", _update(pages, out, earlier, prepare)
+
+
+def _write_all(pages: Sequence[PlannedPage], out: Path) -> Path:
+    """Every page, built beside ``out`` and swapped in."""
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        sizes: dict[str, tuple[str, int]] = {}
+        made: set[Path] = set()
         for page in pages:
             target = staging / page.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(page.html, encoding="utf-8")
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            data = page.render().encode("utf-8")
+            target.write_bytes(data)
+            sizes[page.path] = (page.key, len(data))
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        (staging / KEYS).write_bytes(_keys_document(sizes))
         staging.chmod(0o755)
         old = None
         if out.exists():
@@ -53,3 +111,59 @@ def write(pages: Sequence[Page], out: Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out / "index.html"
+
+
+def _update(
+    pages: Sequence[PlannedPage], out: Path, earlier: dict[str, tuple[str, int]], prepare: Prepare | None
+) -> int:
+    """Write the pages whose key (or file) changed, remove files no page claims; the count written."""
+    sizes: dict[str, tuple[str, int]] = {}
+    stale: list[PlannedPage] = []
+    for page in pages:
+        before = earlier.get(page.path)
+        if before is not None and before[0] == page.key and _size(out / page.path) == before[1]:
+            sizes[page.path] = before
+        else:
+            stale.append(page)
+    claimed = {p.path for p in pages} | {MARKER, KEYS}
+    extra = [rel for rel in _files(out) if rel not in claimed]
+    if not stale and not extra:
+        return 0
+    if prepare is not None:
+        prepare(stale)
+    (out / KEYS).unlink(missing_ok=True)  # a run cut short from here on is written in full next time
+    for page in stale:
+        data = page.render().encode("utf-8")
+        (out / page.path).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / page.path, data)
+        sizes[page.path] = (page.key, len(data))
+    for rel in extra:
+        (out / rel).unlink(missing_ok=True)
+    _prune_empty(out)
+    write_atomic(out / KEYS, _keys_document(sizes))
+    return len(stale)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _files(out: Path) -> list[str]:
+    found = []
+    for folder, _dirs, files in os.walk(out):
+        rel = os.path.relpath(folder, out)
+        for name in files:
+            found.append(name if rel == "." else f"{Path(rel).as_posix()}/{name}")
+    return found
+
+
+def _prune_empty(out: Path) -> None:
+    for folder, dirs, files in os.walk(out, topdown=False):
+        if not dirs and not files and Path(folder) != out:
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass

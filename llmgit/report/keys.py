@@ -1,0 +1,58 @@
+"""What each page is built from, as a key: a page whose key is unchanged is not written again.
+
+A key is a SHA-256 over the values the page shows, as git names them: the version tags'
+parsed summaries (commit, metrics, params, weights md5), the model cards' blob ids, who holds
+each stage, the history events, the storage figures, whether a directory manifest is in the
+local cache, and what every page shares (templates, ``llmgit.yaml``, the options, the llmgit
+release). The generation time stamped on a page is left out: a page kept is the page as it
+was written then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from llmgit.core import config
+from llmgit.core.release import VERSION
+from llmgit.infra import templating
+from llmgit.report.collect import ModelReport, RegistryReport, VersionRow
+from llmgit.report.options import ReportOptions
+from llmgit.store import cards
+
+
+def digest(*parts: object) -> str:
+    """A key for ``parts`` (frozen dataclasses, tuples, strings: their ``repr`` is stable)."""
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def shared(report: RegistryReport, options: ReportOptions, root: Path) -> str:
+    """What every page depends on: templates (a repository's overrides included), settings,
+    options, the llmgit release and the registry's title and stages."""
+    shipped = templating.find("report/base.html.j2").parent  # each name read with its override
+    names = [f"report/{p.name}" for p in sorted(shipped.iterdir()) if p.is_file()] + [cards.MARKDOWN_TEMPLATE]
+    texts = [(n, templating.read(n, root)) for n in names]
+    try:
+        settings = (root / config.CONFIG_FILE).read_bytes()
+    except OSError:
+        settings = b""
+    return digest(
+        VERSION, texts, settings, options.manifests, options.since, report.title, report.stages, report.serving_stage
+    )
+
+
+def version_page(base: str, model: ModelReport, index: int, manifest_state: Callable[[VersionRow], str]) -> str:
+    row = model.versions[index]
+    previous = model.versions[index + 1] if index + 1 < len(model.versions) else None
+    before = (previous, previous.card, manifest_state(previous)) if previous is not None else None
+    return digest(base, "version", model.name, row, row.card, manifest_state(row), before)
+
+
+def model_page(base: str, model: ModelReport) -> str:
+    latest = model.versions[0].card if model.versions else None
+    return digest(base, "model", model, latest)
+
+
+def index_page(base: str, model_keys: Sequence[str]) -> str:
+    return digest(base, "index", tuple(model_keys))
