@@ -41,8 +41,7 @@ from llmgit.storage.actions import (
     inventory,
 )
 from llmgit.storage.manifests import objects_by_version
-from llmgit.store import history as stage_history
-from llmgit.store import ledger, writer
+from llmgit.store import historycache, ledger, writer
 from llmgit.store.reconcile import branch_update, stage_commit
 from llmgit.store.store import Store
 from llmgit.weights import s3
@@ -60,7 +59,7 @@ def plan(reg: Store, found: list[ModelVersion] | None = None) -> LifecyclePlan:
     now_text = iso_time(who)
     now = parse_when(now_text)
     branches = reg.stage_branches()
-    events = stage_history.read(reg.root, settings)
+    events = historycache.read(reg.root, settings)  # parsed once per set of stage-branch tips
     led = reg.ledger()
     purged = led.records(PURGED)
     unfinished = led.purge_intents()

@@ -3,6 +3,7 @@ DVC reaches), which of them exist, their sizes and storage classes, and small re
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
 from functools import cached_property
@@ -94,15 +95,26 @@ class StorageRemote:
                 found[oid] = (st.size, st.storage_class)
             return found
         store = Path(self.url) / paths.STORE
-        for p in sorted(store.glob("*/*")) if store.is_dir() else []:
-            rel = f"{p.parent.name}/{p.name}"
-            oid = paths.oid_at(rel)
-            if oid is None or p.is_symlink() or not p.is_file():
-                if not _upload_under_way(p.name):
-                    _skip_file(p)
+        for folder in _entries(store):  # os.scandir: the file types come with the listing
+            if not folder.is_dir(follow_symlinks=True):
                 continue
-            found[oid] = (p.stat().st_size, "LOCAL")
+            for entry in _entries(Path(folder.path)):
+                oid = paths.oid_at(f"{folder.name}/{entry.name}")
+                if oid is None or entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                    if not _upload_under_way(entry.name):
+                        _skip_file(Path(entry.path))
+                    continue
+                found[oid] = (entry.stat(follow_symlinks=False).st_size, "LOCAL")
         return found
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    """The entries of ``folder`` sorted by name ([] when it is not a readable directory)."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def _upload_under_way(name: str) -> bool:
