@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmgit.report import keys
+from llmgit.report import compareview, keys
 from llmgit.report.collect import ModelReport, Reader, RegistryReport, StorageInfo, VersionRow, scan
 from llmgit.report.options import ReportOptions
 from llmgit.report.pages import Renderer, index_path, model_path, version_path
@@ -40,10 +40,10 @@ def plan(
     pages: list[PlannedPage] = []
     model_keys = []
     for model in report.models:
-        mkey = keys.model_page(base, model)
+        mkey = keys.model_page(base, model, manifest_state)
         model_keys.append(mkey)
-        latest = model.versions[:1]
-        pages.append(PlannedPage(model_path(model.name), mkey, _model_page(renderer, reader, model), latest))
+        # every version's card: the compare view shows their fields
+        pages.append(PlannedPage(model_path(model.name), mkey, _model_page(renderer, reader, model), model.versions))
         for i, row in enumerate(model.versions):
             pages.append(
                 PlannedPage(
@@ -78,7 +78,11 @@ def _index_page(renderer: Renderer, reader: Reader, report: RegistryReport):  # 
 
 
 def _model_page(renderer: Renderer, reader: Reader, model: ModelReport):  # type: ignore[no-untyped-def]
-    return lambda: renderer.model(reader.describe(model))
+    def render() -> str:
+        data = compareview.document(model, reader.card, reader.manifest, renderer.settings.metric_direction)
+        return renderer.model(reader.describe(model), data)
+
+    return render
 
 
 def _version_page(renderer: Renderer, reader: Reader, model: ModelReport, index: int):  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from pathlib import Path
 from llmgit.core import config
 from llmgit.core.release import VERSION
 from llmgit.infra import templating
+from llmgit.report import compareview
 from llmgit.report.collect import ModelReport, RegistryReport, VersionRow
 from llmgit.report.options import ReportOptions
 from llmgit.store import cards
@@ -38,7 +39,15 @@ def shared(report: RegistryReport, options: ReportOptions, root: Path) -> str:
     except OSError:
         settings = b""
     return digest(
-        VERSION, texts, settings, options.manifests, options.since, report.title, report.stages, report.serving_stage
+        VERSION,
+        compareview.limits(),
+        texts,
+        settings,
+        options.manifests,
+        options.since,
+        report.title,
+        report.stages,
+        report.serving_stage,
     )
 
 
@@ -49,9 +58,12 @@ def version_page(base: str, model: ModelReport, index: int, manifest_state: Call
     return digest(base, "version", model.name, row, row.card, manifest_state(row), before)
 
 
-def model_page(base: str, model: ModelReport) -> str:
-    latest = model.versions[0].card if model.versions else None
-    return digest(base, "model", model, latest)
+def model_page(base: str, model: ModelReport, manifest_state: Callable[[VersionRow], str]) -> str:
+    """The model page shows every version's card fields (compare view) and the newest
+    versions' file lists."""
+    cards_ = tuple(r.card for r in model.versions)
+    files = tuple(manifest_state(r) for r in compareview.file_rows(model))
+    return digest(base, "model", model, cards_, files)
 
 
 def index_page(base: str, model_keys: Sequence[str]) -> str:

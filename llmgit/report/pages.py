@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from llmgit.core import units
-from llmgit.core.metric_delta import format_change, format_number
+from llmgit.core.metric_delta import format_change, format_number, real
 from llmgit.infra import templating
-from llmgit.report import charts
+from llmgit.report import charts, compareview
 from llmgit.report.collect import ModelReport, RegistryReport, VersionReport, semver_rank
 from llmgit.store import cards
 
@@ -77,25 +77,36 @@ def _environment(root: Path | None) -> SandboxedEnvironment:
     return env
 
 
-def _assets(root: Path | None) -> dict[str, Any]:
+def _script(js: str) -> dict[str, Any]:
+    """The page's one inline script and the policy that lets only it run (by its hash)."""
     from markupsafe import Markup  # noqa: PLC0415 (heavy: with Jinja2, only to render)
 
-    css = templating.read(f"{TEMPLATE_DIR}/report.css", root)
-    js = templating.read(f"{TEMPLATE_DIR}/report.js", root)
     digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
     policy = (
         f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
         f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
     )
-    return {"css": Markup(css), "js": Markup(js), "csp": policy}
+    return {"js": Markup(js), "csp": policy}
 
 
-def _charts(model: ModelReport, settings: Settings) -> list[Any]:
+def _assets(root: Path | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What every page carries, and what model pages carry instead (their style and script
+    add the param columns, the chart picker and the compare view)."""
+    from markupsafe import Markup  # noqa: PLC0415 (heavy: with Jinja2, only to render)
+
+    css = templating.read(f"{TEMPLATE_DIR}/report.css", root)
+    js = templating.read(f"{TEMPLATE_DIR}/report.js", root)
+    model_css = css.rstrip("\n") + "\n" + templating.read(f"{TEMPLATE_DIR}/compare.css", root)
+    model_js = js.rstrip("\n") + "\n" + templating.read(f"{TEMPLATE_DIR}/compare.js", root)
+    return {"css": Markup(css), **_script(js)}, {"css": Markup(model_css), **_script(model_js)}
+
+
+def _charts(model: ModelReport, settings: Settings) -> list[tuple[str, Any]]:
     from markupsafe import Markup  # noqa: PLC0415 (heavy: with Jinja2, only to render)
 
     oldest_first = list(reversed(model.versions))
     out = []
-    for i, metric in enumerate(model.metrics):
+    for i, metric in enumerate(model.metrics[: compareview.MAX_CHARTS]):
         points = tuple(
             charts.Point(
                 f"v{r.version.version}", r.version.metrics.get(metric), r.served, href(version_file(r.version.version))
@@ -104,8 +115,13 @@ def _charts(model: ModelReport, settings: Settings) -> list[Any]:
         )
         direction = settings.metric_direction(metric)
         chart = charts.LineChart(f"chart-{i}", metric, f"{metric} ({direction} is better)", points)
-        out.append(Markup(charts.render(chart)))
+        out.append((metric, Markup(charts.render(chart))))
     return out
+
+
+def _numeric(model: ModelReport, param: str) -> bool:
+    """Whether a param column sorts as numbers (every recorded value is one)."""
+    return all(real(r.version.params[param]) is not None for r in model.versions if param in r.version.params)
 
 
 class Renderer:
@@ -115,8 +131,9 @@ class Renderer:
         self.report = report
         self.settings = settings
         self.env = _environment(root)
+        assets, self.model_assets = _assets(root)
         self.common: dict[str, Any] = {
-            **_assets(root),
+            **assets,
             "report": report,
             "stages": report.stages,
             "serving": report.serving_stage,
@@ -132,15 +149,28 @@ class Renderer:
             model_href={m.name: href(f"{model_dir(m.name)}/index.html") for m in models},
         )
 
-    def model(self, model: ModelReport) -> str:
+    def model(self, model: ModelReport, compare: str = "{}") -> str:
+        """``compare``: the compare view's JSON (:func:`llmgit.report.compareview.document`)."""
+        columns = compareview.param_columns(model)
         return self.env.get_template("model.html.j2").render(
-            **self.common,
+            **{**self.common, **self.model_assets},
             base="../../",
             model=model,
             rank=semver_rank(model),
             charts=_charts(model, self.settings),
             version_href={r.version.version: href(version_file(r.version.version)) for r in model.versions},
             key_metrics=model.metrics[:4],
+            param_columns=columns,
+            param_text=compareview.text,
+            compare=compare,
+            max_charts=compareview.MAX_CHARTS,
+            charts_shown=compareview.CHARTS_SHOWN,
+            param_numeric={p: _numeric(model, p) for p in columns},
+            limits={
+                "params": compareview.MAX_PARAM_COLUMNS,
+                "files": compareview.MAX_FILES,
+                "file_versions": compareview.MAX_FILE_VERSIONS,
+            },
         )
 
     def version(self, model: ModelReport, row: VersionReport) -> str:

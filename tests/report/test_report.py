@@ -110,7 +110,13 @@ def test_pages_are_self_contained_with_a_script_hash_policy(site: Path) -> None:
 def test_version_table_sorts_by_semver(site: Path) -> None:
     page = read(site, f"models/{MODEL}/index.html")
     table = page[page.index('id="versions-table"') : page.index("</table>", page.index('id="versions-table"'))]
-    ranks = dict(re.findall(r'<td data-key="(\d+)"><a href="v[^"]+"><code>v([^<]+)</code>', table))
+    ranks = dict(
+        re.findall(
+            r'<td data-key="(\d+)"><input type="checkbox" class="pick" data-compare value="[^"]+" '
+            r'aria-label="[^"]+"> <a href="v[^"]+"><code>v([^<]+)</code>',
+            table,
+        )
+    )
     assert {v: int(k) for k, v in ranks.items()} == {"1.0.0": 0, "1.1.0": 1, "1.2.0": 2, "1.10.0": 3}
     assert table.index("v1.10.0") < table.index("v1.2.0")  # newest first by SemVer, not by text
 
@@ -263,3 +269,92 @@ def test_chart_escapes_text_and_breaks_the_line_at_gaps() -> None:
 def test_chart_without_values_says_so() -> None:
     svg = charts.render(charts.LineChart("c", "t", "y", (charts.Point("v1", None),)))
     assert "no values recorded" in svg and "<polyline" not in svg
+
+
+# -- param columns and the compare view's data -----------------------------------------------
+
+
+def test_model_page_shows_the_params_that_vary_as_columns(site: Path) -> None:
+    page = read(site, f"models/{MODEL}/index.html")
+    head = page[page.index('id="versions-table"') : page.index("</thead>", page.index('id="versions-table"'))]
+    assert re.findall(r'<th data-sort="number" class="param" title="parameter">([^<]+)</th>', head) == ["lora_r"]
+    cells = re.findall(r'<td class="param num" data-key="([^"]*)">([^<]*)</td>', page)
+    assert cells == [("32", "32"), ("16", "16"), ("16", "16"), ("8", "8")]  # newest first
+    assert "Parameter columns: the 1 parameter(s) whose values differ" in page
+    other = read(site, f"models/{OTHER}/index.html")
+    assert 'class="param"' not in other  # one version: nothing varies
+
+
+def compare_document(page: str) -> dict:
+    import json
+
+    found = re.search(r'<div id="compare-data" hidden data-doc="([^"]*)"></div>', page)
+    assert found is not None
+    return json.loads(unescape(found[1]))
+
+
+def test_compare_data_carries_params_metrics_card_fields_and_files(site: Path) -> None:
+    doc = compare_document(read(site, f"models/{MODEL}/index.html"))
+    assert list(doc["versions"]) == ["1.10.0", "1.2.0", "1.1.0", "1.0.0"]
+    first, second = doc["versions"]["1.0.0"], doc["versions"]["1.1.0"]
+    assert first["params"] == {"lora_r": "8"} and second["params"] == {"lora_r": "16"}
+    assert first["metrics"] == {"accuracy": 0.712, "loss": 0.61}
+    assert doc["directions"] == {"accuracy": "higher", "loss": "lower"}
+    assert first["card"]["description"] == HOSTILE_DESCRIPTION  # exact text, for textContent
+    assert "training.lora_r" not in first["card"] and "provenance.git_commit" not in first["card"]
+    files = dict(doc["weights"][first["weights"]]["files"])
+    assert sorted(files) == [
+        "config.json",
+        "model-00000-of-00002.safetensors",
+        "model-00001-of-00002.safetensors",
+        "tokenizer.json",
+    ]
+    assert all(len(md5) == 12 for md5 in files.values())
+    assert files["tokenizer.json"] == dict(doc["weights"][second["weights"]]["files"])["tokenizer.json"]
+    assert doc["limits"] == {"files": 200, "file_versions": 50}
+
+
+def test_compare_data_is_escaped_into_one_attribute(site: Path) -> None:
+    page = read(site, f"models/{MODEL}/index.html")
+    found = re.search(r'data-doc="([^"]*)"', page)
+    assert found is not None
+    raw = found[1]
+    assert "<" not in raw and ">" not in raw and "'" not in raw  # no markup, no way out of the attribute
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in raw
+
+
+def test_compare_data_is_capped(history_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmgit import Registry
+    from llmgit.report import compareview
+    from llmgit.report.options import ReportOptions
+
+    monkeypatch.setattr(compareview, "MAX_FILES", 3)
+    monkeypatch.setattr(compareview, "MAX_FILE_VERSIONS", 2)
+    monkeypatch.setattr(compareview, "MAX_CARD_FIELDS", 2)
+    with isolated(tmp_path / "home"):
+        Registry(history_repo).report(tmp_path / "s", ReportOptions(models=(MODEL,)))
+    doc = compare_document((tmp_path / "s" / "models" / MODEL / "index.html").read_text())
+    assert len(doc["weights"]) == 2  # the two newest versions' weights only
+    for listing in doc["weights"].values():
+        assert len(listing["files"]) == 3 and listing["capped"] and listing["total"] == 4
+    assert doc["versions"]["1.0.0"]["weights"] == "not-included"
+    assert all(len(v["card"]) == 2 for v in doc["versions"].values())
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("plain", "plain"),
+        (0.000123456, "0.0001235"),
+        (True, "true"),
+        (None, "null"),
+        ({"b": 1, "a": [1, 2]}, '{"a":[1,2],"b":1}'),
+        ("x" * 500, "x" * 199 + "…"),
+        (10**5000, "2^16609+"),
+    ],
+    ids=["text", "float", "bool", "none", "mapping", "long", "huge-int"],
+)
+def test_compare_text_is_short_and_total(value: object, shown: str) -> None:
+    from llmgit.report import compareview
+
+    assert compareview.text(value) == shown

@@ -96,3 +96,43 @@ def test_a_damaged_key_file_means_a_full_build(repo: Path, tmp_path: Path) -> No
         assert keys["format"] == 1 and len(keys["pages"]) == total
         (site / KEYS).write_text("{not json")
         assert build(repo, site, manifests=False) == total
+
+
+def test_a_manifest_leaving_the_cache_rewrites_the_pages_that_show_its_files(repo: Path, tmp_path: Path) -> None:
+    """The model page's compare view carries the newest versions' file lists: it is keyed by
+    whether their manifests are cached, as the version pages are. (Storage figures left out:
+    the cost report reads the cache too.)"""
+    from llmgit.report.build import publish
+    from llmgit.store.store import Store
+    from llmgit.weights import cache
+
+    def rebuild(site: Path) -> int:
+        return publish(Store(repo), site, ReportOptions(generated=STAMP), {}).pages
+
+    def keys(site: Path) -> dict[str, list[object]]:
+        return json.loads((site / KEYS).read_text())["pages"]
+
+    with isolated(tmp_path / "home"):
+        site = tmp_path / "site"
+        rebuild(site)
+        (oldest,) = [v for v in Store(repo).versions_all() if v.tag == f"{MODEL}@v1.0.0"]
+        assert oldest.weights is not None
+        obj = cache.object_path(cache.local_dir(repo), oldest.weights.md5 + ".dir")
+        saved = obj.read_bytes()
+        before = keys(site)
+        obj.unlink()
+        try:
+            assert rebuild(site) == 4
+            after = keys(site)
+            assert rebuild(site) == 0
+        finally:
+            obj.write_bytes(saved)
+        # the model page, v1.0.0, v1.1.0 (its diff lists v1.0.0's files) and the index (it lists the models' keys)
+        changed = sorted(p for p in after if after[p][0] != before[p][0])
+        assert changed == [
+            "index.html",
+            f"models/{MODEL}/index.html",
+            f"models/{MODEL}/v1.0.0.html",
+            f"models/{MODEL}/v1.1.0.html",
+        ]
+        assert rebuild(site) == 4
