@@ -51,10 +51,12 @@ def _no_alias_loader() -> Any:
 def load(text: str | bytes) -> Any:
     """Like ``yaml.safe_load``: plain data only, never arbitrary objects, and no aliases.
 
-    Text without ``*`` cannot hold an alias and goes to the C loader; other text is composed
-    by the pure-Python loader, which stops at the first alias."""
+    Text without an alias goes to the C loader (text without ``*`` cannot hold one; other
+    text is first read as events by the C parser: a ``*`` in a string or a comment is no
+    alias). Text with an alias, or that the parser refuses, is composed by the pure-Python
+    loader, which stops at the first alias or says what is wrong."""
     yaml = _yaml()
-    aliased = (b"*" in text) if isinstance(text, bytes) else ("*" in text)
+    aliased = ((b"*" in text) if isinstance(text, bytes) else ("*" in text)) and _has_alias(text)
     loader = _no_alias_loader() if aliased else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader)
@@ -72,6 +74,18 @@ def load(text: str | bytes) -> Any:
         raise YAMLRefused(
             f"a value YAML cannot read: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
         ) from None
+
+
+def _has_alias(text: str | bytes) -> bool:
+    """Whether the C parser meets an alias event (True too when it cannot parse the text)."""
+    yaml = _yaml()
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, yaml.AliasEvent):
+                return True
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError):
+        return True
+    return False
 
 
 def count_nodes(text: str | bytes, stop: int) -> int:
