@@ -13,9 +13,9 @@ from llmgit.errors import UsageError
 DEFAULT = ("reflink", "copy")  # DVC's own default: a clone where the file system has them, else a copy
 COPY_TYPES = frozenset({"reflink", "copy"})
 LINK_TYPES = frozenset({"hardlink", "symlink"})
-# What llmgit's init wrote before it copied by default: found in a registry, it is llmgit's old
-# default, not the user's choice, and a plain ``init`` replaces it with DEFAULT.
-OLD_DEFAULT = ("hardlink", "symlink", "copy")
+# What llmgit's init once wrote: found in a registry it is not the user's choice, and a plain
+# ``init`` replaces it with DEFAULT (never kept, never written again).
+LEGACY_WRITTEN = ("hardlink", "symlink", "copy")
 _ALL = ("reflink", "copy", "hardlink", "symlink")
 
 

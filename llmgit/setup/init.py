@@ -63,7 +63,7 @@ def init(reg: Store, *, remote: str | None, endpoint_url: str | None, cache_type
     had_dvc = dvc.is_initialized(root)
     had_dvcignore = (root / ".dvcignore").exists()
     before = tuple(cache.link_types(root) or ()) if had_dvc and _type_configured(root) else None
-    kept = before if before != cachetype.OLD_DEFAULT else None  # a type the user chose is kept
+    kept = before if before != cachetype.LEGACY_WRITTEN else None  # a type the user chose is kept
     kinds = kinds or kept or cachetype.DEFAULT
     cache_types = cachetype.text(kinds)
     try:

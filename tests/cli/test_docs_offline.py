@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
+from browserkit import chromium_options
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "docs" / "vendor" / "iframe-worker"
@@ -145,23 +146,13 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
+    options = chromium_options(
+        CHROMIUM,
+        tmp_path_factory.mktemp("chromium-profile"),
         "--window-size=1280,900",
         f"--proxy-server=http://127.0.0.1:{closed_port()}",
         "--proxy-bypass-list=<-loopback>",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(arg)
+    )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SE_OFFLINE", "true")  # selenium-manager must never download a driver

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browserkit import chromium_options
 from conftest import git
 from mlflowkit import MODELS, ModelSpec, Server, build_registry, init_registry, mlflow_server
 from pngstats import stats
@@ -64,22 +65,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        "--window-size=1440,1000",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(arg)
+    options = chromium_options(
+        CHROMIUM, tmp_path_factory.mktemp("chromium-profile"), "--hide-scrollbars", "--window-size=1440,1000"
+    )
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SE_OFFLINE", "true")  # selenium-manager must never download a driver
         driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
