@@ -25,7 +25,7 @@ app = typer.Typer(
     help="Git-native version manager for LLM weights: git is the database, DVC moves the bytes.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     context_settings=HELP,
 )
