@@ -107,6 +107,7 @@ def start(
     new_file = sb.file.with_holder(name, canaryfile.with_canary(holder, entry))
     stable = store.get(holder.tag)
     rendering = serving.render(store, sb.stage, serving.spec(store, name, stable, v, percent, chosen))
+    serving.warn_unpublished(store, stable, v)
     subject = (
         f"set canary {name} v{v.version} to {percent}% in {sb.stage}"
         if running

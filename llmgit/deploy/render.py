@@ -22,7 +22,10 @@ def for_stage(store: Store, name: str, *, stage: str = "production", mode: str |
     stage = check_stage(settings, stage, holding=True)
     sb = store.stage_branches()[stage]
     holder, canary = serving.holder_of(sb, name)
-    return serving.for_entry(store, sb, name, holder, canary, mode)
+    rendering = serving.for_entry(store, sb, name, holder, canary, mode)
+    served = [store.get(holder.tag), *([store.get(canary.tag)] if canary else [])]
+    serving.warn_unpublished(store, *served)
+    return rendering
 
 
 def write(rendering: Rendering, out_dir: Path) -> list[Path]:

@@ -57,10 +57,17 @@ def publish(reg: Store, reference: str, to: str, *, push: bool = False) -> Publi
         within = f"{v.name}/v{v.version}"
         for rel in [*(o.relpath for o in files), MANIFEST]:
             workspace.target_in(base, f"{within}/{rel}", v.tag)
+    states = {o.oid: r.state(o.oid) for o in files}  # all there before anything is copied
+    missing = [o for o in files if not states[o.oid].exists]
+    if missing:
+        raise UsageError(
+            f"{v.tag} is not on the storage remote '{r.url}': {len(missing)} of its {len(files)} file(s) "
+            f"are missing there (first: {missing[0].relpath}); nothing was published",
+            hint=f"push its weights first: llmgit push {v.tag}",
+        )
     entries, copied = [], 0
     for o in files:
-        size = r.state(o.oid).size
-        entries.append({"file": o.relpath, "size": size, "md5": o.md5})
+        entries.append({"file": o.relpath, "size": states[o.oid].size, "md5": o.md5})
         copied += _copy(r, c, o.oid, o.md5, uri, o.relpath)
     manifest = {"name": v.name, "version": v.version, "tag": v.tag, "files": entries}
     _write_manifest(c, uri, json.dumps(manifest, indent=2) + "\n")

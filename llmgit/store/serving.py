@@ -6,6 +6,7 @@ of a stage re-renders them (:func:`refreshed_files`).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from llmgit.core.canaryfile import Canary
 from llmgit.core.deployspec import DeploySpec, ServingMode, resources_from_card
 from llmgit.core.model import ModelVersion
 from llmgit.core.stagefile import Entry, StageFile
-from llmgit.errors import InputError, InternalError, UsageError
+from llmgit.errors import InputError, InternalError, LlmgitWarning, UsageError
 from llmgit.infra import git, manifest_checks, manifests, templating
 from llmgit.infra.manifests import Manifests
 from llmgit.store import ledger
@@ -37,6 +38,22 @@ def storage_uri(reg: Store, v: ModelVersion) -> str:
     pattern = reg.settings.deploy.storage_uri
     md5 = v.weights.md5 if v.weights else ""
     return pattern.format(name=v.name, version=v.version, tag=v.tag, md5=md5)
+
+
+def warn_unpublished(reg: Store, *served: ModelVersion) -> None:
+    """A ``warning:`` for each served version that ``llmgit publish`` never copied: its
+    storageUri is only ``deploy.storage_uri`` filled in, where nothing is unless someone put
+    it there, so KServe would fail to load it."""
+    for v in served:
+        if ledger.published_uri(reg.root, reg.settings.git_remote, v.name, v.version) is None:
+            warnings.warn(
+                LlmgitWarning(
+                    f"{v.tag} is not published: its storageUri {storage_uri(reg, v)} "
+                    "(deploy.storage_uri in llmgit.yaml) holds nothing unless its weights were copied there",
+                    hint=f"llmgit publish {v.tag} --to s3://BUCKET/PREFIX, then render the manifests again",
+                ),
+                stacklevel=2,
+            )
 
 
 def model_dir(name: str) -> str:
