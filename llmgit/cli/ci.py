@@ -19,7 +19,13 @@ def init(
     ctx: typer.Context,
     provider: Annotated[str, typer.Argument(metavar="PROVIDER", help="CI provider (github).")] = "github",
     install: Annotated[
-        str | None, typer.Option("--install", help="What the workflows pip-install (default: this llmgit version).")
+        str | None,
+        typer.Option(
+            "--install-spec",
+            metavar="PIP_ARGS",
+            help="What the workflows pass to pip install (shell words), e.g. git+https://HOST/OWNER/llmgit@COMMIT "
+            "(default: where this llmgit was installed from, pinned to its commit or its archive's sha256).",
+        ),
     ] = None,
     deploy_command: Annotated[
         str | None, typer.Option("--deploy-command", help="Command the deploy hook runs after a stage changed.")
@@ -32,4 +38,5 @@ def init(
     files = registry(ctx).ci_init(install=install, deploy_command=deploy_command, force=force)
     for path in files.written:
         say(f"Wrote {path}")
+    say(f"They install: {files.install}")
     say("Commit them; the sync workflow needs permission to push stage tags (contents: write).")

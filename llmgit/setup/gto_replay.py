@@ -54,6 +54,12 @@ class Problem:
         return {"tag": self.tag, "reason": self.reason, "blocking": self.blocking}
 
 
+def _trailers(model: str, version: str, stage: str, previous: str | None) -> tuple[str, ...]:
+    """The trailers llmgit's own stage commits carry (``store.transitions.message``)."""
+    found = (f"Llmgit-Model: {model}", f"Llmgit-Version: {version}", f"Llmgit-Stage: {stage}")
+    return (*found, f"Llmgit-Previous: {previous}") if previous else found
+
+
 @dataclass
 class Replay:
     root: Path
@@ -155,8 +161,10 @@ class Replay:
                 continue
             entry = self._entry(model, new, e, reason, "import") if new else None
             self.files[stage] = self.files[stage].with_holder(model, entry)
-            subject = f"import {model} v{new} to {stage}" if new else f"import: remove {model} from {stage}"
-            self._commit(stage, f"{subject} (GTO tag {e.tag})", e)
+            # the subject names the version, as llmgit's own stage commits do; the GTO tag follows
+            subject = f"import {model} v{new} to {stage}" if new else f"import: remove {model} v{old} from {stage}"
+            trailers = _trailers(model, new or old or "", stage, old)
+            self._commit(stage, f"{subject} (GTO tag {e.tag})", e, trailers=trailers)
             self.events.append(
                 HistoryEvent(
                     stage, model, "import" if new else "remove", new or old or "", old, e.date, e.by, "", reason, ""
@@ -193,8 +201,9 @@ class Replay:
                 "\n".join(changed) if len(changed) > 1 else "",
             )
 
-    def _commit(self, stage: str, subject: str, e: Event, body: str = "") -> None:
-        message = f"{subject}\n\n" + (f"{body}\n\n" if body else "") + f"Llmgit-Gto-Tag: {e.tag}\n"
+    def _commit(self, stage: str, subject: str, e: Event, body: str = "", trailers: tuple[str, ...] = ()) -> None:
+        tail = "".join(f"{t}\n" for t in (*trailers, f"Llmgit-Gto-Tag: {e.tag}"))
+        message = f"{subject}\n\n" + (f"{body}\n\n" if body else "") + tail
         self.commits.append(Pending(stage, self.files[stage], message, e))
 
     def write_commits(self, root: Path) -> dict[str, str]:

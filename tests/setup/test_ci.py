@@ -73,12 +73,15 @@ def test_no_pull_request_text_reaches_a_shell(rendered: dict[str, dict]) -> None
         assert not re.search(rf"pull_request\.{re.escape(field)}", text)
 
 
+SPEC = "'llmgit @ git+https://github.com/acme/llmgit.git@3f786850e387550fdab836ed7e6dc881de23001b'"
+
+
 def test_ci_init_writes_files_once(registry_repo: Path) -> None:
-    first = run_cli(registry_repo, "ci", "init", "github")
+    first = run_cli(registry_repo, "ci", "init", "github", "--install-spec", SPEC)
     assert first.code == 0, first.err
     target = registry_repo / ".github" / "workflows"
     assert sorted(p.name for p in target.iterdir()) == ["llmgit-review.yml", "llmgit-sync.yml"]
-    again = run_cli(registry_repo, "ci", "init", "github")
+    again = run_cli(registry_repo, "ci", "init", "github", "--install-spec", SPEC)
     assert again.code == 4 and "--force" in again.err
-    assert run_cli(registry_repo, "ci", "init", "github", "--force").code == 0
+    assert run_cli(registry_repo, "ci", "init", "github", "--force", "--install-spec", SPEC).code == 0
     assert run_cli(registry_repo, "ci", "init", "gitlab").code == 2

@@ -26,7 +26,10 @@ MARKER = "<!-- llmgit-review -->"
 @pytest.fixture
 def workflows(registry_repo: Path) -> Path:
     """The .github/workflows directory a fresh ``llmgit ci init github`` writes."""
-    result = run_cli(registry_repo, "ci", "init", "github", "--deploy-command", 'echo deploy "$stage"')
+    spec = "'llmgit @ git+https://github.com/acme/llmgit.git@3f786850e387550fdab836ed7e6dc881de23001b'"
+    result = run_cli(
+        registry_repo, "ci", "init", "github", "--install-spec", spec, "--deploy-command", 'echo deploy "$stage"'
+    )
     assert result.code == 0, result.err
     return registry_repo / ".github" / "workflows"
 
@@ -142,7 +145,7 @@ def test_a_comment_by_someone_else_with_the_marker_is_ignored(workflows: Path) -
 
 
 def test_github_expressions_in_commands_are_refused(registry_repo: Path) -> None:
-    for option in ("--install", "--deploy-command"):
+    for option in ("--install-spec", "--deploy-command"):
         result = run_cli(registry_repo, "ci", "init", "github", option, "echo ${{ github.event.head_commit.message }}")
         assert result.code == 2, result.err
         assert f"error: {option} must not hold a GitHub expression" in result.err

@@ -16,6 +16,13 @@ from conftest import Clock, git, run_cli, snapshot
 from stagekit import ok
 
 M = "churn"
+ARTIFACTS = """\
+churn:
+  type: model
+  path: models/churn.pkl
+  description: Gradient-boosted churn classifier
+  labels: [tabular, churn]
+"""
 
 
 GTO = str(Path(sys.executable).with_name("gto"))  # its own process where a test reads what it prints
@@ -58,6 +65,8 @@ def gto_repo(registry_repo: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch)
     import dulwich.porcelain.tag
 
     monkeypatch.setattr(dulwich.porcelain.tag, "time", SimpleNamespace(time=lambda: clock.now))
+    (repo / "artifacts.yaml").write_text(ARTIFACTS)  # GTO's index of artifacts, written by hand since GTO 1.0
+    git(repo, "add", "artifacts.yaml")
     commit(repo, "v1")
     gto(repo, clock, "register", M, "--version", "v1.0.0")
     gto(repo, clock, "assign", M, "--version", "v1.0.0", "--stage", "staging")  # churn#staging#1
@@ -144,7 +153,13 @@ def test_apply_rebuilds_branches_history_and_pointers(gto_repo: Path) -> None:
         f"import {M} v1.1.0 to production (GTO tag {M}#prod#4)",
         f"import {M} v1.0.0 to production (GTO tag {M}#prod!#6)",
         "import legacy v0.1.0 to production (GTO tag legacy#prod#1)",
-        "import: remove legacy from production (GTO tag legacy@deprecated)",
+        "import: remove legacy v0.1.0 from production (GTO tag legacy@deprecated)",
+    ]
+    # each commit names the change in llmgit's trailers, the removal included
+    trailers = git(repo, "log", "-1", "--format=%(trailers:only,unfold)", "stage/production").split()
+    assert trailers == [
+        *("Llmgit-Model:", "legacy", "Llmgit-Version:", "0.1.0", "Llmgit-Stage:", "production"),
+        *("Llmgit-Previous:", "0.1.0", "Llmgit-Gto-Tag:", "legacy@deprecated"),
     ]
     tag_date = git(repo, "for-each-ref", "--format=%(taggerdate:iso-strict)", f"refs/tags/{M}#prod#4").strip()
     assert log[1].split("\0")[1] == tag_date and log[1].split("\0")[2] == "Ada Lovelace <ada@example.com>"
