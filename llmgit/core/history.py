@@ -94,8 +94,9 @@ def changes(stage: str, old: StageFile, new: StageFile, c: Landed, only: str | N
         if only and model != only:
             continue
         a, b = old.holders.get(model), new.holders.get(model)
-        if b is None and a is not None:
-            out.append(_event(stage, model, "remove", a, a.version, c))
+        if b is None and a is not None:  # who removed it and why: the removing commit, not the old entry
+            gone = replace(a, reason=c.subject, by=c.committer)
+            out.append(_event(stage, model, "remove", gone, a.version, c))
         elif b is not None and (a is None or a.version != b.version or a.commit != b.commit):
             out.append(_event(stage, model, b.action, b, a.version if a else None, c))
         elif a is not None and b is not None:

@@ -186,6 +186,10 @@ def test_apply_rebuilds_branches_history_and_pointers(gto_repo: Path) -> None:
         ("import", "1.1.0", "1.0.0"),
         ("import", "1.0.0", "1.1.0"),
     ]
+    removal = json.loads(ok(repo, "history", "legacy", "--stage", "production", "--json"))[-1]
+    assert (removal["action"], removal["version"]) == ("remove", "0.1.0")
+    assert removal["reason"] == "import: remove legacy v0.1.0 from production (GTO tag legacy@deprecated)"
+    assert "legacy#prod#1" not in removal["reason"]  # not the entry it removed
     assert json.loads(ok(repo, "stages", "--json"))[M] == {
         "staging": ["1.1.0"],
         "production": ["1.0.0"],
