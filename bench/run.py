@@ -40,7 +40,7 @@ from common import (  # noqa: E402
     rmtree,
 )
 
-SECTIONS = ("scale", "weights", "checkout", "transfers", "startup", "mlflow", "report")
+SECTIONS = ("scale", "weights", "checkout", "transfers", "startup", "mlflow", "report", "cost")
 
 
 def ensure_peers(offline: bool) -> bool:
@@ -183,6 +183,10 @@ def run_section(key: str, env: dict[str, str], work: Path, quick: bool, have_gto
         import report_bench
 
         return [report_bench.run(env, work, quick)]
+    if key == "cost":
+        import costbench
+
+        return [costbench.run(env, work, quick)]
     import startup
 
     return [startup.run(env, work, quick, have_gto)]

@@ -6,9 +6,9 @@ file only once and never a folder of another, and every md5 must be 32 hex digit
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from llmgit.core import bounded
 from llmgit.core.bounded import MIB, BoundError, Limits
@@ -42,12 +42,13 @@ def parse(data: bytes | str, where: str) -> list[ManifestEntry]:
     for item in doc:
         if not isinstance(item, dict):
             raise ManifestError(f"the DVC manifest {where} has an entry that is not a mapping")
-        relpath, md5 = safe_relpath(item.get("relpath")), item.get("md5")
+        raw, md5 = item.get("relpath"), item.get("md5")
+        relpath = _relpath(raw) if isinstance(raw, str) else None
         if relpath is None:
             raise ManifestError(
                 f"the DVC manifest {where} names a path outside its directory: {show(item.get('relpath'))}"
             )
-        if in_git_dir(relpath):
+        if _in_git_dir(relpath):
             raise ManifestError(f"the DVC manifest {where} names a path inside a .git folder: {show(relpath)}")
         if not is_md5(md5):
             raise ManifestError(f"the DVC manifest {where} has an entry without an md5 hash: {relpath}")
@@ -65,6 +66,16 @@ def parse(data: bytes | str, where: str) -> list[ManifestEntry]:
     return entries
 
 
+@functools.lru_cache(maxsize=65536)  # the versions of a model name the same files: each checked once
+def _relpath(raw: str) -> str | None:
+    return safe_relpath(raw)
+
+
+@functools.lru_cache(maxsize=65536)
+def _in_git_dir(relpath: str) -> bool:
+    return in_git_dir(relpath)
+
+
 def _refuse_clashes(entries: list[ManifestEntry], where: str) -> None:
     """A relpath named twice, or a file that is also a folder of another (``a`` and ``a/b``),
     cannot be written as a directory (``entries`` sorted by relpath)."""
@@ -73,11 +84,11 @@ def _refuse_clashes(entries: list[ManifestEntry], where: str) -> None:
         twice = next(a.relpath for a, b in zip(entries, entries[1:], strict=False) if a.relpath == b.relpath)
         raise ManifestError(f"the DVC manifest {where} names {show(twice)} twice")
     for e in entries:
-        for folder in PurePosixPath(e.relpath).parents:
-            if folder.as_posix() in files:
-                raise ManifestError(
-                    f"the DVC manifest {where} names {show(folder.as_posix())} as a file and as a folder"
-                )
+        folder = e.relpath  # normalised: its folders are its prefixes up to each "/"
+        while (cut := folder.rfind("/")) > 0:
+            folder = folder[:cut]
+            if folder in files:
+                raise ManifestError(f"the DVC manifest {where} names {show(folder)} as a file and as a folder")
 
 
 def dump(files: list[tuple[str, str]]) -> bytes:

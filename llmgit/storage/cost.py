@@ -109,25 +109,27 @@ def report(reg: Store) -> CostReport:
     p = lifecycle_plan(reg, found)
     r = storage_remote(reg.root)
     sizes, classes = p.sizes, p.classes
-    owners: dict[str, set[str]] = {}
     per_model: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
     purged: dict[str, int] = {}
     gone = reg.ledger().versions(PURGED)
     for v in found:
         counts[v.name] = counts.get(v.name, 0) + 1
-        if (v.name, v.version) in gone:
+        key = (v.name, v.version)
+        if key in gone:
             purged[v.name] = purged.get(v.name, 0) + 1
             continue  # billed nothing: what it shared is billed to the versions that kept it
-        oids = {o.oid for o in p.objects.get((v.name, v.version), ())}
-        for oid in oids & sizes.keys():
-            owners.setdefault(oid, set()).add(v.name)
-            per_model.setdefault(v.name, set()).add(oid)
+        per_model.setdefault(v.name, set()).update(o.oid for o in p.objects.get(key, ()))
+    owners: dict[str, int] = {}  # oid -> how many models reference it
+    for name, referenced in per_model.items():
+        oids = per_model[name] = {o for o in referenced if o in sizes}  # only what the remote holds is billed
+        for oid in oids:
+            owners[oid] = owners.get(oid, 0) + 1
     models = []
     for name in sorted(counts):
         oids = per_model.get(name, set())
         by_class = _by_class({o: sizes[o] for o in oids}, classes)
-        shared = sum(sizes[o] for o in oids if len(owners[o]) > 1)
+        shared = sum(sizes[o] for o in oids if owners[o] > 1)
         models.append(ModelCost(name, counts[name], by_class, monthly(by_class, prices), shared, purged.get(name, 0)))
     total = _by_class(sizes, classes)
     after = after_plan(sizes, classes, p, settings.lifecycle.archive_class)

@@ -132,9 +132,9 @@ def _with_objects(
 ) -> LifecyclePlan:
     r = storage_remote(reg.root)
     stored = inventory(r)
-    by_version = {(v.name, v.version): v for v in found}
     acting = {(m, v) for _, m, v, _, _ in candidates} | unfinished.keys()
-    objects = objects_by_version(reg.root, (v for k, v in by_version.items() if k not in purged), r)
+    every = objects_by_version(reg.root, found, r, lenient=purged.keys())
+    objects = {k: objs for k, objs in every.items() if k not in purged}
     oids_of = {k: [o for o in objs if not o.manifest] for k, objs in objects.items()}
     keep_readable = {o.oid for k, os in oids_of.items() if k not in acting for o in os}
     keep_stored = keep_readable | {
@@ -175,7 +175,8 @@ def _with_objects(
                 blocked,
             )
         )
-    actions += purge.stored_again(reg, r, by_version, purged, keep_stored, stored, moment)
+    gone = {k: objs for k, objs in every.items() if k in purged}
+    actions += purge.stored_again(gone, purged, keep_stored, stored, moment)
     return LifecyclePlan(
         now, tuple(actions), {k: s for k, (s, _) in stored.items()}, {k: cls for k, (_, cls) in stored.items()}, objects
     )

@@ -21,13 +21,13 @@ from llmgit.core.ident import Ident, iso_time
 from llmgit.core.ledgerfile import Ledger, PurgeIntent
 from llmgit.core.model import ModelVersion
 from llmgit.core.plan import Plan
-from llmgit.errors import LlmgitError, UsageError
+from llmgit.errors import UsageError
 from llmgit.storage.actions import FINISH_PURGE, REPURGE, Action, Inventory, days
 from llmgit.store import ledger, writer
 from llmgit.store.purged import cache_complete, day
 from llmgit.store.store import Store
 from llmgit.weights import cache, listing, s3
-from llmgit.weights.objects import cached
+from llmgit.weights.objects import VersionObject, cached
 from llmgit.weights.remote import StorageRemote
 
 
@@ -76,24 +76,19 @@ def finish_actions(
 
 
 def stored_again(
-    reg: Store,
-    r: StorageRemote,
-    by_version: dict[tuple[str, str], ModelVersion],
+    objects: Mapping[tuple[str, str], Sequence[VersionObject]],
     purged: dict[tuple[str, str], dict[str, Any]],
     keep: set[str],
     inventory: Inventory,
     now: dt.datetime,
 ) -> list[Action]:
     """Objects of purged versions that are on the remote again (uploaded by a clone that did
-    not know of the purge) and that no other version needs: the purge rule deletes them again."""
+    not know of the purge) and that no other version needs: the purge rule deletes them again.
+    ``objects``: the purged versions' objects (one whose file list is gone too is absent)."""
     actions = []
     for (m, ver), rec in sorted(purged.items()):
-        v = by_version.get((m, ver))
-        if v is None:
-            continue
-        try:
-            objs = listing.objects_of(reg.root, v, r)
-        except LlmgitError:
+        objs = objects.get((m, ver))
+        if objs is None:
             continue  # its file list is gone too: nothing of it can be found
         todo = sorted({o.oid for o in objs if not o.manifest and o.oid not in keep and o.oid in inventory})
         if not todo:

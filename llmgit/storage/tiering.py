@@ -13,6 +13,7 @@ from llmgit.core.model import ModelVersion
 from llmgit.core.refs import ARCHIVED
 from llmgit.errors import UsageError
 from llmgit.infra import git
+from llmgit.storage.manifests import objects_by_version
 from llmgit.store import ledger, writer
 from llmgit.store.store import Store
 from llmgit.weights import listing, s3
@@ -44,11 +45,9 @@ def live_versions(reg: Store) -> set[tuple[str, str]]:
 
 
 def protected_oids(reg: Store, r: StorageRemote, versions: set[tuple[str, str]]) -> set[str]:
-    oids: set[str] = set()
-    for v in reg.versions_all():
-        if (v.name, v.version) in versions:
-            oids |= {o.oid for o in listing.objects_of(reg.root, v, r)}
-    return oids
+    """The objects of ``versions`` (their manifests remembered or cached, else read once)."""
+    found = [v for v in reg.versions_all() if (v.name, v.version) in versions]
+    return {o.oid for objs in objects_by_version(reg.root, found, r).values() for o in objs}
 
 
 def current_roles(reg: Store, v: ModelVersion) -> list[str]:

@@ -4,6 +4,7 @@ DVC reaches), which of them exist, their sizes and storage classes, and small re
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from functools import cached_property
@@ -17,6 +18,8 @@ from llmgit.weights.cache import oid_at, relative_path
 from llmgit.weights.localmover import LocalMover
 from llmgit.weights.s3transfer import S3Mover
 from llmgit.weights.transfer import mover
+
+_TAIL = re.compile(r"[0-9a-f]{30}(?:\.dir)?")  # an object's file name below its two-digit folder
 
 
 class StorageRemote:
@@ -98,13 +101,14 @@ class StorageRemote:
         for folder in _entries(store):  # os.scandir: the file types come with the listing
             if not folder.is_dir(follow_symlinks=True):
                 continue
+            head = folder.name if paths.oid_at(f"{folder.name}/{'0' * 30}") else None  # checked once per folder
             for entry in _entries(Path(folder.path)):
-                oid = paths.oid_at(f"{folder.name}/{entry.name}")
-                if oid is None or entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                # a regular file (never a symlink) named as paths.oid_at takes it, in one match
+                if head is None or not _TAIL.fullmatch(entry.name) or not entry.is_file(follow_symlinks=False):
                     if not _upload_under_way(entry.name):
                         _skip_file(Path(entry.path))
                     continue
-                found[oid] = (entry.stat(follow_symlinks=False).st_size, "LOCAL")
+                found[head + entry.name] = (entry.stat(follow_symlinks=False).st_size, "LOCAL")
         return found
 
 
