@@ -47,6 +47,7 @@ def make_model(path: Path, seed: int, adapter_seed: int) -> None:
     (path / "tokenizer.json").write_text(json.dumps({"model": {"type": "BPE"}, "vocab_size": 32000}))
     (path / "model-00001-of-00001.safetensors").write_bytes(blob(f"base-{seed}", 256 * 1024))
     (path / "adapter_model.safetensors").write_bytes(blob(f"adapter-{adapter_seed}", 32 * 1024))
+    (path / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": 8 if adapter_seed == 0 else 16}))
 
 
 def main() -> None:
@@ -59,7 +60,9 @@ def main() -> None:
     sh(repo, "git", "config", "user.name", "Demo Scientist", show=False)
     sh(repo, "git", "config", "user.email", "demo@example.com", show=False)
     (repo / "train.py").write_text("# training script\n")
-    sh(repo, "git", "add", "train.py", show=False)
+    # the training environment, pinned: register records it in each card
+    (repo / "requirements.txt").write_text("torch==2.3.1\ntransformers==4.44.2\npeft==0.12.0\nsafetensors==0.4.3\n")
+    sh(repo, "git", "add", "train.py", "requirements.txt", show=False)
     sh(repo, "git", "commit", "-q", "-m", "training code", show=False)
     sh(repo, "llmgit", "init", "--remote", str(work / "dvc-remote"))
 
@@ -87,6 +90,9 @@ def main() -> None:
             f"lora_r={rank}",
             "--dataset",
             "tatsu-lab/alpaca",
+            "--base-model",
+            "meta-llama/Llama-2-7b-hf",
+            "--require-clean",
             "--message",
             message,
             *bump,
@@ -96,7 +102,7 @@ def main() -> None:
     sh(repo, "llmgit", "versions", "llama2-7b-alpaca")
     sh(repo, "llmgit", "show", "llama2-7b-alpaca@v1.1.0")
     sh(repo, "llmgit", "card", "validate", "llama2-7b-alpaca")
-    sh(repo, "llmgit", "card", "render", "llama2-7b-alpaca@v1.1.0")
+    sh(repo, "llmgit", "card", "render", f"llama2-7b-alpaca@v{runs[-1][0]}")  # the last version's card
     sh(repo, "llmgit", "checkout", "llama2-7b-alpaca@v1.0.0", "--to", str(work / "v1-export"))
     sh(repo, "ls", "-l", str(work / "v1-export"))
     sh(repo, "llmgit", "checkout", "llama2-7b-alpaca@v1.0.0")

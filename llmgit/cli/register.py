@@ -10,10 +10,20 @@ from llmgit.cli.context import registry
 from llmgit.cli.options import Quiet
 from llmgit.cli.output import emit_json, human_size, say
 from llmgit.core import versions
+from llmgit.errors import UsageError
 from llmgit.register.request import RegisterRequest
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from llmgit.register.plan import RegisterPlan
+
+
+class RelationChoice(str, Enum):
+    finetune = "finetune"
+    adapter = "adapter"
+    quantized = "quantized"
+    merge = "merge"
 
 
 class BumpChoice(str, Enum):
@@ -42,6 +52,14 @@ def register(
         str | None, typer.Option("--dataset-version", help="Dataset revision (default: md5 of a DVC-tracked dataset).")
     ] = None,
     base_model: Annotated[str | None, typer.Option("--base-model", help="Base model id.")] = None,
+    base_model_relation: Annotated[
+        RelationChoice | None,
+        typer.Option(
+            "--base-model-relation",
+            help="How the weights relate to the base model (default: adapter with an adapter_config.json, "
+            "quantized with .gguf files, else finetune).",
+        ),
+    ] = None,
     description: Annotated[str | None, typer.Option("--description", help="Model description for the card.")] = None,
     version: Annotated[str | None, typer.Option("--version", help="Explicit version X.Y.Z (SemVer 2.0).")] = None,
     bump: Annotated[
@@ -54,7 +72,30 @@ def register(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only say which version it would register (and with --bump auto, why).")
     ] = False,
-    message: Annotated[str, typer.Option("--message", "-m", help="What changed in this version.")] = "",
+    message: Annotated[
+        str,
+        typer.Option(
+            "--message", "-m", help="What changed in this version (the card's description without --description)."
+        ),
+    ] = "",
+    resource: Annotated[
+        list[str] | None,
+        typer.Option("--resource", help="A card resource as name=value, e.g. gpu='1x A100' (repeatable)."),
+    ] = None,
+    python: Annotated[
+        Path | None,
+        typer.Option("--python", help="The training interpreter: the card records its Python and packages."),
+    ] = None,
+    env_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--env-file",
+            help="The training environment's requirements.txt, uv.lock, poetry.lock or conda environment.yml.",
+        ),
+    ] = None,
+    require_clean: Annotated[
+        bool, typer.Option("--require-clean", help="Refuse to register with uncommitted changes to tracked files.")
+    ] = False,
     copy: Annotated[bool, typer.Option("--copy", help="Copy weights from outside the repository.")] = False,
     push: Annotated[bool, typer.Option("--push", help="Then upload the weights (verified) and push the tag.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the new version as JSON.")] = False,
@@ -73,10 +114,16 @@ def register(
         dataset=dataset,
         dataset_version=dataset_version,
         base_model=base_model,
+        base_model_relation=base_model_relation.value if base_model_relation else None,
         description=description,
         message=message,
+        resources=_resources(resource or ()),
         copy=copy,
         push=push,
+        python=python,
+        env_file=env_file,
+        training_process=False,  # this process is llmgit's, not the training's
+        require_clean=require_clean,
     )
     reg = registry(ctx)
     plan = reg.plan_register(request) if dry_run or request.bump == "auto" else None
@@ -107,6 +154,16 @@ def register(
     say(f"Registered {v.tag} at {v.commit[:10]}{size}" + (", weights and tag pushed" if push else ""))
     if same:
         say(f"hint: its weights are byte for byte those of {same[0].tag}")
+
+
+def _resources(pairs: "Sequence[str]") -> dict[str, str]:
+    found: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--resource '{pair}' is not name=value", hint="e.g. --resource gpu='1x A100'")
+        found[key.strip()] = value
+    return found
 
 
 def _explain(plan: "RegisterPlan") -> None:

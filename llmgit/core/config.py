@@ -59,6 +59,7 @@ class Settings:
     lifecycle: Lifecycle = field(default_factory=lambda: Lifecycle())
     prices: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     limits: InputLimits = field(default_factory=InputLimits)  # caps on metrics, params and card files
+    gto_compatible: bool = False  # register warns about names GTO cannot see (a dot)
 
     def promotion_mode(self, stage: str) -> str:
         return self.promotion_modes.get(stage, "direct")
@@ -121,6 +122,7 @@ _KNOWN = {
     "bump_rules",
     "deploy",
     "limits",
+    "gto_compatible",
 }
 
 
@@ -172,6 +174,9 @@ def parse(data: object, source: str = CONFIG_FILE) -> Settings:
         raise ConfigError(f"{source}: {e.message}", hint=e.hint) from None
     modes, require = _promotion(data.get("promotion"), stages, source)
     remote = data.get("git_remote", "origin")
+    gto = data.get("gto_compatible", False)
+    if not isinstance(gto, bool):
+        raise ConfigError(f"{source}: 'gto_compatible' must be true or false")
     if not isinstance(remote, str) or not remote or remote.startswith("-") or "/" in remote:
         raise ConfigError(f"{source}: 'git_remote' must be a git remote name, not {remote!r}")
     return Settings(
@@ -186,6 +191,7 @@ def parse(data: object, source: str = CONFIG_FILE) -> Settings:
         lifecycle=_lifecycle(data.get("lifecycle"), source),
         prices=_prices(data.get("prices"), source),
         limits=_limits(data.get("limits"), source),
+        gto_compatible=gto,
     )
 
 

@@ -12,11 +12,12 @@ from typing import Any
 from llmgit.core import pointer as pointer_file
 from llmgit.core import refs, summary, versions
 from llmgit.core.model import ModelVersion, WeightsInfo
-from llmgit.errors import InputError, UsageError, VersionExists
+from llmgit.errors import InputError, LlmgitError, UsageError, VersionExists
 from llmgit.infra import git
 from llmgit.infra.files import read_input_bytes
 from llmgit.register.advice import BumpAdvice, Candidate, advise
 from llmgit.register.inputs import collect_metrics, collect_params
+from llmgit.register.provenance import Provenance, collect, relation
 from llmgit.register.request import RegisterRequest
 from llmgit.store import cards
 from llmgit.store.commits import require_branch
@@ -88,6 +89,8 @@ class RegisterPlan:
     metrics: Mapping[str, float | int]
     params: Mapping[str, Any]
     advice: BumpAdvice | None  # with --bump auto: the proposal and why
+    provenance: Provenance  # the training environment and the working tree's state
+    relation: str | None  # how the weights relate to the base model
 
 
 def working_card(reg: Store, name: str) -> dict[str, Any]:
@@ -97,6 +100,29 @@ def working_card(reg: Store, name: str) -> dict[str, Any]:
     if not card_file.is_file():
         return cards.template(reg.root)
     return cards.parse(read_input_bytes(card_file, "card", max_bytes=reg.settings.limits.card_bytes), card_rel)
+
+
+def committed_card(reg: Store, name: str, working: Mapping[str, Any], head: str | None) -> dict[str, Any] | None:
+    """The card the working-tree card was last committed as: the card of the version it names
+    (after ``checkout`` of an older version too), else HEAD's; None when there is none or
+    llmgit cannot read it."""
+    version = working.get("version")
+    if isinstance(version, str):
+        try:
+            tag = refs.version_tag(name, versions.normalize(version))
+            if git.rev_parse(reg.root, refs.TAGS + tag) is not None:
+                return reg.card(tag)
+        except LlmgitError:
+            pass
+    if head is None:
+        return None
+    data = git.read_blob(reg.root, head, refs.card_path(name))
+    if data is None or len(data) > reg.settings.limits.card_bytes:
+        return None
+    try:
+        return cards.parse(data, f"HEAD:{refs.card_path(name)}")
+    except InputError:
+        return None
 
 
 def _candidate_card(reg: Store, req: RegisterRequest) -> dict[str, Any]:
@@ -121,13 +147,15 @@ def plan(reg: Store, req: RegisterRequest) -> RegisterPlan:
         raise UsageError(f"unknown bump '{req.bump}'", hint="use major, minor, patch or auto")
     rel, copy_from = _resolve_weights(reg, req)
     ingest.walk(copy_from or root / rel, str(req.weights))  # the input rules, before anything changes
+    source = copy_from if copy_from is not None else root / rel
+    base_relation = relation(req, source)
+    _check_resources(req)
     limits = reg.settings.limits
     metrics = collect_metrics(req.metrics_file, req.metric_pairs, limits, req.metrics)
     params = collect_params(req.params_file, req.param_pairs, limits, req.params)
     existing = reg.versions(req.name)
     advice = None
     if req.version is None and req.bump == "auto":
-        source = copy_from if copy_from is not None else root / rel
         advice = advise(reg, Candidate(req.name, source, params, _candidate_card(reg, req)), existing)
         version = advice.version
     else:
@@ -137,7 +165,14 @@ def plan(reg: Store, req: RegisterRequest) -> RegisterPlan:
     # now, --dry-run too: tag_message reads back what it writes (the weights' size is alike)
     probe = WeightsInfo(rel, "0" * 32, 0, 0, True)
     summary.tag_message(ModelVersion(req.name, version, tag, "", probe, metrics, params, message=req.message))
-    return RegisterPlan(req.name, version, tag, rel, copy_from, metrics, params, advice)
+    provenance = collect(reg, req, rel)  # may run the training interpreter: last
+    return RegisterPlan(req.name, version, tag, rel, copy_from, metrics, params, advice, provenance, base_relation)
+
+
+def _check_resources(req: RegisterRequest) -> None:
+    for key, value in req.resources.items():
+        if not isinstance(key, str) or not key or value is not None and not isinstance(value, (str, int, float)):
+            raise UsageError(f"resource {key!r} must be a name with a text or number value")
 
 
 def already_registered(reg: Store, req: RegisterRequest) -> ModelVersion | None:

@@ -10,17 +10,18 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from llmgit.core import card, refs
 from llmgit.core import pointer as pointer_file
-from llmgit.core import refs
 from llmgit.core.ident import iso_time
 from llmgit.core.model import ModelVersion, WeightsInfo
 from llmgit.core.plan import ZERO, RefUpdate
 from llmgit.core.release import VERSION
 from llmgit.core.summary import tag_message
 from llmgit.errors import LlmgitWarning
-from llmgit.infra import environment, git
+from llmgit.infra import git
 from llmgit.infra.files import read_input, write_atomic
-from llmgit.register.plan import already_registered, plan, working_card
+from llmgit.register.plan import RegisterPlan, already_registered, committed_card, plan, working_card
+from llmgit.register.provenance import ENV_HINT, gto_warning
 from llmgit.register.request import RegisterRequest
 from llmgit.store import cards
 from llmgit.store.commits import prepare_commit, require_branch
@@ -106,6 +107,7 @@ def register(reg: Store, req: RegisterRequest) -> ModelVersion:
     # 1. validate every input before anything changes
     root = reg.root
     p = plan(reg, req)
+    _warn(reg, req, p)
     branch = require_branch(root)
     rel, copy_from, metrics, params = p.weights, p.copy_from, p.metrics, p.params
     version, tag = p.version, p.tag
@@ -116,6 +118,7 @@ def register(reg: Store, req: RegisterRequest) -> ModelVersion:
     base = working_card(reg, req.name)
     dataset_version = _dataset_version(reg, req)
     head_before = git.rev_parse(root, branch)
+    committed = committed_card(reg, req.name, base, head_before)
 
     # 2. apply, remembering what to put back
     snap = _Snapshot()
@@ -138,19 +141,10 @@ def register(reg: Store, req: RegisterRequest) -> ModelVersion:
             copied = True
         pointer = ingest.add(root, rel)
         weights = WeightsInfo(rel, pointer.md5, pointer.size, pointer.nfiles, pointer.is_dir)
-        card = cards.build(
-            base,
+        run = card.Run(
             name=req.name,
             version=version,
             date=created,
-            description=req.description
-            if req.description is not None
-            else (None if base.get("description") else req.message or None),
-            base_model=req.base_model,
-            dataset=req.dataset,
-            dataset_version=dataset_version,
-            params=params,
-            metrics=metrics,
             weights={
                 "path": rel,
                 "md5": pointer.md5,
@@ -165,11 +159,22 @@ def register(reg: Store, req: RegisterRequest) -> ModelVersion:
                 "created": created,
                 "dataset_version": dataset_version,
                 "llmgit_version": VERSION,
-                "environment": environment.environment(),
+                "worktree": p.provenance.tree.to_card(),
+                "environment": p.provenance.environment.to_card(),
             },
+            params=params,
+            metrics=metrics,
+            description=req.description,
+            message=req.message,
+            base_model=req.base_model,
+            base_model_relation=p.relation,
+            resources=req.resources,
+            dataset=req.dataset,
+            dataset_version=dataset_version,
         )
+        text = cards.dump(card.build(base, committed, run))
         card_file.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(card_file, cards.dump(card).encode())
+        write_atomic(card_file, text.encode())
         files = {
             card_rel: git.hash_object(root, card_file.read_bytes()),
             f"{rel}.dvc": git.hash_object(root, (root / f"{rel}.dvc").read_bytes()),
@@ -210,6 +215,20 @@ def register(reg: Store, req: RegisterRequest) -> ModelVersion:
             shutil.rmtree(data, ignore_errors=True)
         raise
     return dataclasses.replace(v, commit=commit)
+
+
+def _warn(reg: Store, req: RegisterRequest, p: RegisterPlan) -> None:
+    """What the card cannot make right by itself: say it before registering."""
+    env = p.provenance.environment
+    if env.source == "llmgit":
+        why = env.details.get("note") or "nothing named it and the repository has no lock or requirements file"
+        warnings.warn(
+            LlmgitWarning(f"the card records llmgit's own environment, not the training environment: {why}", ENV_HINT),
+            stacklevel=3,
+        )
+    gto = gto_warning(reg, req.name)
+    if gto is not None:
+        warnings.warn(gto, stacklevel=3)
 
 
 def _committed_gitignore(root: Path, head: str | None, rel: str, entry: str) -> str | None:

@@ -27,7 +27,16 @@ class RegisterRequest:
     dataset: str | None = None
     dataset_version: str | None = None
     base_model: str | None = None
+    base_model_relation: str | None = None  # finetune | adapter | quantized | merge (default: from the weights)
     description: str | None = None
     message: str = ""
+    resources: Mapping[str, Any] = field(default_factory=dict)  # these keys replace the card's resources
     copy: bool = False
     push: bool = False  # then upload the weights (verified) and push the tag
+    # the training environment: a training interpreter to ask, or a lock/requirements file;
+    # without either, this process's (``training_process``: the API's caller is the training
+    # process; the CLI says False: it is llmgit's own, and register warns)
+    python: Path | None = None
+    env_file: Path | None = None
+    training_process: bool = True
+    require_clean: bool = False  # refuse uncommitted changes to tracked files

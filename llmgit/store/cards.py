@@ -10,29 +10,15 @@ from typing import Any
 
 from llmgit.core import yamlio
 from llmgit.core.bounded import MIB, BoundError, Limits, load_yaml
+from llmgit.core.card import FIELDS as FIELDS  # the card's format: llmgit.core.card
+from llmgit.core.card import TRAINING_FIELDS as TRAINING_FIELDS
+from llmgit.core.card import WEIGHTS_FIELDS as WEIGHTS_FIELDS
+from llmgit.core.hubcard import front_matter as front_matter  # the README's YAML header
 from llmgit.errors import InputError
 from llmgit.infra import templating
 
 TEMPLATE = "model_card.yaml"
 MARKDOWN_TEMPLATE = "model_card.md.j2"
-# a card's fields in the order cards are written (others follow, as they come)
-FIELDS = (
-    "name",
-    "version",
-    "date",
-    "description",
-    "base_model",
-    "license",
-    "training",
-    "performance",
-    "resources",
-    "limitations",
-    "tags",
-    "weights",
-    "provenance",
-)
-TRAINING_FIELDS = ("dataset", "dataset_version", "samples", "epochs", "learning_rate")
-WEIGHTS_FIELDS = ("path", "md5", "size", "files")
 # a card is hand-edited YAML: 32 levels, 64 KiB per string; its byte cap is the reader's
 # (``limits.card_bytes``), this one only a ceiling above any sensible setting
 LIMITS = Limits(max_bytes=64 * MIB)
@@ -55,46 +41,6 @@ def dump(card: Mapping[str, Any]) -> str:
 
 def template(root: Path) -> dict[str, Any]:
     return parse(templating.read(TEMPLATE, root), f"template {TEMPLATE}")
-
-
-def build(
-    base: Mapping[str, Any],
-    *,
-    name: str,
-    version: str,
-    date: str,
-    description: str | None,
-    base_model: str | None,
-    dataset: str | None,
-    dataset_version: str | None,
-    params: Mapping[str, Any],
-    metrics: Mapping[str, float | int],
-    weights: Mapping[str, Any],
-    provenance: Mapping[str, Any],
-) -> dict[str, Any]:
-    """A version's card: ``base`` (the template or the previous card) plus what is known now.
-
-    Hand-written fields of ``base`` (description, base model, license, resources,
-    limitations, tags) carry over; training inputs, metrics, weights and provenance are
-    always this version's, never inherited.
-    """
-    card = dict(base)
-    card["name"] = name
-    card["version"] = version
-    card["date"] = date
-    if description is not None:
-        card["description"] = description
-    if base_model is not None:
-        card["base_model"] = base_model
-    training: dict[str, Any] = {k: None for k in TRAINING_FIELDS}
-    training["dataset"] = dataset
-    training["dataset_version"] = dataset_version
-    training.update(params)
-    card["training"] = training
-    card["performance"] = dict(metrics)
-    card["weights"] = dict(weights)
-    card["provenance"] = dict(provenance)
-    return {k: card[k] for k in FIELDS if k in card} | {k: v for k, v in card.items() if k not in FIELDS}
 
 
 def _schema() -> dict[str, Any]:
@@ -120,25 +66,6 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def _strings(value: Any) -> list[str]:
     return [str(v) for v in value if v is not None] if isinstance(value, list) else []
-
-
-def front_matter(card: Mapping[str, Any]) -> dict[str, Any]:
-    """Hugging Face model-card metadata (the README's YAML header); fields of the wrong type are left out."""
-    training = _mapping(card.get("training"))
-    meta: dict[str, Any] = {}
-    if card.get("license"):
-        meta["license"] = card["license"]
-    if card.get("base_model"):
-        meta["base_model"] = card["base_model"]
-    if training.get("dataset"):
-        meta["datasets"] = [training["dataset"]]
-    perf = _mapping(card.get("performance"))
-    if perf:
-        meta["metrics"] = sorted(perf)
-    meta["tags"] = ["llmgit", *[t for t in _strings(card.get("tags")) if t != "llmgit"]]
-    meta["model_name"] = card.get("name")
-    meta["model_version"] = card.get("version")
-    return meta
 
 
 def render_markdown(card: Mapping[str, Any], root: Path | None = None) -> str:
