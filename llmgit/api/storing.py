@@ -109,15 +109,31 @@ def cost_report(reg: Facade) -> CostReport:
 
 
 def report(reg: Facade, out: Path, options: ReportOptions) -> SiteResult:
-    """The static HTML report, with storage classes and cost per model when they can be read."""
+    """The static HTML report, with storage classes and cost per model when they can be read
+    (billed as ``cost`` bills them, from one listing of the remote and the shown versions'
+    objects: no lifecycle plan)."""
+    from llmgit.core.ledgerfile import PURGED  # noqa: PLC0415 (start-up)
     from llmgit.report.build import publish  # noqa: PLC0415 (start-up)
-    from llmgit.report.collect import storage_by_model  # noqa: PLC0415 (start-up)
+    from llmgit.report.collect import StorageInfo  # noqa: PLC0415 (start-up)
+    from llmgit.report.tiles import storage_by_model  # noqa: PLC0415 (start-up)
+    from llmgit.storage.actions import inventory  # noqa: PLC0415 (start-up)
+    from llmgit.storage.manifests import objects_by_version  # noqa: PLC0415 (start-up)
+    from llmgit.weights.remote import storage_remote  # noqa: PLC0415 (start-up)
 
-    try:
-        rows = [(m.model, m.bytes_by_class, m.monthly) for m in cost_report(reg).models]
-    except LlmgitError:
-        rows = []
-    return publish(reg.store, out, options, storage_by_model(rows))
+    store = reg.store
+
+    def storage(found: list[ModelVersion]) -> dict[str, StorageInfo]:
+        try:
+            remote = storage_remote(store.root)
+            purged = store.ledger().versions(PURGED)
+            live = [v for v in found if (v.name, v.version) not in purged]
+            objects = objects_by_version(store.root, live, remote)
+            stored = inventory(remote)
+        except LlmgitError:
+            return {}  # the tiles say "unknown"
+        return storage_by_model(found, objects, stored, store.settings.prices, purged)
+
+    return publish(store, out, options, storage)
 
 
 def fsck(reg: Facade, *references: str, deep: bool = False, repair: bool = False) -> FsckReport:

@@ -37,6 +37,8 @@ _BACKTICKS = re.compile(r"`+")
 _ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 _PUNCTUATION = frozenset(string.punctuation) - frozenset(",;:/?%'\"")  # these mean nothing in Markdown
 _JOINERS = frozenset("-_.")  # bare between two letters or digits: no emphasis, list or link there
+# every character :func:`_escape_char` may change; the others are copied as they are
+_SPECIAL = re.compile("[" + re.escape("".join(sorted(_PUNCTUATION | {"@", ":"}))) + "]")
 EMPTY = '""'  # an empty value: an empty code span does not exist in Markdown
 
 
@@ -103,7 +105,7 @@ def _escape_char(s: str, i: int) -> str:
 def text(value: object) -> Markdown:
     """``value`` as inert inline text: it shows as written and starts no block, link or tag."""
     s = one_line(value)
-    out = "".join(_escape_char(s, i) for i in range(len(s)))
+    out = _SPECIAL.sub(lambda m: _escape_char(s, m.start()), s)
     if out[:1] in (" ", "\t"):
         out = f"&#{ord(out[0])};{out[1:]}"  # no indented code block where a line starts
     return Markdown(out)

@@ -1,8 +1,8 @@
 """A version's Hugging Face README, as ``llmgit card render`` writes it, for thousands of pages.
 
-The same template, context and sandbox as :func:`llmgit.store.cards.render_markdown` (every
-card value inert Markdown text unless a filter made it Markdown), with the template compiled
-once per report instead of once per card: compiling is 30 ms, rendering well under one.
+The same template and context as :func:`llmgit.store.cards.render_markdown` (every card value
+inert Markdown text unless a filter made it Markdown; a repository's override in the sandbox),
+with the template compiled once per report.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ class CardMarkdown:
 
     def _compiled(self) -> Template:
         if self._template is None:
-            from jinja2 import StrictUndefined  # noqa: PLC0415 (heavy third-party: loaded on use)
-            from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415 (heavy third-party: loaded on use)
-
-            env = SandboxedEnvironment(
-                undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False, finalize=_inert
+            env = templating.environment(
+                sandboxed=templating.overridden(cards.MARKDOWN_TEMPLATE, self.root),
+                keep_trailing_newline=True,
+                autoescape=False,
+                finalize=_inert,
             )
             env.filters.update(code=md.code, code_cell=md.code_cell, text=md.text, paragraphs=md.paragraphs)
             self._template = env.from_string(templating.read(cards.MARKDOWN_TEMPLATE, self.root))

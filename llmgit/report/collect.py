@@ -9,14 +9,14 @@ manifests straight from the local cache (else that one object from the storage r
 through DVC itself.
 
 Canary shares come from the stage holders' ``canary`` entries; storage classes and monthly
-cost per model are given by the caller (from the cost report); both show as unknown when absent.
+cost per model are given by the caller (:mod:`llmgit.report.tiles`); both show as unknown when absent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -33,6 +33,7 @@ from llmgit.errors import CorruptObject, InputError, LlmgitError, OperationFaile
 from llmgit.infra import git
 from llmgit.report.cardmd import CardMarkdown
 from llmgit.report.options import ReportOptions
+from llmgit.report.remembered import CardBlobs, Descriptions
 from llmgit.store import cards, historycache
 from llmgit.store.branches import StageBranch
 from llmgit.store.store import Store
@@ -118,7 +119,11 @@ class RegistryReport:
     since: dt.datetime | None
 
 
-def scan(reg: Store, options: ReportOptions, costs: Mapping[str, StorageInfo]) -> RegistryReport:
+# the storage tiles by model, or what computes them from the versions shown
+Costs = Mapping[str, StorageInfo] | Callable[[list[ModelVersion]], Mapping[str, StorageInfo]]
+
+
+def scan(reg: Store, options: ReportOptions, costs: Costs) -> RegistryReport:
     """The registry's light state: refs, stages, history and where each card is (no card read)."""
     settings = reg.require_initialized()
     by_name: dict[str, list[ModelVersion]] = {}
@@ -138,8 +143,13 @@ def scan(reg: Store, options: ReportOptions, costs: Mapping[str, StorageInfo]) -
         events_by_model.setdefault(e.model, []).append(e)
     serving = settings.stages[-1] if settings.stages else "production"
     wanted = [v for name in names for v in by_name[name]]
+    if callable(costs):
+        costs = costs(wanted)
     specs = [f"{v.commit}:{refs.card_path(v.name)}" for v in wanted]
-    found = git.blob_sizes(reg.root, specs)  # one cat-file --batch-check for every card
+    remembered = CardBlobs(reg.root)
+    found = remembered.sizes(reg.root, specs)  # one cat-file --batch-check for the cards not remembered
+    if not options.models:  # a report of some models keeps what the next full one needs
+        remembered.save()
     blobs = {v.tag: CardBlob(*hit) if (hit := found[s]) else CardBlob(None) for v, s in zip(wanted, specs, strict=True)}
     models = tuple(
         _model(name, by_name[name], blobs, branches, events_by_model.get(name, []), serving, costs, options)
@@ -211,6 +221,7 @@ class Reader:
         self._local: Path | None = None
         self._remote: tuple[StorageRemote | None] | None = None
         self._markdown = CardMarkdown(reg.root)
+        self.descriptions = Descriptions(reg.root)
 
     # -- cards ----------------------------------------------------------------------------
     def load_cards(self, rows: Iterable[VersionRow]) -> None:
@@ -293,9 +304,10 @@ class Reader:
             raise CorruptObject(oid, actual, remote.url if remote is not None else "the remote")
         return fetched
 
-    def cached_manifest(self, v: ModelVersion) -> str:
+    def cached_manifest(self, row: VersionRow) -> str:
         """What a version's file list depends on besides its tag: whether its manifest is in
         the local cache (a page built without it is built again once it is there)."""
+        v = row.version
         if not self.options.manifests or v.weights is None or not v.weights.is_dir:
             return "-"
         return "cached" if cache.object_path(self._local_dir(), v.weights.md5 + ".dir").is_file() else "absent"
@@ -305,7 +317,21 @@ class Reader:
         """``model`` with its description, from the latest version's card."""
         if not model.versions:
             return model
-        return replace(model, description=str(self.card(model.versions[0]).get("description") or ""))
+        return replace(model, description=self.description(model.versions[0]))
+
+    def description(self, row: VersionRow) -> str:
+        """The card's description (remembered by blob id: :mod:`llmgit.report.remembered`)."""
+        blob = row.card.blob
+        if blob is None:
+            return ""
+        found = self.descriptions.get(blob)
+        if found is None:
+            found = str(self.card(row).get("description") or "")
+            self.descriptions.put(blob, found)
+        return found
+
+    def knows_description(self, row: VersionRow) -> bool:
+        return row.card.blob is None or self.descriptions.get(row.card.blob) is not None
 
     def version(self, model: ModelReport, index: int) -> VersionReport:
         """Everything the page of ``model.versions[index]`` shows."""
@@ -342,14 +368,6 @@ def canary_of(branches: Mapping[str, StageBranch], name: str) -> Canary | None:
             percent = float(percent) if isinstance(percent, (int, float)) else None
             return Canary(stage, str(raw["version"]).removeprefix("v"), percent)
     return None
-
-
-def storage_by_model(models: list[tuple[str, dict[str, int], float]]) -> dict[str, StorageInfo]:
-    """Storage classes and monthly cost per model from (model, bytes by class, $/month) rows."""
-    return {
-        name: StorageInfo(", ".join(c for c, size in by_class.items() if size) or "nothing stored", monthly)
-        for name, by_class, monthly in models
-    }
 
 
 def semver_rank(report: ModelReport) -> dict[str, int]:

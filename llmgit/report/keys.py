@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from llmgit.core import config
@@ -51,19 +52,32 @@ def shared(report: RegistryReport, options: ReportOptions, root: Path) -> str:
     )
 
 
-def version_page(base: str, model: ModelReport, index: int, manifest_state: Callable[[VersionRow], str]) -> str:
+class Rows:
+    """Each version's own part of the keys (its parsed tag summary, card blob, stages and
+    whether its manifest is cached), hashed once however many pages show it."""
+
+    def __init__(self, manifest_state: Callable[[VersionRow], str]) -> None:
+        self._state = manifest_state
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, row: VersionRow) -> str:
+        tag = row.version.tag
+        found = self._seen.get(tag)
+        if found is None:
+            found = self._seen[tag] = digest(row, row.card, self._state(row))
+        return found
+
+
+def version_page(base: str, model: ModelReport, index: int, rows: Rows) -> str:
     row = model.versions[index]
     previous = model.versions[index + 1] if index + 1 < len(model.versions) else None
-    before = (previous, previous.card, manifest_state(previous)) if previous is not None else None
-    return digest(base, "version", model.name, row, row.card, manifest_state(row), before)
+    return digest(base, "version", model.name, rows(row), rows(previous) if previous is not None else None)
 
 
-def model_page(base: str, model: ModelReport, manifest_state: Callable[[VersionRow], str]) -> str:
+def model_page(base: str, model: ModelReport, rows: Rows) -> str:
     """The model page shows every version's card fields (compare view) and the newest
-    versions' file lists."""
-    cards_ = tuple(r.card for r in model.versions)
-    files = tuple(manifest_state(r) for r in compareview.file_rows(model))
-    return digest(base, "model", model, cards_, files)
+    versions' file lists (each version's part says whether its manifest is cached)."""
+    return digest(base, "model", replace(model, versions=()), tuple(rows(r) for r in model.versions))
 
 
 def index_page(base: str, model_keys: Sequence[str]) -> str:

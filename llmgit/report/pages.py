@@ -1,8 +1,8 @@
 """Render a :class:`RegistryReport` into HTML pages.
 
 Templates live under ``templates/report/`` and a repository may override any of them in
-``.llmgit/templates/report/``. They run in a sandboxed Jinja2 environment with autoescaping
-and ``StrictUndefined``: every value from a model card, a commit or a tag message is
+``.llmgit/templates/report/`` (then they run in Jinja2's sandbox: an override is outside
+data). They render with autoescaping and ``StrictUndefined``: every value from a model card, a commit or a tag message is
 escaped, and the pages carry a Content-Security-Policy that only allows the report's own
 inline script (by its hash), so injected markup could not run even if it got through.
 """
@@ -20,12 +20,12 @@ from urllib.parse import quote
 from llmgit.core import units
 from llmgit.core.metric_delta import format_change, format_number, real
 from llmgit.infra import templating
-from llmgit.report import charts, compareview
+from llmgit.report import charts, compareview, values
 from llmgit.report.collect import ModelReport, RegistryReport, VersionReport, semver_rank
 from llmgit.store import cards
 
 if TYPE_CHECKING:
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import Environment
 
     from llmgit.core.config import Settings
 
@@ -62,18 +62,24 @@ def when(text: str) -> str:
     return short if zone in ("", "Z", "+00:00") else f"{short} {zone}"
 
 
-def _environment(root: Path | None) -> SandboxedEnvironment:
-    from jinja2 import FunctionLoader, StrictUndefined  # noqa: PLC0415 (heavy third-party: loaded on use)
-    from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415 (heavy third-party: loaded on use)
+def _environment(root: Path | None) -> Environment:
+    """Autoescaping, ``StrictUndefined``; sandboxed when the repository overrides a report
+    template (:func:`llmgit.infra.templating.environment`)."""
+    from jinja2 import FunctionLoader  # noqa: PLC0415 (heavy third-party: loaded on use)
 
     def load(name: str) -> tuple[str, str, Any]:
         path = templating.find(f"{TEMPLATE_DIR}/{name}", root)
         return path.read_text(encoding="utf-8"), str(path), lambda: True
 
-    env = SandboxedEnvironment(
-        loader=FunctionLoader(load), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    env = templating.environment(
+        sandboxed=templating.overridden(TEMPLATE_DIR, root),
+        loader=FunctionLoader(load),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.filters.update(number=format_number, size=human_size, when=when, href=href, change=format_change)
+    env.globals.update(card_value=values.card_value, card_table=values.card_table)
     return env
 
 
@@ -189,7 +195,7 @@ def version_path(name: str, version: str) -> str:
     return f"{model_dir(name)}/{version_file(version)}"
 
 
-def _version_page(env: SandboxedEnvironment, common: Mapping[str, Any], model: ModelReport, row: VersionReport) -> str:
+def _version_page(env: Environment, common: Mapping[str, Any], model: ModelReport, row: VersionReport) -> str:
     card = row.card
     described = cards.FIELDS
     return env.get_template("version.html.j2").render(
