@@ -46,6 +46,7 @@ T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
 WHO = f"{IDENTITY[0]} <{IDENTITY[1]}>"
 SHARD_SIZE = 1_750_000_000  # a 14 GB model in 8 shards
 SHARDS = 8
+CHAINS_FROM = 2000  # models: above this, per-model commit lines (see _main_stream)
 
 
 @dataclass
@@ -110,8 +111,7 @@ def _pointer(md5: str) -> str:
 def _card(base: dict, v: ModelVersion, ts: int) -> bytes:
     w = v.weights
     assert w is not None
-    card = cards.build(
-        base,
+    fields = dict(
         name=v.name,
         version=v.version,
         date=_iso(ts),
@@ -132,7 +132,11 @@ def _card(base: dict, v: ModelVersion, ts: int) -> bytes:
             "environment": {"python": "3.11.7", "implementation": "cpython"},
         },
     )
-    return cards.dump(card).encode()
+    try:  # the card as register builds it (llmgit.core.card; older trees: store.cards.build)
+        from llmgit.core.card import Run, build  # noqa: PLC0415
+    except ImportError:
+        return cards.dump(cards.build(base, **fields)).encode()  # type: ignore[attr-defined]
+    return cards.dump(build(base, None, Run(**fields))).encode()  # type: ignore[arg-type]
 
 
 _NAME_MARK, _MD5_MARK, _DATE_MARK = "model-zzzz", "f" * 32, "2099-12-31T23:59:59+00:00"
@@ -171,33 +175,56 @@ def _fast_import(repo: Path, stream: bytes, env: dict[str, str]) -> None:
     git(repo, "fast-import", "--quiet", "--done", env=env, input=stream + b"done\n")
 
 
-def _main_stream(gen: Generated, base: dict) -> bytes:
-    """One commit per version (round-robin over models), each with its annotated tag."""
+CHAIN_REF = "refs/heads/genregistry-chain"  # scratch branch of the per-model commits, deleted after
+
+
+def _main_stream(gen: Generated, base: dict, chains: bool = False) -> bytes:
+    """One commit per version (round-robin over models), each with its annotated tag.
+
+    ``chains``: each model's versions form their own line of commits, each holding only that
+    model's folder, and ``main`` gets one import commit with every model's newest files. A
+    commit on ``main`` per version rewrites the ``models/`` tree of all N models each time
+    (N x versions x N entries: hours at N = 10,000); the tags, their messages and the cards
+    at each tag are the same either way."""
     card_maker = _Cards(base)
     out: list[bytes] = []
     mark = 0
     first = True
+    last: dict[str, int] = {}
+    newest: dict[str, list[bytes]] = {}
     for i in range(gen.versions):
         for j, name in enumerate(gen.names):
             mark += 1
             ts = T0 + 60 * mark
             v = _version(name, i, j, ts)
             msg = f"llmgit: register {v.tag}\n\n{v.message}\n"
-            out.append(b"commit refs/heads/main\nmark :%d\n" % mark)
+            out.append(b"commit %s\nmark :%d\n" % ((CHAIN_REF if chains else "refs/heads/main").encode(), mark))
             out.append(f"author {WHO} {ts} +0000\ncommitter {WHO} {ts} +0000\n".encode())
             out.append(_data(msg))
-            if first:
+            if chains:
+                out.append(b"from :%d\n" % last[name] if name in last else b"from refs/heads/main^0\n")
+                last[name] = mark
+            elif first:
                 out.append(b"from refs/heads/main^0\n")
                 first = False
-            out.append(f"M 100644 inline models/{name}/model_card.yaml\n".encode())
-            out.append(_data(card_maker.get(v, i, j, ts)))
-            out.append(f"M 100644 inline models/{name}/weights.dvc\n".encode())
-            out.append(_data(_pointer(v.weights.md5)))  # type: ignore[union-attr]
+            files = [
+                f"M 100644 inline models/{name}/model_card.yaml\n".encode() + _data(card_maker.get(v, i, j, ts)),
+                f"M 100644 inline models/{name}/weights.dvc\n".encode() + _data(_pointer(v.weights.md5)),  # type: ignore[union-attr]
+            ]
             if i == 0:
-                out.append(f"M 100644 inline models/{name}/.gitignore\n".encode())
-                out.append(_data("/weights\n"))
+                files.append(f"M 100644 inline models/{name}/.gitignore\n".encode() + _data("/weights\n"))
+            out += files
+            if chains:
+                newest[name] = [*files, *newest.get(name, [])[2:]] if i else files
             out.append(f"tag {v.tag}\nfrom :{mark}\ntagger {WHO} {ts} +0000\n".encode())
             out.append(_data(tag_message(v)))
+    if chains:
+        ts = T0 + 60 * (mark + 1)
+        out.append(b"commit refs/heads/main\n")
+        out.append(f"author {WHO} {ts} +0000\ncommitter {WHO} {ts} +0000\n".encode())
+        out.append(_data(f"llmgit: import {len(gen.names)} models\n"))
+        out.append(b"from refs/heads/main^0\n")
+        out += [f for name in gen.names for f in newest[name]]
     return b"".join(out)
 
 
@@ -383,7 +410,10 @@ def generate(
     gen.seconds["init"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    _fast_import(repo, _main_stream(gen, cards.template(repo)), env)
+    chains = models > CHAINS_FROM
+    _fast_import(repo, _main_stream(gen, cards.template(repo), chains), env)
+    if chains:
+        git(repo, "update-ref", "-d", CHAIN_REF, env=env)
     git(repo, "reset", "-q", "--hard", "main", env=env)
     gen.seconds["versions"] = time.perf_counter() - t
 

@@ -105,6 +105,9 @@ def scale_section(ctx: Ctx, n: int, m: int) -> Section:
         kw.setdefault("warmup", 0 if ctx.quick else 1)
         return measure(label, [LLMGIT, *args], cwd=repo, env=env, budget=12.0, **kw)  # type: ignore[arg-type]
 
+    if big:  # fast-import left every tag a loose file: the first listing packs them
+        loose_refs(sec, repo, env, name, lambda label, args: ll(label, args, repeats=1, warmup=0))
+
     # floors
     fer = measure(
         "for-each-ref", ["git", "for-each-ref", TAG_FORMAT, "refs/tags"], cwd=repo, env=env, repeats=reps + 2, warmup=1
@@ -221,6 +224,25 @@ def scale_section(ctx: Ctx, n: int, m: int) -> Section:
         verdict_rows.append((case, mm, p, listing))
 
     if big:
+        versions_m = next(mm for c, mm, _, _ in rows if c == "`versions NAME`")
+        first = gen.version_names[0]
+        relative(
+            sec,
+            "`search 'metrics.accuracy>=0.85'` (all models)",
+            ll("llmgit search 'metrics.accuracy>=0.85'", ["search", "metrics.accuracy>=0.85"]),
+            versions_m,
+            3,
+        )
+        show_m = ll(f"llmgit show NAME@v{newest}", ["show", f"{name}@v{newest}"])
+        relative(
+            sec,
+            f"`diff NAME@v{first} NAME@v{newest}`",
+            ll(f"llmgit diff NAME@v{first} NAME@v{newest}", ["diff", f"{name}@v{first}", f"{name}@v{newest}"]),
+            show_m,
+            2,
+        )
+
+    if big:
         lst = [(c, mm, p) for c, mm, p, listing in verdict_rows if listing]
         slow = [f"{c} {fmt_s(mm.median)}" for c, mm, _ in lst if mm.ok and mm.median >= LIST_LIMIT]
         sec.verdicts.append(
@@ -265,6 +287,54 @@ def scale_section(ctx: Ctx, n: int, m: int) -> Section:
     return sec
 
 
+def loose_refs(
+    sec: Section, repo: Path, env: dict[str, str], name: str, once: Callable[[str, list[str]], Measure]
+) -> None:
+    """The first listing on a registry whose tags are loose files (as fast-import, a fetch or
+    many single registrations leave them) packs them; the next one reads one packed file."""
+    loose_dir = repo / ".git" / "refs" / "tags"
+
+    def loose() -> int:
+        return sum(1 for _ in loose_dir.iterdir()) if loose_dir.is_dir() else 0
+
+    before = loose()
+    first = once("llmgit versions NAME (loose tags)", ["versions", name])
+    after = loose()
+    then = once("llmgit versions NAME (packed)", ["versions", name])
+    packed = after == 0 and before > 1000
+    sec.rows.append(
+        Row(
+            f"`versions NAME`, first on {before} loose tags, then packed",
+            first,
+            [],
+            [then],
+            "the first listing packs; the next pays no loose-ref cost",
+            f"{'packed' if packed else '**not packed**'}: {before} -> {after} loose tags; "
+            + (f"next {then.median / first.median:.2f}x the first" if first.ok and then.ok else "FAILED"),
+        )
+    )
+    sec.verdicts.append(
+        Verdict(
+            "A listing packs more than 1000 loose tags",
+            packed,
+            f"{before} loose tags -> {after}; first {fmt_s(first.median) if first.ok else 'failed'}, "
+            f"next {fmt_s(then.median) if then.ok else 'failed'}",
+        )
+    )
+
+
+def relative(sec: Section, case: str, mm: Measure, ref: Measure, limit: float) -> None:
+    """A row and a verdict: ``mm`` within ``limit`` times ``ref`` (medians, side by side)."""
+    r = mm.median / ref.median if mm.ok and ref.ok else None
+    met = r is not None and r <= limit
+    shown = f"{r:.1f}x" if r is not None else "n/a"
+    sec.rows.append(
+        Row(case, mm, [], [ref], f"<= {limit:g}x `{ref.label}`", f"{shown}: {'met' if met else '**not met**'}")
+    )
+    detail = f"{fmt_s(mm.median) if mm.ok else 'failed'} vs {fmt_s(ref.median) if ref.ok else 'failed'} ({shown})"
+    sec.verdicts.append(Verdict(f"{case} within {limit:g}x of `{ref.label}`", met, detail))
+
+
 def _ratios(mm: Measure, p: Measure | None) -> str:
     r = ratio(p, mm) if p else None
     if not mm.ok:
@@ -296,7 +366,12 @@ def _listing_verdict(mm: Measure, p: Measure | None, floor_limit: float | None, 
 
 def run(ctx: Ctx) -> list[Section]:
     sizes = [(100, 10)] if ctx.quick else [(100, 10), (1000, 10)]
-    return [scale_section(ctx, n, m) for n, m in sizes]
+    sections = [scale_section(ctx, n, m) for n, m in sizes]
+    if not ctx.quick:
+        from scale10k import huge_section  # noqa: PLC0415
+
+        sections.append(huge_section(ctx, 10_000, 10))
+    return sections
 
 
 Runner = Callable[[Ctx], list[Section]]

@@ -14,6 +14,7 @@ References users type: ``NAME``, ``NAME@latest``, ``NAME@vX.Y.Z``, ``NAME@X.Y.Z`
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -118,7 +119,7 @@ def card_path(name: str) -> str:
 
 def version_tag_pattern(name: str | None = None) -> str:
     """A ``for-each-ref`` pattern for the version tags of one model, or of all."""
-    return f"{TAGS}{name}@v*" if name else TAGS
+    return f"{TAGS}{name}@v*" if name else f"{TAGS}*@v*"  # git reads no stage tag's message
 
 
 @dataclass(frozen=True)
@@ -134,9 +135,14 @@ def parse_version_tag(tag: str) -> ParsedTag | None:
     name, sep, ver = tag.partition("@v")
     if not sep or not _NAME_RE.fullmatch(name) or ".." in name or len(name) > MAX_NAME:
         return None
-    if not versions.is_valid(ver):
+    if not _valid_version(ver):
         return None
     return ParsedTag(name, ver)
+
+
+@functools.lru_cache(maxsize=1024)  # the versions of many models share a few dozen strings
+def _valid_version(text: str) -> bool:
+    return versions.is_valid(text)
 
 
 def parse_stage_tag(tag: str) -> tuple[str, str] | None:

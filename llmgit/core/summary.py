@@ -98,9 +98,10 @@ def read_tag(
 def _summary(contents: str) -> dict[str, Any] | None:
     """The summary mapping, None when the message holds none; :class:`BoundError` when it
     breaks a cap or is a summary that does not parse."""
-    bounded.check_size(contents, LIMITS, "its tag message")
+    if len(contents) > LIMITS.max_bytes // 4:  # shorter: within the cap however it encodes
+        bounded.check_size(contents, LIMITS, "its tag message")
     _, _, body = contents.partition("\n\n")
-    signature = _SIGNATURE.search(body)
+    signature = _SIGNATURE.search(body) if "-----BEGIN " in body else None
     body = (body[: signature.start()] if signature else body).strip()
     if not body:
         return None

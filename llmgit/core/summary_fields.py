@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from llmgit.core import bounded, inputs
@@ -29,11 +29,53 @@ MAX_CREATED = 64
 MAX_MESSAGE = 64 * KIB
 MAX_PATH = 4 * KIB
 MAX_DEPTH = 16  # nesting of a param's value
+_HEX = frozenset("0123456789abcdef")
 
 
 def weights(raw: object) -> WeightsInfo | None:
     if raw is None:
         return None
+    fast = _plain_weights(raw)
+    return fast if fast is not None else _weights(raw)
+
+
+def _plain_weights(raw: object) -> WeightsInfo | None:
+    """The common case, checked in a few comparisons: what llmgit writes (a lowercase md5, a
+    clean path already seen, whole numbers in range, a bool). Anything else is None, and
+    :func:`_weights` checks it field by field (and names the field that breaks a rule)."""
+    if type(raw) is not dict:
+        return None
+    md5, path, is_dir = raw.get("md5"), raw.get("path"), raw.get("dir", False)
+    size, files = raw.get("size"), raw.get("files")
+    size = 0 if size is None else size  # as _count reads a missing count
+    files = 0 if files is None else files
+    if not (
+        type(md5) is str
+        and len(md5) == 32
+        and _HEX.issuperset(md5)
+        and type(path) is str
+        and len(path) <= MAX_PATH
+        and (clean := _clean_path(path)) is not None
+        and type(size) is int
+        and 0 <= size <= bounded.MAX_INT
+        and type(files) is int
+        and 0 <= files <= bounded.MAX_INT
+        and type(is_dir) is bool
+    ):
+        return None
+    return WeightsInfo(path=clean, md5=md5, size=size, files=files, is_dir=is_dir)
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean_path(raw: str) -> str | None:
+    """:func:`_relpath_text`, None for a path it refuses."""
+    try:
+        return _relpath_text(raw)
+    except BoundError:
+        return None
+
+
+def _weights(raw: object) -> WeightsInfo:
     if not isinstance(raw, dict):
         raise BoundError(f"its summary's weights is not a mapping ({show(raw)})")
     md5 = raw.get("md5")
@@ -112,7 +154,46 @@ def _entries(raw: object, field: str) -> dict[str, Any]:
     return flat
 
 
+def _number(value: object) -> bool:
+    """:func:`bounded.is_number` for the exact types JSON gives (anything else: False, and the
+    caller checks the slow way)."""
+    kind = type(value)
+    if kind is float:
+        return -bounded.MAX_FLOAT <= value <= bounded.MAX_FLOAT  # type: ignore[operator]  # NaN: False
+    return kind is int and -bounded.MAX_INT <= value <= bounded.MAX_INT  # type: ignore[operator]
+
+
+def _scalar(value: object) -> bool:
+    """A param value :func:`_plain` returns unchanged without looking deeper (JSON's exact types)."""
+    kind = type(value)
+    if kind is str:
+        return len(value) <= MAX_STRING  # type: ignore[arg-type]
+    return value is None or kind is bool or _number(value)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few names in every version: checked once
+def _clean_key(key: str) -> bool:
+    return 0 < len(key) <= MAX_KEY and not bounded.has_control(key)
+
+
+def _flat(raw: object, ok: Callable[[object], bool]) -> dict[str, Any] | None:
+    """A copy of a flat mapping whose names are clean and whose values pass ``ok`` (what llmgit
+    writes), or None: then :func:`_entries` and the value checks run and name what is wrong.
+    Same result as the slow way for every input it accepts."""
+    if type(raw) is not dict or len(raw) > MAX_ENTRIES:
+        return None
+    for key, value in raw.items():
+        if type(key) is not str or len(key) > MAX_KEY or not _clean_key(key) or not ok(value):
+            return None
+    return dict(raw)
+
+
 def metrics(raw: object) -> dict[str, float | int]:
+    fast = _flat(raw, _number)
+    return fast if fast is not None else _metrics(raw)
+
+
+def _metrics(raw: object) -> dict[str, float | int]:
     metrics = _entries(raw, "metrics")
     for name, value in metrics.items():
         if not bounded.is_number(value):
@@ -121,6 +202,11 @@ def metrics(raw: object) -> dict[str, float | int]:
 
 
 def params(raw: object) -> dict[str, Any]:
+    fast = _flat(raw, _scalar)
+    return fast if fast is not None else _params(raw)
+
+
+def _params(raw: object) -> dict[str, Any]:
     params = _entries(raw, "params")
     for name, value in params.items():
         params[name] = _plain(value, f"params.{name}", 1)

@@ -8,10 +8,16 @@ what keeps listings fast on registries of ten thousand versions. Single refs are
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+import re
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from llmgit.errors import OperationFailed
 from llmgit.infra.git import out
 
 
@@ -35,18 +41,117 @@ _TAG_FORMAT = (
 
 def list_tags(root: Path, patterns: Iterable[str]) -> list[TagRecord]:
     """All tags matching ``patterns`` in one ``for-each-ref`` call, with their messages."""
-    raw = out(root, ["for-each-ref", f"--format={_TAG_FORMAT}", *patterns])
-    records: list[TagRecord] = []
-    for chunk in raw.split("\0\n"):
-        if not chunk:
+    return list(iter_tags(root, patterns))
+
+
+def iter_tags(root: Path, patterns: Iterable[str]) -> Iterator[TagRecord]:
+    """:func:`list_tags` one tag at a time, read while git reads them: a listing of 100,000
+    tags never holds their messages at once (``for-each-ref`` with messages holds them all
+    before it writes one: 300 MB there). The names come from a cheap ``for-each-ref``, the
+    tag objects from one streaming ``cat-file --batch``; the records are those of
+    ``for-each-ref`` with :data:`_TAG_FORMAT`, in the same order. A tag whose header is
+    unusual (no tagger, an odd identity or zone) is read by that ``for-each-ref``, so every
+    record is git's own reading of it."""
+    targets = [
+        line.split("\0") for line in out(root, ["for-each-ref", f"--format={_TARGET_FORMAT}", *patterns]).splitlines()
+    ]
+    tags = [oid for _, otype, oid, _ in targets if otype == "tag"]
+    objects = _objects(root, tags)
+    for ref, otype, oid, peeled in targets:
+        if otype != "tag":
+            yield TagRecord(ref, "", oid, "", "")
             continue
-        ref, otype, oid, peeled, date, tagger, contents = chunk.split("\0", 6)
-        contents = contents.removesuffix("\0")
-        if otype == "tag":
-            records.append(TagRecord(ref, oid, peeled, date, contents, tagger.strip()))
-        else:
-            records.append(TagRecord(ref, "", oid, "", ""))
-    return records
+        raw = next(objects, None)
+        found = _tag_record(ref, oid, peeled, raw) if raw is not None else None
+        yield found if found is not None else _one_tag(root, ref)
+
+
+_TARGET_FORMAT = "%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)"
+_NAME = rb"[^<>\x00-\x20\x7f](?:[^<>\x00-\x1f\x7f]*[^<>\x00-\x20\x7f])?"  # no control character, no edge space
+_TAGGER = re.compile(rb"tagger (" + _NAME + rb") (<[^<>\x00-\x1f\x7f]*>) (\d{1,11}) ([+-])([01]\d|2[0-3])([0-5]\d)")
+
+
+def _tag_record(ref: str, oid: str, peeled: str, raw: bytes) -> TagRecord | None:
+    """A tag object's record as ``for-each-ref`` formats it; None when its header is not the
+    usual object / type / tag / tagger (then git formats it)."""
+    header, sep, message = raw.partition(b"\n\n")
+    if not sep:
+        header, message = raw.removesuffix(b"\n"), b""
+    lines = header.split(b"\n")
+    if len(lines) != 4 or lines[0] != b"object " + peeled.encode() or not lines[2].startswith(b"tag "):
+        return None
+    who = _TAGGER.fullmatch(lines[3])
+    if who is None:
+        return None
+    name, email, seconds, sign, hours, minutes = who.groups()
+    offset = dt.timedelta(hours=int(hours), minutes=int(minutes))
+    zone = dt.timezone(-offset if sign == b"-" else offset)
+    try:
+        date = dt.datetime.fromtimestamp(int(seconds), zone).isoformat()
+    except (OverflowError, ValueError, OSError):
+        return None
+    tagger = (name + b" " + email).decode(errors="replace")
+    return TagRecord(ref, oid, peeled, date, message.decode(errors="replace"), tagger)
+
+
+def _one_tag(root: Path, ref: str) -> TagRecord:
+    """One tag, formatted by ``for-each-ref`` (the exact ref name as its pattern)."""
+    for chunk in out(root, ["for-each-ref", f"--format={_TAG_FORMAT}", ref]).split("\0\n"):
+        if chunk:
+            ref_, otype, oid, peeled, date, tagger, contents = chunk.split("\0", 6)
+            if ref_ == ref and otype == "tag":
+                return TagRecord(ref, oid, peeled, date, contents.removesuffix("\0"), tagger.strip())
+    raise OperationFailed(f"git for-each-ref failed: tag {ref} changed while it was read")
+
+
+def _objects(root: Path, oids: list[str]) -> Iterator[bytes | None]:
+    """The content of each object (None when missing), in order, from one ``cat-file --batch``
+    fed by a thread while this one reads: git never waits on a full pipe, and neither side
+    holds more than one object."""
+    if not oids:
+        return
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(
+                ["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
+            )
+        except OSError:
+            out(root, ["cat-file", "--batch"])  # git could not start: run() says why, in one sentence
+            raise
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+
+        def feed() -> None:
+            try:
+                for i in range(0, len(oids), 1024):
+                    stdin.write("".join(f"{o}\n" for o in oids[i : i + 1024]).encode())
+                stdin.close()
+            except (BrokenPipeError, ValueError, OSError):  # git stopped, or the reader did
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            for _ in oids:
+                head = stdout.readline().split()
+                if len(head) == 3:
+                    body = stdout.read(int(head[2]) + 1)
+                    yield body[:-1]
+                elif len(head) == 2 and head[1] == b"missing":
+                    yield None
+                else:
+                    break
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            stdout.close()
+            code = proc.wait()
+            writer.join()
+        if code not in (0, -9):
+            errors.seek(0)
+            detail = errors.read().decode(errors="replace").strip().splitlines()
+            msg = detail[-1] if detail else f"exit {code}"
+            raise OperationFailed(f"git cat-file failed: {msg.removeprefix('fatal: ')}")
 
 
 def list_refnames(root: Path, patterns: Iterable[str]) -> list[str]:

@@ -8,7 +8,7 @@ never imported.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,25 +76,34 @@ def record(v: ModelVersion, stages: Sequence[str] = (), card: Mapping[str, Any] 
 
 
 def search(reg: Store, query: Query) -> list[Hit]:
-    """Matching versions: by model name, newest (SemVer) first, then ``order_by``, then ``limit``."""
+    """Matching versions: by model name, newest (SemVer) first, then ``order_by``, then ``limit``.
+
+    The versions are filtered as git lists them (:meth:`Store.iter_versions`): only the hits
+    are kept, so a search over 100,000 versions holds the few it answers with. A ``card.``
+    field reads every candidate's card in one batch, so then the versions are listed first."""
     expr = filter_parser.parse(query.filter) if query.filter and query.filter.strip() else None
     order = query.keys()
     sort_keys = [filters.order_key(k, descending=d) for k, d in order]
     if query.limit is not None and query.limit < 0:
         raise UsageError(f"--limit must be 0 or more, not {query.limit}")
-    found = reg.versions(query.name) if query.name is not None else reg.versions_all()
-    ranks = semver_ranks(v.version for v in found)
-    found = sorted(found, key=lambda v: (v.name, -ranks[v.version]))  # stable: newest first within each model
+    found: Iterable[ModelVersion] = reg.iter_versions(query.name)
     with_stages = query.with_stages or _uses_stage(expr, order)
-    held = stage_map(reg) if with_stages else {}
     card_needed = (expr is not None and filters.needs_card(expr)) or any(filters.needs_card(k) for k, _ in order)
-    cards = _cards(reg, found) if card_needed else {}
+    cards: dict[str, Mapping[str, Any]] = {}
+    if card_needed:
+        found = list(found)
+        cards = _cards(reg, found)
+    held: dict[tuple[str, str], tuple[str, ...]] | None = None if with_stages else {}
     rows = []
     for v in found:
+        if held is None:  # after the first version: a registry without any says why first
+            held = stage_map(reg)
         stages = held.get((v.name, v.version), ())
         rec = record(v, stages, cards.get(v.tag))
         if expr is None or expr.matches(rec):
             rows.append((Hit(v, stages), rec))
+    ranks = semver_ranks(h.version.version for h, _ in rows)
+    rows.sort(key=lambda row: (row[0].version.name, -ranks[row[0].version.version]))  # stable: newest first
     for key in reversed(sort_keys):  # stable sorts: the first key decides, later ones break ties
         rows.sort(key=lambda row, key=key: key(row[1]))  # type: ignore[misc]
     hits = [h for h, _ in rows]

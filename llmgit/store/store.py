@@ -81,6 +81,7 @@ class Store:
         self.root = git.toplevel(self.cwd)
         self.strict = strict
         self._warned: set[str] = set()  # one warning per tag and store, however often it is read
+        self._packed_checked = False
 
     # -- settings and preconditions ----------------------------------------------------
     @cached_property
@@ -112,45 +113,77 @@ class Store:
     def scan(self, name: str | None = None) -> Scan:
         """Every version tag (of ``name``, or of all models), read in one ``for-each-ref``:
         the versions and the malformed tags, without warnings (``fsck`` lists the latter)."""
-        self.require_initialized()
         found: list[ModelVersion] = []
         bad: list[Malformed] = []
-        normal: dict[str, str] = {}  # each distinct version string is parsed once
-        for rec in gitrefs.list_tags(self.root, [refs.version_tag_pattern(name)]):
-            parsed = refs.parse_version_tag(rec.ref)
-            if parsed is None or (name is not None and parsed.name != name):
-                continue
-            tag = refs.short(rec.ref)
-            version = normal.get(parsed.version)
-            if version is None:
-                version = normal[parsed.version] = versions.normalize(parsed.version)
-            v = read_tag(parsed.name, version, tag, rec.commit, rec.contents, rec.date, rec.tagger)
+        for v in self.iter_scan(name):
             if isinstance(v, Malformed):
                 bad.append(v)
             else:
                 found.append(v)
         return Scan(found, bad)
 
+    def iter_scan(self, name: str | None = None) -> Iterator[ModelVersion | Malformed]:
+        """:meth:`scan` one tag at a time, in ref order, read while git lists them: a listing
+        holds only what its answer keeps, not every tag of the registry."""
+        self.require_initialized()
+        self._pack_loose_refs()
+        normal: dict[str, str] = {}  # each distinct version string is parsed once
+        for rec in gitrefs.iter_tags(self.root, [refs.version_tag_pattern(name)]):
+            parsed = refs.parse_version_tag(rec.ref)
+            if parsed is None or (name is not None and parsed.name != name):
+                continue
+            version = normal.get(parsed.version)
+            if version is None:
+                version = normal[parsed.version] = versions.normalize(parsed.version)
+            yield read_tag(parsed.name, version, refs.short(rec.ref), rec.commit, rec.contents, rec.date, rec.tagger)
+
+    def _pack_loose_refs(self) -> None:
+        """Pack the tags when more than a thousand are loose files (fast-import, many single
+        registrations, a fetch): every listing after this one reads one file, not thousands.
+        Checked once per store (one directory read of at most a thousand entries)."""
+        if not self._packed_checked:
+            self._packed_checked = True
+            git.pack_refs_if_loose(self.root)
+
+    def _skip(self, m: Malformed) -> None:
+        """One warning per malformed tag and store (strict: its error)."""
+        if self.strict:
+            raise m.error()
+        if m.tag not in self._warned:
+            self._warned.add(m.tag)
+            warnings.warn(m.warning(), stacklevel=4)
+
     def _usable(self, scan: Scan) -> list[ModelVersion]:
         """The scan's versions, after a warning per malformed tag (strict: its error)."""
         for m in scan.malformed:
-            if self.strict:
-                raise m.error()
-            if m.tag not in self._warned:
-                self._warned.add(m.tag)
-                warnings.warn(m.warning(), stacklevel=3)
+            self._skip(m)
         return scan.versions
+
+    def iter_versions(self, name: str | None = None) -> Iterator[ModelVersion]:
+        """Every version (of ``name``, or of all models) one at a time, in ref order, with what
+        :meth:`versions_all` checks: a malformed tag is a warning when reached (strict: its
+        error), and a listing that found none says why (a clone without tags)."""
+        self.require_initialized()
+        if name is not None:
+            refs.validate_model_name(name)
+        seen = False
+        for v in self.iter_scan(name):
+            if isinstance(v, Malformed):
+                self._skip(v)
+            else:
+                seen = True
+                yield v
+        self._check_complete(seen, name)
 
     def versions_all(self) -> list[ModelVersion]:
         """Every version of every model (one ``for-each-ref``)."""
-        found = self._usable(self.scan(None))
-        self._check_complete(found, None)
-        return found
+        return list(self.iter_versions())
 
     def models(self) -> list[ModelSummary]:
-        """Every model with its latest version and version count."""
+        """Every model with its latest version and version count (streamed: only the version
+        strings are kept)."""
         by_name: dict[str, list[str]] = {}
-        for v in self.versions_all():
+        for v in self.iter_versions():
             by_name.setdefault(v.name, []).append(v.version)
         ranks = semver_ranks(v for vs in by_name.values() for v in vs)
         return [  # the first of the highest, as versions.highest picks it
@@ -160,13 +193,9 @@ class Store:
 
     def versions(self, name: str) -> list[ModelVersion]:
         """All versions of ``name``, newest (highest SemVer) first."""
-        self.require_initialized()
-        refs.validate_model_name(name)
-        found = newest_first(self._usable(self.scan(name)))
-        self._check_complete(found, name)
-        return found
+        return newest_first(list(self.iter_versions(name)))
 
-    def _check_complete(self, found: list[ModelVersion], name: str | None) -> None:
+    def _check_complete(self, found: bool, name: str | None) -> None:
         """An empty listing in a clone that lacks the tags is an error that says so, not "no
         models yet"; a shallow clone's listing may miss versions, and says that too."""
         if found:
@@ -176,7 +205,7 @@ class Store:
                     LlmgitWarning(
                         "this is a shallow clone: versions whose tags were not fetched are missing", hint=UNSHALLOW
                     ),
-                    stacklevel=3,
+                    stacklevel=4,
                 )
             return
         if self._shallow:
@@ -203,7 +232,7 @@ class Store:
                     raise m.error()
         candidates = newest_first(self._usable(scan))
         if not candidates:
-            self._check_complete(candidates, ref.name)
+            self._check_complete(False, ref.name)
             if scan.malformed:  # every version is malformed: they were named in the warnings
                 raise scan.malformed[0].error()
             raise UnknownReference(
@@ -271,6 +300,7 @@ class Store:
 
     def _require_tags(self, found: dict[str, StageBranch], name: str | None) -> None:
         """A clone without tags (the default CI checkout) is an error, not an empty registry."""
+        self._pack_loose_refs()
         have = set(gitrefs.list_refnames(self.root, [refs.version_tag_pattern(name)]))
         for b in found.values():
             entries = [*b.file.holders.values(), *(e for es in b.file.archived.values() for e in es)]

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llmgit.core import bounded, refs
+from llmgit.core import bounded, refs, summary_fields
 from llmgit.core.model import ModelVersion, WeightsInfo
 from llmgit.core.summary import Malformed, read_tag, tag_message, version_from_tag
 from llmgit.errors import BadRecord
@@ -130,3 +130,57 @@ def model_versions(draw: st.DrawFn) -> ModelVersion:
 def test_what_llmgit_writes_reads_back(v: ModelVersion) -> None:
     back = version_from_tag(v.name, v.version, v.tag, v.commit, tag_message(v), "", "")
     assert back == v
+
+
+# -- the quick checks of the common case agree with the field-by-field ones ------------------
+
+edge_numbers = st.sampled_from(
+    [bounded.MAX_INT, bounded.MAX_INT + 1, -bounded.MAX_INT, -bounded.MAX_INT - 1, 1e300, -1e300, 1.0000001e300]
+    + [float("nan"), float("inf"), True, False, 0, -1, 0.5]
+)
+edge_text = st.sampled_from(["", "a", "acc\n", "x" * 256, "x" * 257, "\u202e", "A" * 32, "a" * 32, "ok.name"])
+edge_values = st.recursive(
+    edge_numbers | edge_text | st.none() | st.text(max_size=6) | st.integers() | st.floats(),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(edge_text | st.text(max_size=4), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+md5s = st.sampled_from(["0" * 32, "abcdef" * 5 + "01", "ABCDEF" * 5 + "01", "g" * 32, "0" * 31]) | edge_values
+paths = st.sampled_from(["models/m/w", "../w", "/abs", "a/.git/b", "a\\b", "a/./b", "w\x07", "m" * 4097]) | edge_text
+
+
+def _outcome(check: Any, raw: object) -> object:
+    try:
+        return ("ok", check(raw))
+    except bounded.BoundError as e:
+        return ("refused", str(e))
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(st.sampled_from(["path", "md5", "size", "files", "dir", "other"]), edge_values, max_size=6),
+    md5s,
+    paths,
+    edge_values,
+)
+def test_quick_weights_check_agrees_with_the_full_one(raw: dict[str, Any], md5: Any, path: Any, size: Any) -> None:
+    for case in (raw, {**raw, "md5": md5, "path": path}, {"md5": md5, "path": path, "size": size, "dir": True}):
+        assert _outcome(summary_fields.weights, case) == _outcome(summary_fields._weights, case)
+
+
+good_names = st.sampled_from(["acc", "loss", "eval.f1", "lr"])
+mostly_flat = st.dictionaries(good_names, edge_numbers | edge_text | st.none(), max_size=4)
+
+
+@settings(max_examples=300)
+@given(
+    mostly_flat
+    | st.builds(
+        lambda a, b: {**a, **b}, mostly_flat, st.dictionaries(edge_text | st.text(max_size=8), edge_values, max_size=3)
+    )
+    | edge_values
+)
+def test_quick_metrics_and_params_checks_agree_with_the_full_ones(raw: Any) -> None:
+    assert _outcome(summary_fields.metrics, raw) == _outcome(summary_fields._metrics, raw)
+    assert _outcome(summary_fields.params, raw) == _outcome(summary_fields._params, raw)

@@ -3,6 +3,7 @@ batched reads, plumbing that never touches the index, and one sentence per failu
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,83 @@ def test_failures_are_one_sentence(repo: Path) -> None:
     with pytest.raises(OperationFailed) as e:
         g.out(repo, ["cat-file", "-p", "no-such-object"])
     assert e.value.message.startswith("git cat-file failed: ") and "\n" not in e.value.message
+
+
+def _for_each_ref(repo: Path) -> list[gitrefs.TagRecord]:
+    """The records as git itself formats them: one ``for-each-ref`` with the messages."""
+    records = []
+    for chunk in g.out(repo, ["for-each-ref", f"--format={gitrefs._TAG_FORMAT}", "refs/tags"]).split("\0\n"):
+        if chunk:
+            ref, otype, oid, peeled, date, tagger, contents = chunk.split("\0", 6)
+            tag = otype == "tag"
+            records.append(
+                gitrefs.TagRecord(
+                    ref,
+                    oid if tag else "",
+                    peeled if tag else oid,
+                    date if tag else "",
+                    contents.removesuffix("\0") if tag else "",
+                    tagger.strip() if tag else "",
+                )
+            )
+    return records
+
+
+def _raw_tag(repo: Path, tag: str, body: bytes) -> None:
+    oid = (
+        subprocess.run(
+            ["git", "hash-object", "-t", "tag", "-w", "--stdin", "--literally"],
+            cwd=repo,
+            input=body,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    git(repo, "update-ref", f"refs/tags/{tag}", oid)
+
+
+def test_tags_streamed_are_the_records_git_formats(repo: Path) -> None:
+    """Each tag object read by ``cat-file --batch`` is the record ``for-each-ref`` gives:
+    zones, empty and signed messages, bytes that are not UTF-8, a tag of a tag, lightweight
+    tags, and taggers git reads its own way (no tagger, control characters, no email)."""
+    head = g.rev_parse(repo, "HEAD")
+    assert head is not None
+    obj = f"object {head}\ntype commit\n".encode()
+    plain = {
+        "m@v1.0.0": b'tagger Ada Lovelace <ada@example.com> 1790000000 +0200\n\nm v1.0.0\n\n{"a": 1}\n',
+        "m@v1.0.1": b"tagger Ada <ada@example.com> 1790000000 -0130\n\n",
+        "m@v1.0.2": b"tagger Ada <ada@example.com> 1790000000 +0000\n",
+        "m@v1.0.3": b"tagger Ada <ada@example.com> 1790000000 +0000\n\ns\n\n-----BEGIN PGP SIGNATURE-----\nx\n"
+        b"-----END PGP SIGNATURE-----\n",
+        "m@v1.0.4": b"tagger Ada <ada@example.com> 1790000000 +0000\n\nnot utf-8: \xff\xfe \xc3\n",
+        "m@v1.0.5": b"\nno tagger\n",
+        "m@v1.0.6": b"tagger Mallory\x1b]0;pwned\x07 <m@example.com> 1790000000 +0000\n\nx\n",
+        "m@v1.0.7": b"tagger  Spaced  <s@example.com> 1790000000 +0000\n\nx\n",
+        "m@v1.0.8": b"tagger No Email 1790000000 +0000\n\nx\n",
+        "m@v1.0.9": b"tagger Far <f@example.com> 99999999999 +9999\n\nx\n",
+    }
+    for tag, rest in plain.items():
+        head_lines, _, tail = rest.partition(b"\n")
+        if head_lines.startswith(b"tagger"):
+            _raw_tag(repo, tag, obj + f"tag {tag}\n".encode() + head_lines + b"\n" + tail)
+        else:
+            _raw_tag(repo, tag, obj + f"tag {tag}\n".encode() + rest)
+    inner = g.rev_parse(repo, "refs/tags/m@v1.0.0")
+    _raw_tag(repo, "outer", f"object {inner}\ntype tag\ntag outer\ntagger A <a@b> 1 +0000\n\nouter\n".encode())
+    git(repo, "update-ref", "refs/tags/light", head)
+    streamed = list(gitrefs.iter_tags(repo, ["refs/tags"]))
+    assert streamed == _for_each_ref(repo)
+    assert len(streamed) == len(plain) + 2 and streamed == gitrefs.list_tags(repo, ["refs/tags"])
+    assert [r.ref for r in gitrefs.iter_tags(repo, ["refs/tags/m@v1.0.1*", "refs/tags/light"])] == [
+        "refs/tags/light",
+        "refs/tags/m@v1.0.1",
+    ]
+
+
+def test_a_failing_tag_listing_is_one_sentence(repo: Path) -> None:
+    (repo / ".git" / "HEAD").write_text("not a ref\n")  # git refuses the repository
+    with pytest.raises(OperationFailed) as e:
+        list(gitrefs.iter_tags(repo, ["refs/tags"]))
+    assert e.value.message.startswith("git for-each-ref failed: ") and "\n" not in e.value.message

@@ -87,7 +87,8 @@ def test_card_validate_and_render(populated: Path) -> None:
     md = run_cli(populated, "card", "render", "alpha@v1.10.0").out
     _, front, body = md.split("---\n", 2)
     meta = yaml.safe_load(front)
-    assert meta["license"] == "other" and meta["metrics"] == ["acc", "loss"] and "llmgit" in meta["tags"]
+    # no license recorded, none claimed; metric ids the Hub knows (acc), never llmgit's own keys
+    assert "license" not in meta and meta["metrics"] == ["accuracy"] and "llmgit" in meta["tags"]
     assert body.lstrip().startswith("# alpha v1.10.0")
     assert "| acc | 0.6 |" in body
 
@@ -112,3 +113,19 @@ def test_listing_uses_tags_not_the_working_tree(populated: Path) -> None:
     shutil.rmtree(populated / "w")
     assert len(json.loads(run_cli(populated, "versions", "alpha", "--json").out)) == 3
     assert json.loads(run_cli(populated, "show", "beta", "--json").out)["card"]["name"] == "beta"
+
+
+def test_a_listing_packs_thousands_of_loose_tags_and_lists_the_same(populated: Path) -> None:
+    """Tags another tool left loose (fast-import, a fetch) cost every listing a file read
+    each: the first listing packs them, and every listing answers the same."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=populated, capture_output=True, text=True, check=True)
+    lines = "".join(f"create refs/tags/other-{i} {head.stdout.strip()}\n" for i in range(1001))
+    subprocess.run(["git", "update-ref", "--stdin"], cwd=populated, input=lines, text=True, check=True)
+    loose = populated / ".git" / "refs" / "tags"
+    assert len(list(loose.iterdir())) > 1001
+    before = run_cli(populated, "models", "--json")
+    assert before.code == 0 and list(loose.iterdir()) == []
+    packed = (populated / ".git" / "packed-refs").read_text()
+    assert "refs/tags/other-1000" in packed and "refs/tags/alpha@v1.10.0" in packed
+    after = run_cli(populated, "models", "--json")
+    assert after.out == before.out and [m["name"] for m in json.loads(after.out)] == ["alpha", "beta"]
