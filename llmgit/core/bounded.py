@@ -63,12 +63,21 @@ def load_json(text: str | bytes, limits: Limits, what: str) -> Any:
     return data
 
 
+NODES_PER_BYTE = 4  # more than YAML can hold: at most 3 nodes in one byte (``?``), fewer in more
+
+
 def load_yaml(text: str | bytes, limits: Limits, what: str) -> Any:
     """Safe YAML without aliases, within ``limits``. The nodes are counted on the parser's event
     stream first: the loader builds every node before the first value exists (about 400 bytes
-    a node), so a megabyte of ``[[],[],...]`` would take hundreds of megabytes."""
+    a node), so a megabyte of ``[[],[],...]`` would take hundreds of megabytes. Text shorter
+    than a quarter of ``max_values`` bytes skips that count: YAML needs more than a third of a
+    byte per node (a lone ``?`` is three), so it cannot hold more nodes than allowed, and
+    :func:`check_tree` counts the values it built."""
     check_size(text, limits, what)
-    if yamlio.count_nodes(text, limits.max_values + 1) > limits.max_values:
+    if (
+        len(text) * NODES_PER_BYTE > limits.max_values
+        and yamlio.count_nodes(text, limits.max_values + 1) > limits.max_values
+    ):
         raise BoundError(f"{what} holds more than {limits.max_values} values")
     try:
         data = yamlio.load(text)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -30,7 +30,7 @@ from llmgit.core.metric_delta import MetricDelta, metric_deltas
 from llmgit.core.model import ModelVersion
 from llmgit.core.refs import ARCHIVED
 from llmgit.errors import CorruptObject, InputError, LlmgitError, OperationFailed, UnknownReference
-from llmgit.infra import git
+from llmgit.infra import forked, git
 from llmgit.report.cardmd import CardMarkdown
 from llmgit.report.options import ReportOptions
 from llmgit.report.remembered import CardBlobs, Descriptions
@@ -42,6 +42,7 @@ from llmgit.weights.listing import WeightFile
 from llmgit.weights.remote import StorageRemote, find
 
 PROMOTING = history.HOLDER_ACTIONS
+CARD_SHARE = 500  # cards parsed per worker at least (:mod:`llmgit.infra.forked`)
 NO_MANIFEST = "not read (the report was written with --no-manifests)"
 Manifest = tuple[tuple[WeightFile, ...] | None, str]
 
@@ -235,10 +236,17 @@ class Reader:
                     hint="the cap is a setting: limits.card_bytes in llmgit.yaml",
                 )
         bounds = replace(cards.LIMITS, max_bytes=limit)
-        for blob, data in git.read_blobs(self.root, sorted(b for b in todo if b is not None)).items():
-            r = todo[blob]
-            where = f"{r.version.tag}:{refs.card_path(r.version.name)}"
-            self._cards[blob] = cards.parse(data or b"{}", where, bounds)
+        read = git.read_blobs(self.root, sorted(b for b in todo if b is not None))
+        texts = [
+            (blob, data or b"{}", f"{todo[blob].version.tag}:{refs.card_path(todo[blob].version.name)}")
+            for blob, data in read.items()
+        ]
+
+        def parse(share: Sequence[tuple[str, bytes, str]]) -> dict[str, dict[str, Any]]:
+            return {blob: cards.parse(data, where, bounds) for blob, data, where in share}
+
+        for parsed in forked.map_shares(parse, texts, min_share=CARD_SHARE):  # YAML is slow: on every core
+            self._cards.update(parsed)
 
     def card(self, row: VersionRow) -> Mapping[str, Any]:
         if row.card.blob is None:

@@ -6,7 +6,8 @@ the marker file): an unrelated directory is never overwritten. A first report (o
 its key file) is built beside the target and swapped in. A later one is updated in place:
 each page written whole (temporary file, then rename), files no page claims removed, and the
 key file written last; it is removed before the first change, so a run cut short leaves a
-report that the next run writes in full.
+report that the next run writes in full. A big report's pages are rendered and written on
+every core (:func:`llmgit.infra.forked.map_shares`).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmgit.errors import UsageError
+from llmgit.infra import forked
 from llmgit.infra.files import write_atomic
 
 MARKER = ".llmgit-report"
 MARKER_TEXT = "This directory is written by 'llmgit report' and replaced as a whole on every run.\n"
 KEYS = ".llmgit-report-keys.json"  # page path -> [key, size in bytes]
 KEYS_FORMAT = 1
+SHARE = 200  # pages per worker at least: fewer are written in this process (:mod:`llmgit.infra.forked`)
 
 
 @dataclass(frozen=True)
@@ -87,16 +90,11 @@ def _write_all(pages: Sequence[PlannedPage], out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        for folder in sorted({(staging / page.path).parent for page in pages}):
+            folder.mkdir(parents=True, exist_ok=True)
         sizes: dict[str, tuple[str, int]] = {}
-        made: set[Path] = set()
-        for page in pages:
-            target = staging / page.path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            data = page.render().encode("utf-8")
-            target.write_bytes(data)
-            sizes[page.path] = (page.key, len(data))
+        for written in forked.map_shares(lambda share: _render_into(staging, share), pages, min_share=SHARE):
+            sizes.update(written)
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         (staging / KEYS).write_bytes(_keys_document(sizes))
         staging.chmod(0o755)
@@ -111,6 +109,16 @@ def _write_all(pages: Sequence[PlannedPage], out: Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out / "index.html"
+
+
+def _render_into(root: Path, pages: Sequence[PlannedPage]) -> dict[str, tuple[str, int]]:
+    """Render and write ``pages`` under ``root`` (their folders exist); path -> (key, size)."""
+    sizes: dict[str, tuple[str, int]] = {}
+    for page in pages:
+        data = page.render().encode("utf-8")
+        (root / page.path).write_bytes(data)
+        sizes[page.path] = (page.key, len(data))
+    return sizes
 
 
 def _update(

@@ -198,3 +198,22 @@ def test_storage_tiles_are_billed_as_the_cost_report_bills_them(repo: Path, tmp_
             page = (site / "models" / name / "index.html").read_text()
             assert f"{classes} · {m['monthly']:.2f} USD/month" in page
             assert m["bytes_by_class"]  # the push stored something: the tile is not a default
+
+
+def test_pages_and_cards_on_every_core_are_the_pages_one_process_writes(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The site is rendered and its cards parsed in forked workers on a big registry
+    (:mod:`llmgit.infra.forked`): here with a share of one page, the same bytes."""
+    from llmgit.report import collect, site
+
+    with isolated(tmp_path / "home"):
+        alone = tmp_path / "alone"
+        build(repo, alone)
+        for p in remembered.folder(repo).iterdir():
+            p.unlink()
+        monkeypatch.setattr(site, "SHARE", 1)
+        monkeypatch.setattr(collect, "CARD_SHARE", 1)
+        shared = tmp_path / "shared"
+        build(repo, shared)
+        assert files(shared) == files(alone)
