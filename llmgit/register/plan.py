@@ -4,6 +4,7 @@ nothing. ``register --dry-run`` (and ``--bump auto --dry-run``) stop here.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,12 +56,42 @@ def _resolve_weights(reg: Store, req: RegisterRequest) -> tuple[str, Path | None
         raise InputError(f"weights path '{req.weights}' cannot be the repository or its metadata")
     if rel == refs.card_path(req.name) or rel.endswith(".dvc"):
         raise InputError(f"'{req.weights}' is not a weights path")
-    if git.is_tracked(reg.root, rel):
-        raise InputError(
-            f"weights path '{rel}' is tracked by git itself",
-            hint=f"stop tracking it first: git rm -r --cached '{rel}' && git commit",
-        )
+    tracked = git.tracked_files(reg.root, [f":(literal){rel}"])
+    if tracked:
+        raise _tracked(rel, tracked)
     return rel, None
+
+
+SHOWN = 10  # tracked files a hint names one by one
+
+
+def _tracked(rel: str, tracked: list[str]) -> InputError:
+    """Why git-tracked files under the weights path stop a registration, and exactly what to
+    untrack: never a DVC pointer (``.dvc``) or its ``.gitignore``, which belong to weights
+    that are registered already."""
+    pointers = [t for t in tracked if t.endswith(".dvc") or t.rsplit("/", 1)[-1] == ".gitignore"]
+    others = [t for t in tracked if t not in pointers]
+    if any(t.endswith(".dvc") for t in pointers):  # a folder above weights folders, such as out/
+        folders = sorted(t.removesuffix(".dvc") for t in pointers if t.endswith(".dvc"))
+        return InputError(
+            f"weights path '{rel}' holds the DVC pointers of other weights ({_listed(folders)}), so it is "
+            "not one model's weights",
+            hint=f"give the weights folder itself, for example --weights {shlex.quote(folders[0])}",
+        )
+    files = others or tracked
+    if len(files) <= SHOWN:
+        untrack = "git rm --cached -- " + " ".join(shlex.quote(f) for f in files)
+    else:
+        untrack = f"git rm -r --cached -- {shlex.quote(rel)} ':(exclude)*.dvc' ':(exclude)*/.gitignore'"
+    return InputError(
+        f"weights path '{rel}' is tracked by git itself ({_listed(files)})",
+        hint=f"stop tracking {'it' if len(files) == 1 else f'these {len(files)} files'} first: {untrack} && git commit",
+    )
+
+
+def _listed(paths: list[str]) -> str:
+    shown = ", ".join(paths[:3])
+    return shown + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
 
 
 def _next_version(existing: list[str], req: RegisterRequest) -> str:
