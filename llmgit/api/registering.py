@@ -19,13 +19,18 @@ if TYPE_CHECKING:
 
 
 def init(
-    reg: Facade, remote: str | None = None, endpoint_url: str | None = None, cache_type: str | None = None
+    reg: Facade,
+    remote: str | None = None,
+    endpoint_url: str | None = None,
+    cache_type: str | None = None,
+    create_bucket: bool = False,
 ) -> InitResult:
     """Set the registry up in this repository: DVC, the cache type (default ``reflink,copy``),
-    a storage remote and ``llmgit.yaml``."""
+    a storage remote and ``llmgit.yaml``; ``create_bucket``: an S3 remote's bucket too, when
+    it does not exist yet."""
     from llmgit.setup.init import init  # noqa: PLC0415 (start-up)
 
-    return init(reg.store, remote=remote, endpoint_url=endpoint_url, cache_type=cache_type)
+    return init(reg.store, remote=remote, endpoint_url=endpoint_url, cache_type=cache_type, create_bucket=create_bucket)
 
 
 def plan_register(reg: Facade, request: RegisterRequest) -> RegisterPlan:
@@ -48,9 +53,10 @@ def register(reg: Facade, request: RegisterRequest, plan: RegisterPlan | None = 
         try:
             push(reg.store, [v.tag])
         except OperationFailed as e:
+            finish = f"finish it with: llmgit push {v.tag}"
             raise OperationFailed(
                 f"{v.tag} is registered here but not published: {e.message}",
-                hint=f"finish it with: llmgit push {v.tag}",
+                hint=f"{e.hint}; then {finish}" if e.hint and "bucket" in e.hint else finish,
             ) from None
     return v
 

@@ -25,9 +25,20 @@ def init(
             "registered version. Switching back to reflink,copy turns those links into copies.",
         ),
     ] = None,
+    create_bucket: Annotated[
+        bool,
+        typer.Option(
+            "--create-bucket",
+            help="Create the s3:// remote's bucket when it does not exist (llmgit never does unasked).",
+        ),
+    ] = False,
 ) -> None:
     """Set up the registry in this git repository (once per repository)."""
-    result = registry(ctx).init(remote=remote, endpoint_url=endpoint_url, cache_type=cache_type)
+    result = registry(ctx).init(
+        remote=remote, endpoint_url=endpoint_url, cache_type=cache_type, create_bucket=create_bucket
+    )
+    if result.bucket_created:
+        say(f"Created the bucket '{result.bucket_created}'")
     say(("Initialized" if result.created else "Updated") + f" the llmgit registry in {result.root}")
     where = "machine-local default" if result.remote_is_default else "configured"
     say(f"Weights remote ({where}): {result.remote}")

@@ -18,7 +18,7 @@ from llmgit.core import pointer as pointer_file
 from llmgit.errors import LlmgitError, UsageError
 from llmgit.store.commits import commit_files, require_branch
 from llmgit.store.store import Store, load_settings
-from llmgit.weights import cache, dvc, workspace
+from llmgit.weights import cache, dvc, s3, workspace
 
 INIT_FILES = (config.CONFIG_FILE, ".dvc/config", ".dvc/.gitignore", ".dvcignore")
 
@@ -32,6 +32,7 @@ class InitResult:
     commit: str | None  # the commit recording the set-up, None when nothing changed
     cache_type: str = cachetype.text(cachetype.DEFAULT)
     unlinked: int = 0  # working-tree files that were links to the cache and are copies now
+    bucket_created: str | None = None  # the S3 bucket ``create_bucket`` made
 
 
 def default_remote_dir(root: Path) -> Path:
@@ -41,7 +42,14 @@ def default_remote_dir(root: Path) -> Path:
     return base / "llmgit" / "remotes" / f"{root.name}-{digest}"
 
 
-def init(reg: Store, *, remote: str | None, endpoint_url: str | None, cache_type: str | None = None) -> InitResult:
+def init(
+    reg: Store,
+    *,
+    remote: str | None,
+    endpoint_url: str | None,
+    cache_type: str | None = None,
+    create_bucket: bool = False,
+) -> InitResult:
     root = reg.root
     branch = require_branch(root)
     kinds = cachetype.parse(cache_type) if cache_type is not None else None
@@ -49,6 +57,11 @@ def init(reg: Store, *, remote: str | None, endpoint_url: str | None, cache_type
         raise UsageError("--remote is empty")
     if endpoint_url and not (remote or "").startswith("s3://"):
         raise UsageError("--endpoint-url only applies to an s3:// remote")
+    if create_bucket and not (remote or "").startswith("s3://"):
+        raise UsageError(
+            "--create-bucket needs an s3:// remote", hint="llmgit init --remote s3://BUCKET/PREFIX --create-bucket"
+        )
+    created_bucket = _create_bucket(remote or "", endpoint_url) if create_bucket else None
     if remote and "://" not in remote:
         remote_path = Path(remote).expanduser()
         remote_path = remote_path if remote_path.is_absolute() else (reg.cwd / remote_path)
@@ -97,7 +110,14 @@ def init(reg: Store, *, remote: str | None, endpoint_url: str | None, cache_type
         raise
     unlinked = _unlink_working_tree(reg) if before and cachetype.links(before) and not cachetype.links(kinds) else 0
     cache.warn_if_linked(root)
-    return InitResult(root, remote, is_default, not existed, commit, cache_types, unlinked)
+    return InitResult(root, remote, is_default, not existed, commit, cache_types, unlinked, created_bucket)
+
+
+def _create_bucket(remote: str, endpoint_url: str | None) -> str | None:
+    """The remote's bucket, created when missing (before anything else changes: a failure
+    leaves the repository as it was); its name when it was created."""
+    location = s3.parse_url(remote)
+    return location.bucket if s3.ensure_bucket(s3.client({"endpointurl": endpoint_url}), location.bucket) else None
 
 
 def _type_configured(root: Path) -> bool:

@@ -40,6 +40,9 @@ class PushResult:
     unpurged: tuple[str, ...] = ()  # purged versions brought back (``unpurge``)
 
 
+_AGAIN = "nothing reached the git remote; run the same command again once the storage is reachable"
+
+
 def push(
     store: Store, references: list[str], jobs: int | None = None, *, unpurge: bool = False, overwrite: bool = False
 ) -> PushResult:
@@ -83,7 +86,7 @@ def push(
         except OperationFailed as e:
             raise OperationFailed(
                 f"uploading the weights of {v.tag} failed: {e.message}",
-                hint="nothing reached the git remote; run the same command again once the storage is reachable",
+                hint=e.hint if e.hint and "bucket" in e.hint else _AGAIN,
             ) from None
     record = purge.unpurge_plan(store, back, git.ident(store.root)) if back else Plan()
     uploaded, brought_back = tuple(v.tag for v in upload), tuple(v.tag for v in back)

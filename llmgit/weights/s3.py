@@ -98,9 +98,36 @@ def error(action: str, key: str, exc: Exception) -> OperationFailed:
     hint = "check the S3 endpoint and your credentials (AWS_* variables or an AWS profile)"
     if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
         hint = "the credentials were refused; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
+    elif code == "NoSuchBucket":
+        bucket = (getattr(exc, "response", None) or {}).get("Error", {}).get("BucketName") or "BUCKET"
+        hint = (
+            f"the bucket '{bucket}' does not exist, and llmgit creates one only when asked: "
+            f"llmgit init --remote s3://{bucket}/PREFIX --create-bucket (with the same --endpoint-url), "
+            "or create it with your S3 tools"
+        )
     elif code in _DIGEST_CODES:
         hint = "the server received other bytes than were sent (damaged on the way); run the same command again"
     return OperationFailed(f"S3 {action} of '{key}' failed: {text}", hint=hint)
+
+
+def ensure_bucket(c: Any, bucket: str) -> bool:
+    """Create ``bucket`` unless it exists (in the client's region); whether it was created."""
+    try:
+        c.head_bucket(Bucket=bucket)
+        return False
+    except Exception as e:
+        status = (getattr(e, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status != 404:
+            raise error("check of the bucket", bucket, e) from None
+    region = c.meta.region_name
+    where = {} if region in (None, "us-east-1") else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    try:
+        c.create_bucket(Bucket=bucket, **where)
+    except Exception as e:
+        if (getattr(e, "response", None) or {}).get("Error", {}).get("Code") == "BucketAlreadyOwnedByYou":
+            return False
+        raise error("creation of the bucket", bucket, e) from None
+    return True
 
 
 def head(c: Any, bucket: str, key: str) -> ObjectState:
