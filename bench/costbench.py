@@ -201,7 +201,7 @@ def run(env: dict[str, str], work: Path, quick: bool) -> Section:
             ("`lifecycle plan`, S3", ["lifecycle", "plan"], False),
         ]
         for case, args, fresh in cases:
-            if not fresh:  # remember the manifests first (the run a fresh clone makes once)
+            if not fresh and not s3_remembered.is_file():  # remember the manifests first (a fresh clone's first run)
                 subprocess.run([str(LLMGIT), "cost"], cwd=s3_repo, env=s3_env, capture_output=True, check=False)
             before = len(server.lines())
             timed = measure(

@@ -59,7 +59,8 @@ def cli_reference() -> str:
         "",
         (
             "Generated from the command-line application when the documentation is built; "
-            "`llmgit COMMAND --help` prints the same."
+            "`llmgit COMMAND --help` prints the same. Each command prints its result on stdout and "
+            "everything else on stderr ([output streams](../exit-codes.md#output-streams))."
         ),
         "",
     ]

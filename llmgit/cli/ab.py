@@ -8,7 +8,8 @@ import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.options import HELP, Json, Name
-from llmgit.cli.output import emit_json, say, table
+from llmgit.cli.output import emit_json, result, say, table
+from llmgit.core.refs import version_tag
 
 if TYPE_CHECKING:
     from llmgit.store.canaries import CanaryResult
@@ -70,6 +71,7 @@ def start(
         emit_json(r.to_json())
     elif r.action == "noop":
         say(f"The canary {name} v{r.candidate} already runs at {r.percent}% in {r.stage}; nothing to do")
+        result(version_tag(name, r.candidate))
     else:
         verb = "Started canary" if r.action == "start" else "Moved canary"
         _report(
@@ -77,6 +79,7 @@ def start(
             f"{verb} {name} v{r.candidate} {'at' if r.action == 'start' else 'to'} {r.percent}% "
             f"in {r.stage} (stable v{r.stable}, {r.mode})",
         )
+        result(version_tag(name, r.candidate))
 
 
 @app.command("status")
@@ -163,6 +166,7 @@ def promote(
         emit_json(r.to_json())
         return
     _report(r, f"Promoted canary {name} v{r.candidate} to {r.stage} (was v{r.stable})")
+    result(version_tag(name, r.candidate))
 
 
 @app.command("abort")
@@ -181,5 +185,6 @@ def abort(
         return
     if r.action == "noop":
         say(r.note)
-        return
-    _report(r, f"Aborted canary {name} v{r.candidate} in {r.stage}; v{r.stable} serves all traffic")
+    else:
+        _report(r, f"Aborted canary {name} v{r.candidate} in {r.stage}; v{r.stable} serves all traffic")
+    result(version_tag(name, r.stable))

@@ -8,7 +8,7 @@ import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.options import HELP
-from llmgit.cli.output import say
+from llmgit.cli.output import result, say
 from llmgit.errors import InputError, UsageError
 from llmgit.infra.files import write_atomic
 
@@ -48,6 +48,7 @@ def render(
     else:
         _write(out, text)
         say(f"Wrote {out}")
+        result(out)
 
 
 def _write(out: Path, text: str) -> None:

@@ -1,5 +1,6 @@
 """``llmgit checkout``."""
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -7,6 +8,7 @@ import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.options import Quiet
+from llmgit.cli.output import result as emit_result
 from llmgit.cli.output import say
 
 
@@ -29,11 +31,12 @@ def checkout(
 ) -> None:
     """Put a version's card and weights back in the working tree, or export its weights."""
     result = registry(ctx).checkout(reference, to=to, force=force, link=link)
-    v = result.version
+    v, where = result.version, os.path.normpath(result.destination)  # --to ../x: no '..' in what scripts take
     if result.in_place:
-        say(f"Checked out {v.tag}: {result.destination} and its model card are in the working tree")
+        say(f"Checked out {v.tag}: {where} and its model card are in the working tree")
     else:
-        say(f"Exported {v.tag}: {result.files} file(s) into {result.destination}")
+        say(f"Exported {v.tag}: {result.files} file(s) into {where}")
+    emit_result(where)
 
 
 def install(app: typer.Typer) -> None:

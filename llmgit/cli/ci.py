@@ -6,7 +6,7 @@ import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.options import HELP
-from llmgit.cli.output import say
+from llmgit.cli.output import result, say
 from llmgit.errors import UsageError
 
 app = typer.Typer(
@@ -38,5 +38,6 @@ def init(
     files = registry(ctx).ci_init(install=install, deploy_command=deploy_command, force=force)
     for path in files.written:
         say(f"Wrote {path}")
+    result(*files.written)
     say(f"They install: {files.install}")
     say("Commit them; the sync workflow needs permission to push stage tags (contents: write).")

@@ -8,7 +8,7 @@ import typer
 
 from llmgit.cli.context import api, registry
 from llmgit.cli.options import HELP, Json, Name
-from llmgit.cli.output import emit_json, say
+from llmgit.cli.output import emit_json, result, say
 from llmgit.errors import UsageError
 
 app = typer.Typer(
@@ -47,6 +47,7 @@ def render(
     say(f"Rendered {name} in {r.stage}: {what} ({spec.mode.value}); checked offline")
     for p in paths:
         say(f"  wrote {p}")
+    result(*paths)
 
 
 @app.command("validate")

@@ -1,12 +1,13 @@
 """``llmgit import gto``: stage branches and history from an existing GTO registry's tags."""
 
+import sys
 from typing import Annotated
 
 import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.options import HELP, Json
-from llmgit.cli.output import emit_json, say, table
+from llmgit.cli.output import emit_json, result, say, table
 from llmgit.errors import UsageError
 
 app = typer.Typer(help="Bring an existing registry's history into llmgit.", no_args_is_help=True, context_settings=HELP)
@@ -55,8 +56,8 @@ def gto(
         ]
         for e in r.transitions
     ]
-    if rows:
-        table(["WHEN", "STAGE", "MODEL", "CHANGE", "BY", "WHY"], rows)
+    if rows:  # the preview is a dry run's result; once applied, the refs written are
+        table(["WHEN", "STAGE", "MODEL", "CHANGE", "BY", "WHY"], rows, sys.stderr if r.applied else None)
     for s, held in r.holders.items():
         for model, version in held.items():
             say(f"{model}#{s} -> v{version}")
@@ -66,6 +67,7 @@ def gto(
         say(f"{'error' if p.blocking else 'skipped'}: {p.tag}: {p.reason}")
     if r.applied:
         say(f"Imported: {', '.join(r.branches) or 'no stage branch'}; pointers: {', '.join(r.pointers) or 'none'}")
+        result(*r.branches, *r.pointers)
     elif rows:
         say("Dry run: nothing was changed; run with --apply to write the stage branches and pointers")
     else:

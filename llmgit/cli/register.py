@@ -8,7 +8,7 @@ import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.options import Quiet
-from llmgit.cli.output import emit_json, human_size, say
+from llmgit.cli.output import emit_json, human_size, result, say
 from llmgit.core import versions
 from llmgit.errors import UsageError
 from llmgit.register.request import RegisterRequest
@@ -141,6 +141,7 @@ def register(
         else:
             _explain(plan)
             say(f"Dry run: would register {plan.tag}; nothing was changed")
+            result(plan.tag)
         return
     if plan is not None and not as_json:
         _explain(plan)
@@ -154,6 +155,7 @@ def register(
     say(f"Registered {v.tag} at {v.commit[:10]}{size}" + (", weights and tag pushed" if push else ""))
     if same:
         say(f"hint: its weights are byte for byte those of {same[0].tag}")
+    result(v.tag)
 
 
 def _resources(pairs: "Sequence[str]") -> dict[str, str]:

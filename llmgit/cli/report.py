@@ -7,6 +7,7 @@ import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.options import Strict
+from llmgit.cli.output import result as emit_result
 from llmgit.cli.output import say
 from llmgit.report.options import ReportOptions, parse_since
 
@@ -38,7 +39,7 @@ def report(
     )
     result = registry(ctx, strict=strict).report(out, options)
     say(f"Wrote {result.pages} page(s) for {result.models} model(s) and {result.versions} version(s)")
-    say(f"Open {result.index}")
+    emit_result(result.index)
 
 
 def install(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.options import Json, Name
-from llmgit.cli.output import emit_json, say
+from llmgit.cli.output import emit_json, result, say
 from llmgit.errors import Degraded, OperationFailed
 from llmgit.stages.requests import GuardRequest
 
@@ -31,6 +31,7 @@ def review(
     elif out is not None:
         out.write_text(r.markdown, encoding="utf-8")
         say(f"Wrote {out}")
+        result(out)
     else:
         sys.stdout.write(r.markdown)
     if strict and not r.ok:
@@ -122,7 +123,7 @@ def guard(
         else:
             what = f"canary v{g.current}" if g.canary else f"v{g.current}"
             state = "DEGRADED" if g.degraded else "nothing to restore" if g.baseline is None else "healthy"
-            say(f"{g.model} {g.stage} {what}: {state}: {g.reason}")
+            result(f"{g.model} {g.stage} {what}: {state}: {g.reason}")
             if g.aborted is not None:
                 say(f"Aborted the canary {g.model} v{g.current} in {g.stage}; v{g.baseline} serves all traffic")
             elif g.rollback is not None:
@@ -151,7 +152,7 @@ def guard(
         )
     else:
         state = "DEGRADED" if g.degraded else "nothing to restore" if g.previous is None else "healthy"
-        say(f"{g.model} {g.stage} v{g.current}: {state}: {g.reason}")
+        result(f"{g.model} {g.stage} v{g.current}: {state}: {g.reason}")
         if g.rollback is not None:
             say(f"Rolled back {g.model} in {g.stage}: v{g.rollback.previous} -> v{g.rollback.version}")
             if g.rollback.canary_ended:

@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from llmgit.cli.context import registry
+from llmgit.cli.output import result as emit_result
 from llmgit.cli.output import say
 
 
@@ -47,6 +48,7 @@ def init(
         say(f"Turned {result.unlinked} working-tree file(s) linked to the cache into copies")
     if result.commit:
         say(f"Committed the registry set-up as {result.commit[:10]}")
+    emit_result(result.root)
 
 
 def install(app: typer.Typer) -> None:

@@ -11,7 +11,8 @@ import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.options import Json, Name, Reason
-from llmgit.cli.output import emit_json, say, table
+from llmgit.cli.output import emit_json, result, say, table
+from llmgit.core.refs import version_tag
 from llmgit.errors import BadRecord, SkippedRecord, UsageError
 from llmgit.stages.requests import PromoteRequest
 
@@ -114,6 +115,7 @@ def promote(
         return
     if r.noop:
         say(f"{r.model} v{r.version} already holds {r.stage}; nothing to do")
+        result(version_tag(r.model, r.version))
     elif r.mode == "pr":
         say(f"Proposed {r.model} v{r.version} for {r.stage} on branch {r.branch}")
         say(f"  pull-request body: {r.body_file}")
@@ -124,11 +126,13 @@ def promote(
             say(f"  pushed; open a pull request from {r.branch} into the {r.stage} stage branch")
         else:
             say(f"  push it with: git push origin {r.branch} (or rerun with --push)")
+        result(r.pr_url or r.branch)
     else:
         was = f" (was v{r.previous})" if r.previous else ""
         say(f"Promoted {r.model} v{r.version} to {r.stage}{was}" + (", pushed" if r.pushed else ""))
         _ended(r)
         _describe(r.plan)
+        result(version_tag(r.model, r.version))
 
 
 def rollback(
@@ -151,12 +155,14 @@ def rollback(
         say(r.note)
         if r.hint:
             say(f"hint: {r.hint}")
+        result(version_tag(r.model, r.version))
         return
     say(f"Rolled back {r.model} in {r.stage}: v{r.previous} -> v{r.version}" + (", pushed" if r.pushed else ""))
     _ended(r)
     _describe(r.plan)
     for w in r.warnings:
         say(f"warning: {w}")
+    result(version_tag(r.model, r.version))
 
 
 def sync(
@@ -164,12 +170,13 @@ def sync(
     push: Annotated[bool, typer.Option("--push", help="Push the tags and archive (atomic).")] = False,
 ) -> None:
     """Point the stage tags at what the stage branches say (after a PR merged)."""
-    result = registry(ctx).sync(push=push)
-    if not result.changed:
+    r = registry(ctx).sync(push=push)
+    if not r.changed:
         say("Stage tags and archive already match the stage branches")
         return
-    say("Synced the stage tags with the stage branches" + (", pushed" if result.pushed else ""))
-    _describe(result.plan)
+    say("Synced the stage tags with the stage branches" + (", pushed" if r.pushed else ""))
+    _describe(r.plan)
+    result(*r.plan.tags)
 
 
 def stages(ctx: typer.Context, as_json: Json = False, strict: Strict = False) -> None:
@@ -247,6 +254,7 @@ def fetch(ctx: typer.Context) -> None:
     )
     for c in r.conflicts:
         say(f"warning: version tag {c} differs on the remote; the local one was kept")
+    result(*r.stage_branches, *r.stage_tags, *r.version_tags)
 
 
 def install(app: typer.Typer) -> None:

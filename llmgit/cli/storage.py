@@ -8,7 +8,8 @@ import typer
 
 from llmgit.cli.context import registry
 from llmgit.cli.options import HELP, Jobs, Json, Quiet, Strict
-from llmgit.cli.output import emit_json, human_size, say, table
+from llmgit.cli.output import emit_json, human_size, result, say, table
+from llmgit.core.refs import version_tag
 from llmgit.errors import OperationFailed, UsageError
 
 lifecycle_app = typer.Typer(
@@ -55,6 +56,7 @@ def push(
         say(f"Pushed the weights of {len(r.versions)} version(s); no git remote, so no refs were pushed")
     else:
         say(f"Pushed the weights of {len(r.versions)} version(s), then {len(r.refs)} ref(s) to {r.git_remote}")
+    result(*r.versions)
 
 
 def _skip_notes(skipped: Sequence[tuple[str, str, str]], *, named: bool) -> list[str]:
@@ -86,6 +88,7 @@ def pull(
     """Fetch a version's weights into the local cache (fails fast on archived or purged weights)."""
     v = registry(ctx).pull(reference, jobs=jobs)
     say(f"Fetched the weights of {v.tag} into the local cache")
+    result(v.tag)
 
 
 def verify(
@@ -117,15 +120,13 @@ def verify(
             ]
         )
     else:
-        for r in reports:
+        for r in reports:  # the report is the result (stdout), as fsck's
             state = "purged" if r.purged else "purge in progress" if r.purging else "ok" if r.ok else "FAILED"
-            say(f"{r.version}: {state} ({r.files} file(s){', hashes checked' if r.checked_hashes else ''})")
-            for label in r.missing:
-                say(f"  missing: {label}")
-            for label in r.corrupt:
-                say(f"  corrupt: {label}")
-            for label in r.archived:
-                say(f"  archived (restore before reading): {label}")
+            lines = [f"{r.version}: {state} ({r.files} file(s){', hashes checked' if r.checked_hashes else ''})"]
+            lines += [f"  missing: {label}" for label in r.missing]
+            lines += [f"  corrupt: {label}" for label in r.corrupt]
+            lines += [f"  archived (restore before reading): {label}" for label in r.archived]
+            result(*lines)
     if any(r.missing or r.corrupt for r in reports):
         damaged = [r.version for r in reports if r.missing or r.corrupt]
         raise OperationFailed(
@@ -150,6 +151,7 @@ def publish(
     """Copy a version's files (server-side) to PREFIX/NAME/vX.Y.Z/ with a manifest."""
     r = registry(ctx).publish(reference, to, push=push_refs)
     say(f"Published {r.version} to {r.uri} ({r.copied} copied, {r.unchanged} already there)")
+    result(r.uri)
 
 
 def pin(
@@ -159,8 +161,10 @@ def pin(
     push_refs: PushRefs = False,
 ) -> None:
     """Exempt a version from lifecycle rules."""
-    changed = registry(ctx).pin(reference, reason, push=push_refs)
+    reg = registry(ctx)
+    changed = reg.pin(reference, reason, push=push_refs)
     say(f"Pinned {reference}" if changed else f"{reference} was already pinned")
+    result(reg.get(reference).tag)
 
 
 def unpin(
@@ -169,8 +173,10 @@ def unpin(
     push_refs: PushRefs = False,
 ) -> None:
     """Let lifecycle rules apply to a version again."""
-    changed = registry(ctx).unpin(reference, push=push_refs)
+    reg = registry(ctx)
+    changed = reg.unpin(reference, push=push_refs)
     say(f"Unpinned {reference}" if changed else f"{reference} was not pinned")
+    result(reg.get(reference).tag)
 
 
 def tier(
@@ -184,6 +190,7 @@ def tier(
         f"{r.version}: {len(r.moved)} object(s) moved to {r.storage_class} ({human_size(r.bytes_moved)}), "
         f"{len(r.already)} already there, {len(r.shared)} shared with live versions kept"
     )
+    result(r.version)
 
 
 def restore(
@@ -197,6 +204,7 @@ def restore(
     for state in r.states.values():
         counts[state] = counts.get(state, 0) + 1
     say(f"{r.version}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    result(r.version)
 
 
 def cost(ctx: typer.Context, as_json: Json = False) -> None:
@@ -278,6 +286,7 @@ def lifecycle_apply(
     r = registry(ctx).lifecycle_apply(push=push_refs)
     for a in r.done:
         say(f"{a.kind} {a.model}@v{a.version}: {len(a.oids)} object(s), {human_size(a.bytes)} ({a.rule})")
+    result(*(f"{a.kind} {version_tag(a.model, a.version)}" for a in r.done))
     for a in r.skipped:
         say(f"skipped {a.kind} {a.model}@v{a.version}: {a.blocked}")
     if not r.done and not r.skipped:

@@ -91,7 +91,7 @@ def test_better_canary_is_promoted(served: Path, tmp_path: Path) -> None:
         text = run_cli(served, "ab", "status", M, "--prometheus", url, "--window", WINDOW)
         assert text.code == 0 and "verdict: PROMOTE: the 95% interval of the difference" in text.out
         healthy = run_cli(served, "guard", M, "--source", "prometheus", "--prometheus", url, "--window", WINDOW)
-        assert healthy.code == 0 and f"canary v{CANDIDATE}: healthy" in healthy.err
+        assert healthy.code == 0 and f"canary v{CANDIDATE}: healthy" in healthy.out
     promoted = ok(served, "ab", "promote", M)
     assert f"Promoted canary {M} v{CANDIDATE} to production (was v{STABLE})" in promoted
     prod = yaml.safe_load(git(served, "show", "stage/production:stage.yaml"))["models"][M]
@@ -123,7 +123,7 @@ def test_worse_canary_is_rolled_back(served: Path, tmp_path: Path) -> None:
         seen = re.search(
             rf"{M} production canary v{CANDIDATE}: DEGRADED: accuracy (0\.\d+) of canary "
             rf"v{CANDIDATE} against (0\.\d+) of v{STABLE}",
-            guard.err,
+            guard.out,
         )
         assert seen, guard.err
         assert float(seen[1]) / float(seen[2]) == pytest.approx(0.5 / 0.75, abs=0.02)

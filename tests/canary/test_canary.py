@@ -279,11 +279,11 @@ def test_guard_live_aborts_a_degraded_canary(served: Path, tmp_path: Path) -> No
     ok(served, "ab", "start", M, "-c", "1.0.2", "-p", "20")
     fine = counts(tmp_path, {"1.0.1": {"correct": 75, "total": 100}, "1.0.2": {"correct": 19, "total": 25}})
     r = run_cli(served, "guard", M, "--source", "prometheus", "--counts-file", fine)
-    assert r.code == 0 and f"{M} production canary v1.0.2: healthy" in r.err
+    assert r.code == 0 and r.out.startswith(f"{M} production canary v1.0.2: healthy")
     bad = counts(tmp_path, {"1.0.1": {"correct": 750, "total": 1000}, "1.0.2": {"correct": 120, "total": 250}})
     before = snapshot(served)
     r = run_cli(served, "guard", M, "--source", "prometheus", "--counts-file", bad)
-    assert r.code == 5 and "DEGRADED: accuracy 0.4800 of canary v1.0.2 against 0.7500 of v1.0.1" in r.err
+    assert r.code == 5 and "DEGRADED: accuracy 0.4800 of canary v1.0.2 against 0.7500 of v1.0.1" in r.out
     assert "Run with --apply to abort the canary" in r.err and snapshot(served) == before
     r = run_cli(served, "guard", M, "--source", "prometheus", "--counts-file", bad, "--apply", "--json")
     assert r.code == 5 and json.loads(r.out)["aborted"] is True
@@ -298,7 +298,7 @@ def test_guard_live_rolls_back_a_degraded_holder_and_its_manifests(served: Path,
     ok(served, "ab", "abort", M)  # stage/production now carries the manifests
     only_holder = counts(tmp_path, {"1.0.1": {"correct": 60, "total": 100}})
     r = run_cli(served, "guard", M, "--source", "prometheus", "--counts-file", only_holder)
-    assert r.code == 0 and "has no evaluations of v1.0.0 (previous production holder): nothing to compare with" in r.err
+    assert r.code == 0 and "has no evaluations of v1.0.0 (previous production holder): nothing to compare with" in r.out
     both = counts(tmp_path, {"1.0.0": {"correct": 800, "total": 1000}, "1.0.1": {"correct": 600, "total": 1000}})
     r = run_cli(served, "guard", M, "--source", "prometheus", "--counts-file", both, "--apply")
     assert r.code == 5 and f"Rolled back {M} in production: v1.0.1 -> v1.0.0" in r.err

@@ -38,7 +38,7 @@ def test_degraded_exits_5_and_changes_nothing_without_apply(served: Path) -> Non
     before = snapshot(served)
     r = guard(served, "--metric", "accuracy", "--threshold", "0.02")
     assert r.code == 5
-    assert "DEGRADED: accuracy 0.72 of v1.0.2 is below 0.73 (v1.0.0's 0.75 - 0.02)" in r.err
+    assert r.out == f"{M} production v1.0.2: DEGRADED: accuracy 0.72 of v1.0.2 is below 0.73 (v1.0.0's 0.75 - 0.02)\n"
     assert "Run with --apply to roll back to v1.0.0" in r.err
     assert snapshot(served) == before
 
@@ -81,7 +81,7 @@ def test_no_previous_holder_is_healthy(registry_repo: Path) -> None:
     register_versions(registry_repo, M, [0.7])
     ok(registry_repo, "promote", f"{M}@v1.0.0", "--to", "production", "--direct", "--skip-staging")
     r = guard(registry_repo, "--metric", "accuracy", "--threshold", "0.01")
-    assert r.code == 0 and "no earlier version of 'chat-7b' held production" in r.err
+    assert r.code == 0 and "no earlier version of 'chat-7b' held production" in r.out
 
 
 def test_guard_input_errors(served: Path) -> None:

@@ -72,7 +72,7 @@ def test_guard_with_nothing_to_restore_says_so(registry_repo: Path) -> None:
     tip = git(registry_repo, "rev-parse", "stage/production")
     r = run_cli(registry_repo, "guard", M, "--metric", "accuracy", "--threshold", "0.01", "--apply")
     assert r.code == 0, r.err
-    assert "v1.0.0: nothing to restore: no earlier version of 'chat-7b' held production" in r.err
+    assert "v1.0.0: nothing to restore: no earlier version of 'chat-7b' held production" in r.out
     assert git(registry_repo, "rev-parse", "stage/production") == tip
     assert subjects(registry_repo)[0] == f"roll back {M} to v1.0.0 in production"
 

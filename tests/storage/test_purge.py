@@ -194,7 +194,7 @@ def test_an_apply_killed_mid_purge_is_finished_by_the_next(
     assert f"error: the purge of {M}@v1.0.0 started and did not finish" in err
     assert "hint: finish it: llmgit lifecycle apply" in err and "llmgit push" not in err
     text = run_cli(repo, "verify", f"{M}@v1.0.0")
-    assert f"{M}@v1.0.0: purge in progress" in text.err and "missing" not in text.err
+    assert f"{M}@v1.0.0: purge in progress" in text.out and "missing" not in text.out + text.err
     (action,) = _plan(repo)
     assert (action["action"], action["version"]) == ("finish-purge", "1.0.0")
     assert action["objects"] == {0: 2, 1: 1, None: 0}[deleting]  # only what is left

@@ -60,8 +60,8 @@ def test_verify_reports_missing_and_corrupt_by_file(s3_repo: Path, s3: S3Target)
     c.put_object(Bucket=s3.bucket, Key=f"{s3.prefix}/files/md5/{cfg[:2]}/{cfg[2:]}", Body=b'{"seed": 9}\n')
     result = run_cli(s3_repo, "verify", f"{M}@v1.0.0", "--deep")
     assert result.code == 1
-    assert "missing: model-00000-of-00002.safetensors" in result.err
-    assert "corrupt: config.json (md5 differs)" in result.err
+    assert "missing: model-00000-of-00002.safetensors" in result.out  # the report (stdout)
+    assert "corrupt: config.json (md5 differs)" in result.out
 
 
 class StoppableServer:
