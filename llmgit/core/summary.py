@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from llmgit.core import bounded, summary_fields, yamlio
@@ -75,21 +76,66 @@ def read_tag(
     """Like :func:`version_from_tag`, but a malformed tag is returned (listings skip it)."""
     try:
         s = _summary(contents) or {}
-        return ModelVersion(
-            name=name,
-            version=version,
-            tag=tag,
-            commit=commit,
-            weights=summary_fields.weights(s.get("weights")),
-            metrics=summary_fields.metrics(s.get("metrics")),
-            params=summary_fields.params(s.get("params")),
-            author=summary_fields.text(s.get("author"), "its summary's author", summary_fields.MAX_AUTHOR)
-            or summary_fields.text(tagger, "its tagger", summary_fields.MAX_AUTHOR),
-            created=summary_fields.created(s.get("created")) or tag_date,
-            message=summary_fields.message(s, contents),
+        return _version(
+            name, version, tag, commit, contents, tag_date, tagger, s, summary_fields.metrics(s.get("metrics"))
         )
     except BoundError as e:
         return Malformed(tag, str(e), commit)
+
+
+@dataclass(frozen=True)
+class Peeked:
+    """A tag summary read as far as a filter on metrics needs: the document parsed once and
+    its metrics checked; the other fields are checked by :func:`read_peeked`."""
+
+    summary: dict[str, Any]
+    metrics: dict[str, float | int]
+
+
+def peek(tag: str, commit: str, contents: str) -> Peeked | Malformed:
+    """The summary of a tag message with its metrics checked (a search on metrics filters on
+    them, then reads the hits in full); :class:`Malformed` when either breaks a rule."""
+    try:
+        s = _summary(contents) or {}
+        return Peeked(s, summary_fields.metrics(s.get("metrics")))
+    except BoundError as e:
+        return Malformed(tag, str(e), commit)
+
+
+def read_peeked(
+    name: str, version: str, tag: str, commit: str, contents: str, tag_date: str, tagger: str, peeked: Peeked
+) -> ModelVersion | Malformed:
+    """:func:`read_tag` of a message already :func:`peek`-ed (the same checks, the same result)."""
+    try:
+        return _version(name, version, tag, commit, contents, tag_date, tagger, peeked.summary, peeked.metrics)
+    except BoundError as e:
+        return Malformed(tag, str(e), commit)
+
+
+def _version(
+    name: str,
+    version: str,
+    tag: str,
+    commit: str,
+    contents: str,
+    tag_date: str,
+    tagger: str,
+    s: dict[str, Any],
+    metrics: dict[str, float | int],
+) -> ModelVersion:
+    return ModelVersion(
+        name=name,
+        version=version,
+        tag=tag,
+        commit=commit,
+        weights=summary_fields.weights(s.get("weights")),
+        metrics=metrics,
+        params=summary_fields.params(s.get("params")),
+        author=summary_fields.text(s.get("author"), "its summary's author", summary_fields.MAX_AUTHOR)
+        or summary_fields.text(tagger, "its tagger", summary_fields.MAX_AUTHOR),
+        created=summary_fields.created(s.get("created")) or tag_date,
+        message=summary_fields.message(s, contents),
+    )
 
 
 # -- the document ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from pathlib import Path
 from llmgit.core.ident import Ident, parse_ident
 from llmgit.core.plan import RefUpdate
 from llmgit.errors import LlmgitError, NotARepository, OperationFailed, UsageError
+from llmgit.infra import packrefs
 
 
 def run(
@@ -296,12 +297,18 @@ LOOSE_TAGS_LIMIT = 1000
 
 
 def pack_refs_if_loose(root: Path, limit: int = LOOSE_TAGS_LIMIT) -> bool:
-    """``git pack-refs --all`` when more than ``limit`` tags are loose files (as fast-import or
-    many single registrations leave them until ``git gc``): every ref listing reads each loose
+    """Pack the refs when more than ``limit`` tags are loose files (as fast-import or many
+    single registrations leave them until ``git gc``): every ref listing reads each loose
     file, so 10,000 of them cost a listing 0.2-2 s. Returns whether it packed. Packing is only
     an optimisation: when another git command holds the refs (``packed-refs.lock``), the
-    tags stay loose until the next write."""
-    folder = common_dir(root) / "refs" / "tags"
+    tags stay loose until the next write.
+
+    ``git pack-refs --all`` would prune the loose files itself, one ref transaction each
+    (a new lock file per ref: a minute for 100,000 tags); instead git packs them without
+    pruning (``--no-prune``, seconds) and :func:`packrefs.prune_loose_tags` removes each loose tag
+    whose value the packed file now holds, under git's own per-ref lock."""
+    common = common_dir(root)
+    folder = common / "refs" / "tags"
     try:
         with os.scandir(folder) as entries:
             loose = sum(1 for _ in itertools.islice(entries, limit + 1))
@@ -309,4 +316,7 @@ def pack_refs_if_loose(root: Path, limit: int = LOOSE_TAGS_LIMIT) -> bool:
         return False
     if loose <= limit:
         return False
-    return run(root, ["pack-refs", "--all"], check=False).returncode == 0
+    if run(root, ["pack-refs", "--all", "--no-prune"], check=False).returncode != 0:
+        return False
+    packrefs.prune_loose_tags(common)
+    return True

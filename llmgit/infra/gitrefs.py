@@ -9,6 +9,7 @@ what keeps listings fast on registries of ten thousand versions. Single refs are
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import subprocess
 import tempfile
@@ -16,6 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from llmgit.errors import OperationFailed
 from llmgit.infra.git import out
@@ -51,22 +53,35 @@ def iter_tags(root: Path, patterns: Iterable[str]) -> Iterator[TagRecord]:
     tag objects from one streaming ``cat-file --batch``; the records are those of
     ``for-each-ref`` with :data:`_TAG_FORMAT`, in the same order. A tag whose header is
     unusual (no tagger, an odd identity or zone) is read by that ``for-each-ref``, so every
-    record is git's own reading of it."""
-    targets = [
-        line.split("\0") for line in out(root, ["for-each-ref", f"--format={_TARGET_FORMAT}", *patterns]).splitlines()
-    ]
-    tags = [oid for _, otype, oid, _ in targets if otype == "tag"]
-    objects = _objects(root, tags)
-    for ref, otype, oid, peeled in targets:
-        if otype != "tag":
+    record is git's own reading of it.
+
+    The names come with the object ids the refs hold (``%(refname) %(objectname)``, which opens
+    no object: asking git for the type or the peeled commit would read every tag object once
+    more); the type and the target come from the object itself."""
+    return read_tags(root, list_ref_objects(root, patterns))
+
+
+def read_tags(root: Path, targets: Iterable[tuple[str, str]]) -> Iterator[TagRecord]:
+    """The records of the tags ``(ref, object id)`` as :func:`iter_tags` reads them, for refs
+    already listed by name (``for-each-ref`` of ``%(refname) %(objectname)``, which opens no
+    object): one streaming ``cat-file --batch``; a ref to a commit is a lightweight tag."""
+    wanted = list(targets)
+    objects = _objects(root, [oid for _, oid in wanted])
+    for ref, oid in wanted:
+        got = next(objects, None)
+        if got is not None and got[0] == b"commit":
             yield TagRecord(ref, "", oid, "", "")
             continue
-        raw = next(objects, None)
-        found = _tag_record(ref, oid, peeled, raw) if raw is not None else None
+        found = None
+        if got is not None and got[0] == b"tag":
+            first = got[1].split(b"\n", 2)
+            target = _OBJECT.fullmatch(first[0]) if len(first) == 3 and first[1] == b"type commit" else None
+            if target is not None:
+                found = _tag_record(ref, oid, target.group(1).decode(), got[1])
         yield found if found is not None else _one_tag(root, ref)
 
 
-_TARGET_FORMAT = "%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)"
+_OBJECT = re.compile(rb"object ([0-9a-f]{40}(?:[0-9a-f]{24})?)")  # a tag's target: an object id, SHA-1 or SHA-256
 _NAME = rb"[^<>\x00-\x20\x7f](?:[^<>\x00-\x1f\x7f]*[^<>\x00-\x20\x7f])?"  # no control character, no edge space
 _TAGGER = re.compile(rb"tagger (" + _NAME + rb") (<[^<>\x00-\x1f\x7f]*>) (\d{1,11}) ([+-])([01]\d|2[0-3])([0-5]\d)")
 
@@ -104,8 +119,8 @@ def _one_tag(root: Path, ref: str) -> TagRecord:
     raise OperationFailed(f"git for-each-ref failed: tag {ref} changed while it was read")
 
 
-def _objects(root: Path, oids: list[str]) -> Iterator[bytes | None]:
-    """The content of each object (None when missing), in order, from one ``cat-file --batch``
+def _objects(root: Path, oids: list[str]) -> Iterator[tuple[bytes, bytes] | None]:
+    """The type and content of each object (None when missing), in order, from one ``cat-file --batch``
     fed by a thread while this one reads: git never waits on a full pipe, and neither side
     holds more than one object."""
     if not oids:
@@ -113,7 +128,11 @@ def _objects(root: Path, oids: list[str]) -> Iterator[bytes | None]:
     with tempfile.TemporaryFile() as errors:
         try:
             proc = subprocess.Popen(
-                ["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
+                ["git", "cat-file", "--batch", "--buffer"],
+                cwd=root,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
             )
         except OSError:
             out(root, ["cat-file", "--batch"])  # git could not start: run() says why, in one sentence
@@ -132,15 +151,7 @@ def _objects(root: Path, oids: list[str]) -> Iterator[bytes | None]:
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
         try:
-            for _ in oids:
-                head = stdout.readline().split()
-                if len(head) == 3:
-                    body = stdout.read(int(head[2]) + 1)
-                    yield body[:-1]
-                elif len(head) == 2 and head[1] == b"missing":
-                    yield None
-                else:
-                    break
+            yield from itertools.islice(_batch_records(stdout), len(oids))
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -152,6 +163,55 @@ def _objects(root: Path, oids: list[str]) -> Iterator[bytes | None]:
             detail = errors.read().decode(errors="replace").strip().splitlines()
             msg = detail[-1] if detail else f"exit {code}"
             raise OperationFailed(f"git cat-file failed: {msg.removeprefix('fatal: ')}")
+
+
+_BLOCK = 1 << 20
+
+
+def _batch_records(stdout: IO[bytes]) -> Iterator[tuple[bytes, bytes] | None]:
+    """``cat-file --batch`` output, one ``(type, content)`` (None: missing) per object, read
+    in blocks of a MiB rather than a read per record; ends at the end of the output or at a
+    line it does not know."""
+    buf, pos = b"", 0
+
+    def more() -> bool:
+        nonlocal buf, pos
+        chunk = stdout.read1(_BLOCK)  # type: ignore[attr-defined]
+        if not chunk:
+            return False
+        buf, pos = buf[pos:] + chunk, 0
+        return True
+
+    while True:
+        end = buf.find(b"\n", pos)
+        while end < 0:
+            if not more():
+                return
+            end = buf.find(b"\n", pos)
+        head = buf[pos:end].split()
+        if len(head) == 2 and head[1] == b"missing":
+            pos = end + 1
+            yield None
+            continue
+        if len(head) != 3 or not head[2].isdigit():
+            return
+        header, size = end + 1 - pos, int(head[2])  # both relative to pos: more() moves it to 0
+        while len(buf) - pos < header + size + 1:
+            if not more():
+                return
+        start = pos + header
+        yield head[1], buf[start : start + size]
+        pos = start + size + 1
+
+
+def list_ref_objects(root: Path, patterns: Iterable[str]) -> list[tuple[str, str]]:
+    """``(ref, object id)`` of refs matching ``patterns``: read from the refs alone, no object
+    is opened (cheaper than :func:`list_ref_targets`, which peels each tag)."""
+    found = []
+    for line in out(root, ["for-each-ref", "--format=%(refname) %(objectname)", *patterns]).splitlines():
+        ref, _, oid = line.rpartition(" ")
+        found.append((ref, oid))
+    return found
 
 
 def list_refnames(root: Path, patterns: Iterable[str]) -> list[str]:

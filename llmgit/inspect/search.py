@@ -8,15 +8,16 @@ never imported.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llmgit.core import bounded, filter_parser, filters, refs
+from llmgit.core import bounded, filter_parser, filters, refs, summary
 from llmgit.core.filter_tokens import FieldKind, field_from_text
-from llmgit.core.model import ModelVersion
+from llmgit.core.model import Malformed, ModelVersion
 from llmgit.errors import UsageError
 from llmgit.infra import git
+from llmgit.infra.gitrefs import TagRecord
 from llmgit.inspect.query import Query
 from llmgit.store.store import Store, semver_ranks
 
@@ -75,6 +76,27 @@ def record(v: ModelVersion, stages: Sequence[str] = (), card: Mapping[str, Any] 
     )
 
 
+_SUMMARY_ONLY = frozenset({FieldKind.name, FieldKind.version, FieldKind.metrics})
+
+
+def _reader(expr: filters.Expr) -> Callable[[str, str, TagRecord], ModelVersion | Malformed | None]:
+    """A tag reader for a filter on names, versions and metrics alone: each tag's summary is
+    parsed once and its metrics checked (:func:`summary.peek`); a version that matches is read
+    in full (every field checked, a malformed one skipped with its warning), one that does not
+    is passed over unbuilt. A listing checks every record it shows; ``llmgit fsck`` checks them all."""
+
+    def read(name: str, version: str, rec: TagRecord) -> ModelVersion | Malformed | None:
+        tag = refs.short(rec.ref)
+        peeked = summary.peek(tag, rec.commit, rec.contents)
+        if isinstance(peeked, Malformed):
+            return peeked
+        if not expr.matches(filters.Record(name, version, "", "", metrics=peeked.metrics)):
+            return None
+        return summary.read_peeked(name, version, tag, rec.commit, rec.contents, rec.date, rec.tagger, peeked)
+
+    return read
+
+
 def search(reg: Store, query: Query) -> list[Hit]:
     """Matching versions: by model name, newest (SemVer) first, then ``order_by``, then ``limit``.
 
@@ -86,14 +108,22 @@ def search(reg: Store, query: Query) -> list[Hit]:
     sort_keys = [filters.order_key(k, descending=d) for k, d in order]
     if query.limit is not None and query.limit < 0:
         raise UsageError(f"--limit must be 0 or more, not {query.limit}")
-    found: Iterable[ModelVersion] = reg.iter_versions(query.name)
     with_stages = query.with_stages or _uses_stage(expr, order)
     card_needed = (expr is not None and filters.needs_card(expr)) or any(filters.needs_card(k) for k, _ in order)
+    if expr is not None and all(f.kind in _SUMMARY_ONLY for f in expr.fields()):
+        found: Iterable[ModelVersion] = reg.iter_read(query.name, _reader(expr))
+        held: dict[tuple[str, str], tuple[str, ...]] | None = {}
+        if with_stages:  # read for the hits alone, after them (a registry without versions says why first)
+            found = list(found)
+            held = stage_map(reg) if found else {}
+        expr = None  # every version listed matched it
+    else:
+        found = reg.iter_versions(query.name)
+        held = None if with_stages else {}
     cards: dict[str, Mapping[str, Any]] = {}
     if card_needed:
         found = list(found)
         cards = _cards(reg, found)
-    held: dict[tuple[str, str], tuple[str, ...]] | None = None if with_stages else {}
     rows = []
     for v in found:
         if held is None:  # after the first version: a registry without any says why first

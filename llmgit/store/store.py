@@ -7,12 +7,12 @@ the stage branches, the stage history and the ledger. Writing goes through
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from llmgit.core import config, refs, versions
 from llmgit.core.config import Settings
@@ -33,6 +33,9 @@ def load_settings(root: Path) -> Settings:
     except FileNotFoundError:
         raise NotInitialized(f"'{root}' has no llmgit registry yet", hint="run 'llmgit init' first") from None
     return config.parse_text(text)
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,13 @@ class Store:
     def iter_scan(self, name: str | None = None) -> Iterator[ModelVersion | Malformed]:
         """:meth:`scan` one tag at a time, in ref order, read while git lists them: a listing
         holds only what its answer keeps, not every tag of the registry."""
+        for parsed_name, version, rec in self.iter_tag_records(name):
+            yield read_tag(parsed_name, version, refs.short(rec.ref), rec.commit, rec.contents, rec.date, rec.tagger)
+
+    def iter_tag_records(self, name: str | None = None) -> Iterator[tuple[str, str, gitrefs.TagRecord]]:
+        """The version tags (of ``name``, or of all models) as git lists them, unread: model
+        name, normalised version and the tag's record, for a reader that checks what it uses
+        (:meth:`iter_read`)."""
         self.require_initialized()
         self._pack_loose_refs()
         normal: dict[str, str] = {}  # each distinct version string is parsed once
@@ -135,7 +145,29 @@ class Store:
             version = normal.get(parsed.version)
             if version is None:
                 version = normal[parsed.version] = versions.normalize(parsed.version)
-            yield read_tag(parsed.name, version, refs.short(rec.ref), rec.commit, rec.contents, rec.date, rec.tagger)
+            yield parsed.name, version, rec
+
+    def iter_read(
+        self, name: str | None, read: Callable[[str, str, gitrefs.TagRecord], T | Malformed | None]
+    ) -> Iterator[T]:
+        """The version tags (of ``name``, or of all models), each read by ``read`` (model name,
+        version, record): what it returns is yielded, ``None`` (read and well-formed, not
+        wanted) is passed over, a :class:`Malformed` is skipped with its warning (strict: its
+        error). As :meth:`iter_versions` (a reader that reads every tag in full), with the
+        same check that a listing which found no version says why."""
+        self.require_initialized()
+        if name is not None:
+            refs.validate_model_name(name)
+        seen = False
+        for parsed_name, version, rec in self.iter_tag_records(name):
+            found = read(parsed_name, version, rec)
+            if isinstance(found, Malformed):
+                self._skip(found)
+                continue
+            seen = True
+            if found is not None:
+                yield found
+        self._check_complete(seen, name)
 
     def _pack_loose_refs(self) -> None:
         """Pack the tags when more than a thousand are loose files (fast-import, many single
@@ -163,33 +195,48 @@ class Store:
         """Every version (of ``name``, or of all models) one at a time, in ref order, with what
         :meth:`versions_all` checks: a malformed tag is a warning when reached (strict: its
         error), and a listing that found none says why (a clone without tags)."""
-        self.require_initialized()
-        if name is not None:
-            refs.validate_model_name(name)
-        seen = False
-        for v in self.iter_scan(name):
-            if isinstance(v, Malformed):
-                self._skip(v)
-            else:
-                seen = True
-                yield v
-        self._check_complete(seen, name)
+        return self.iter_read(name, self._read_record)
 
     def versions_all(self) -> list[ModelVersion]:
         """Every version of every model (one ``for-each-ref``)."""
         return list(self.iter_versions())
 
     def models(self) -> list[ModelSummary]:
-        """Every model with its latest version and version count (streamed: only the version
-        strings are kept)."""
-        by_name: dict[str, list[str]] = {}
-        for v in self.iter_versions():
-            by_name.setdefault(v.name, []).append(v.version)
-        ranks = semver_ranks(v for vs in by_name.values() for v in vs)
-        return [  # the first of the highest, as versions.highest picks it
-            ModelSummary(name, versions.normalize(max(vs, key=ranks.__getitem__)), len(vs))
-            for name, vs in sorted(by_name.items())
-        ]
+        """Every model with its latest version and version count.
+
+        The names, versions and counts come from the tag names alone (no tag is opened); the
+        tag of each model's latest version is read and checked, as every record a listing
+        shows is: a malformed one is skipped with its warning (strict: its error) and the next
+        highest is read instead. The count is of the model's version tags; ``llmgit fsck``
+        checks every one of them."""
+        self.require_initialized()
+        self._pack_loose_refs()
+        by_name: dict[str, list[tuple[str, str, str]]] = {}  # name -> (version, ref, object id)
+        for ref, oid in gitrefs.list_ref_objects(self.root, [refs.version_tag_pattern(None)]):
+            parsed = refs.parse_version_tag(ref)
+            if parsed is not None:
+                by_name.setdefault(parsed.name, []).append((parsed.version, ref, oid))
+        ranks = semver_ranks(v for vs in by_name.values() for v, _, _ in vs)
+        queue = {  # highest first; equal precedence keeps ref order, as versions.highest picks
+            name: sorted(vs, key=lambda t: ranks[t[0]], reverse=True) for name, vs in by_name.items()
+        }
+        latest: dict[str, str] = {}
+        turn = 0
+        while pending := [name for name, vs in queue.items() if name not in latest and turn < len(vs)]:
+            wanted = [(queue[name][turn][1], queue[name][turn][2]) for name in pending]
+            for name, rec in zip(pending, gitrefs.read_tags(self.root, wanted), strict=True):
+                found = self._read_record(name, versions.normalize(queue[name][turn][0]), rec)
+                if isinstance(found, Malformed):
+                    self._skip(found)
+                else:
+                    latest[name] = found.version
+            turn += 1
+        self._check_complete(bool(latest), None)
+        return [ModelSummary(name, latest[name], len(queue[name])) for name in sorted(latest)]
+
+    @staticmethod
+    def _read_record(name: str, version: str, rec: gitrefs.TagRecord) -> ModelVersion | Malformed:
+        return read_tag(name, version, refs.short(rec.ref), rec.commit, rec.contents, rec.date, rec.tagger)
 
     def versions(self, name: str) -> list[ModelVersion]:
         """All versions of ``name``, newest (highest SemVer) first."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from pathlib import Path
 
 from conftest import git, make_weights, run_cli
 
+from llmgit.infra import gitrefs, packrefs
 from llmgit.infra.git import LOOSE_TAGS_LIMIT
 
 
@@ -83,3 +85,38 @@ def test_a_few_loose_tags_stay_loose(registry_repo: Path) -> None:
     make_weights(repo / "w" / "fresh", seed=1)
     assert run_cli(repo, "register", "fresh", "-w", "w/fresh", "-m", "one more").code == 0
     assert _loose(repo) == 21
+
+
+def test_packing_keeps_a_loose_tag_that_moved_or_is_locked(registry_repo: Path) -> None:
+    """The loose files are removed only where ``packed-refs`` holds the same value, under
+    git's per-ref lock: a tag moved after packing, or held by a git command, stays loose."""
+    repo = registry_repo
+    _loose_tags(repo, LOOSE_TAGS_LIMIT + 20)
+    tags = repo / ".git" / "refs" / "tags"
+    assert git(repo, "pack-refs", "--all", "--no-prune") == ""
+    moved, locked = tags / "bulk-0003@v1.0.1", tags / "bulk-0004@v1.0.1"
+    other = git(repo, "rev-parse", "refs/tags/bulk-0005@v1.0.1").strip()
+    moved.write_text(other + "\n")  # as a git command moving the tag after the pack would leave it
+    (tags / "bulk-0004@v1.0.1.lock").write_text("")  # a git command is writing this tag
+    before = git(repo, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags")
+    assert packrefs.prune_loose_tags(repo / ".git") == LOOSE_TAGS_LIMIT + 20 - 2
+    assert sorted(p.name for p in tags.iterdir()) == sorted([locked.name, locked.name + ".lock", moved.name])
+    assert git(repo, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") == before
+    assert git(repo, "rev-parse", "refs/tags/bulk-0003@v1.0.1").strip() == other
+
+
+def test_batch_records_reads_objects_across_block_boundaries() -> None:
+    """``cat-file --batch`` output cut into blocks anywhere reads back the same objects."""
+    objects = [(b"tag", b"x" * n) for n in (0, 1, 5, 1 << 20, 3)] + [None, (b"commit", b"tree 1\n\nmsg")]
+    raw = b"".join(
+        b"0" * 40 + b" missing\n" if o is None else b"%s %s %d\n%s\n" % (b"1" * 40, o[0], len(o[1]), o[1])
+        for o in objects
+    )
+    for block in (1, 7, 4096, 1 << 21):
+        stream = io.BufferedReader(io.BytesIO(raw), buffer_size=block)  # type: ignore[arg-type]
+        original, gitrefs._BLOCK = gitrefs._BLOCK, block
+        try:
+            assert list(gitrefs._batch_records(stream)) == objects
+        finally:
+            gitrefs._BLOCK = original
+    assert list(gitrefs._batch_records(io.BufferedReader(io.BytesIO(raw[:-3])))) == objects[:-1]  # type: ignore[arg-type]
