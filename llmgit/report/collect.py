@@ -249,8 +249,8 @@ class Reader:
             self._cards.update(parsed)
 
     def card(self, row: VersionRow) -> Mapping[str, Any]:
-        if row.card.blob is None:
-            return {}
+        if row.card.blob is None:  # a tag llmgit did not write (GTO's) gets the store's synthesised card
+            return cards.synthesised(self.root, row.version) if row.version.weights is None else {}
         if row.card.blob not in self._cards:
             self.load_cards([row])
         return self._cards[row.card.blob]

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from llmgit.core import yamlio
+from llmgit.core import gtocard, yamlio
 from llmgit.core.bounded import MIB, BoundError, Limits, load_yaml
 from llmgit.core.card import FIELDS as FIELDS  # the card's format: llmgit.core.card
 from llmgit.core.card import TRAINING_FIELDS as TRAINING_FIELDS
 from llmgit.core.card import WEIGHTS_FIELDS as WEIGHTS_FIELDS
 from llmgit.core.hubcard import front_matter as front_matter  # the README's YAML header
-from llmgit.errors import InputError
-from llmgit.infra import templating
+from llmgit.core.model import ModelVersion
+from llmgit.errors import InputError, SkippedRecord
+from llmgit.infra import git, templating
 
 TEMPLATE = "model_card.yaml"
 MARKDOWN_TEMPLATE = "model_card.md.j2"
@@ -33,6 +35,27 @@ def parse(text: str | bytes, source: str, limits: Limits = LIMITS) -> dict[str, 
     if not isinstance(data, dict):
         raise InputError(f"{source} must be a YAML mapping")
     return data
+
+
+def synthesised(root: Path, v: ModelVersion) -> dict[str, Any]:
+    """The card of a version tag llmgit did not write (GTO's): no card was ever committed, so
+    it is built from the tag and GTO's ``artifacts.yaml`` at its commit (:mod:`llmgit.core.gtocard`);
+    an ``artifacts.yaml`` that cannot be read is skipped with a ``warning:``."""
+    where = f"{v.tag}:{gtocard.ARTIFACTS}"
+    size = next(iter(git.blob_sizes(root, [f"{v.commit}:{gtocard.ARTIFACTS}"]).values()))
+    entry = None
+    if size is not None and size[1] > gtocard.LIMITS.max_bytes:
+        warnings.warn(SkippedRecord(f"skipped {where}: {size[1]} bytes, above the limit"), stacklevel=3)
+    elif size is not None:
+        try:
+            found = gtocard.parse_artifacts(git.read_blob(root, v.commit, gtocard.ARTIFACTS) or b"", where)
+        except BoundError as e:
+            warnings.warn(SkippedRecord(f"skipped {where}: {e}"), stacklevel=3)
+        else:
+            for problem in found.problems:
+                warnings.warn(SkippedRecord(f"skipped part of {problem}"), stacklevel=3)
+            entry = found.entries.get(v.name)
+    return gtocard.card(v, entry)
 
 
 def dump(card: Mapping[str, Any]) -> str:

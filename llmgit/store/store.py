@@ -334,6 +334,8 @@ class Store:
                 hint="the cap is a setting: limits.card_bytes in llmgit.yaml",
             )
         blob = git.read_blob(self.root, v.commit, refs.card_path(v.name)) if size is not None else None
+        if blob is None and v.weights is None:  # a tag llmgit did not write (GTO's): no card was ever committed
+            return cards.synthesised(self.root, v)
         if blob is None:
             raise UnknownReference(f"version {v.tag} has no model card at {refs.card_path(v.name)}")
         return cards.parse(blob, where, replace(cards.LIMITS, max_bytes=limit))
