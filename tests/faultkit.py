@@ -21,6 +21,7 @@ from conftest import git
 SHIM = """#!/bin/sh
 n=$(( $(cat "$LLMGIT_FAULT_COUNT" 2>/dev/null || echo 0) + 1 ))
 echo "$n" > "$LLMGIT_FAULT_COUNT"
+if [ -n "$LLMGIT_FAULT_LOG" ]; then echo "$*" >> "$LLMGIT_FAULT_LOG"; fi
 if [ "$n" = "$LLMGIT_FAULT_AT" ] && [ "$LLMGIT_FAULT_WHEN" = before ]; then
     kill -9 "$(cat "$LLMGIT_FAULT_PIDFILE")"; exit 137
 fi
@@ -120,6 +121,14 @@ class Shim:
 
     def resume(self) -> None:
         self.go.touch()
+
+    def calls_of(self, cwd: Path, args: list[str]) -> list[str]:
+        """The git commands (their arguments, one string each) that ``llmgit ARGS`` runs, in order."""
+        log = self.dir.parent / "git-log"
+        log.write_text("")
+        result = self.run(cwd, args, env={"LLMGIT_FAULT_LOG": str(log)})
+        assert result.code == 0, result.err
+        return log.read_text().splitlines()
 
     def count_calls(self, cwd: Path, args: list[str]) -> int:
         result = self.run(cwd, args)

@@ -19,13 +19,15 @@ from llmgit.infra import lock
 REGISTER = ["register", "m", "-w", "out/m", "-M", "acc=0.9"]
 
 
-def _first_run_calls(shim: Shim, repo: Path, tmp_path: Path) -> int:
-    """How many git calls the first register makes (measured on a copy)."""
+def _its_ref_update(shim: Shim, repo: Path, tmp_path: Path) -> int:
+    """The number of the git call with which the first register moves its refs (its write,
+    inside the lock), seen on a copy."""
     import shutil
 
     probe = tmp_path / "probe"
     shutil.copytree(repo, probe, symlinks=True)
-    return shim.count_calls(probe, REGISTER)
+    calls = shim.calls_of(probe, REGISTER)
+    return next(n for n, c in enumerate(calls, 1) if c.startswith("update-ref"))
 
 
 @pytest.mark.parametrize("wait", ["timeout", "waits-then-runs"])
@@ -33,8 +35,7 @@ def test_two_registers_at_once(wait: str, registry_repo: Path, tmp_path: Path) -
     repo = registry_repo
     make_weights(repo / "out" / "m", seed=1)
     shim = Shim(tmp_path / "kit")
-    calls = _first_run_calls(shim, repo, tmp_path)
-    first = shim.start_paused(repo, REGISTER, at=calls - 2)  # inside its write, holding the lock
+    first = shim.start_paused(repo, REGISTER, at=_its_ref_update(shim, repo, tmp_path))  # holding the lock
     try:
         if wait == "timeout":
             second = shim.run(repo, REGISTER, env={"LLMGIT_LOCK_TIMEOUT": "0.3"})
