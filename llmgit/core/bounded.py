@@ -88,32 +88,54 @@ def load_yaml(text: str | bytes, limits: Limits, what: str) -> Any:
 
 
 def check_tree(data: Any, limits: Limits, what: str) -> None:
-    """Depth, count, string length and number range of parsed data (iterative: any depth)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    count = 0
-    while stack:
-        value, depth = stack.pop()
-        count += 1
-        if count > limits.max_values:
-            raise BoundError(f"{what} holds more than {limits.max_values} values")
+    """Depth, count, string length and number range of parsed data: level by level (any depth
+    without recursion), exact types first (what the JSON and YAML loaders build), keys and
+    values counted alike."""
+    level, depth, count, longest = [data], 1, 0, limits.max_string
+    while level:
         if depth > limits.max_depth:
             raise BoundError(f"{what} is nested more than {limits.max_depth} levels deep")
-        if isinstance(value, dict):
-            for k, v in value.items():
-                if not isinstance(k, (str, int, float, bool)) and k is not None:
-                    raise BoundError(f"{what} has a key that is not a plain value")
-                stack.append((k, depth + 1))
-                stack.append((v, depth + 1))
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
-        elif isinstance(value, str):
-            if len(value) > limits.max_string:
-                raise BoundError(f"{what} has a string longer than {limits.max_string} characters")
-        elif isinstance(value, bool) or value is None:
-            pass
-        elif isinstance(value, (int, float)):
-            check_number(value, what)
-        # other YAML scalars (dates, bytes) are left to the format, which refuses what it has no use for
+        count += len(level)
+        if count > limits.max_values:
+            raise BoundError(f"{what} holds more than {limits.max_values} values")
+        below: list[Any] = []
+        for value in level:
+            kind = type(value)
+            if kind is str:
+                if len(value) > longest:
+                    raise BoundError(f"{what} has a string longer than {limits.max_string} characters")
+            elif kind is dict or isinstance(value, dict):
+                if depth + 1 > limits.max_depth and value:
+                    raise BoundError(f"{what} is nested more than {limits.max_depth} levels deep")
+                count += len(value)
+                for k in value:
+                    _check_key(k, limits, what)
+                below.extend(value.values())
+            elif kind is list or isinstance(value, list):
+                below.extend(value)
+            elif kind is bool or value is None:
+                pass
+            elif isinstance(value, str):
+                if len(value) > longest:
+                    raise BoundError(f"{what} has a string longer than {limits.max_string} characters")
+            elif isinstance(value, (int, float)):
+                check_number(value, what)
+            # other YAML scalars (dates, bytes) are left to the format, which refuses what it has no use for
+        if count > limits.max_values:
+            raise BoundError(f"{what} holds more than {limits.max_values} values")
+        level, depth = below, depth + 1
+
+
+def _check_key(key: Any, limits: Limits, what: str) -> None:
+    if isinstance(key, str):
+        if len(key) > limits.max_string:
+            raise BoundError(f"{what} has a string longer than {limits.max_string} characters")
+    elif isinstance(key, bool) or key is None:
+        pass
+    elif isinstance(key, (int, float)):
+        check_number(key, what)
+    else:
+        raise BoundError(f"{what} has a key that is not a plain value")
 
 
 def check_number(value: int | float, what: str) -> None:

@@ -16,16 +16,16 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from llmgit.errors import OperationFailed
 from llmgit.infra.git import out
 
 
-@dataclass(frozen=True)
-class TagRecord:
-    """One annotated tag as read by ``for-each-ref``."""
+class TagRecord(NamedTuple):
+    """One annotated tag as read by ``for-each-ref`` (a tuple: listings make one per tag)."""
 
     ref: str  # refs/tags/...
     tag_object: str  # the tag object's id ('' for a lightweight tag)
@@ -99,14 +99,18 @@ def _tag_record(ref: str, oid: str, peeled: str, raw: bytes) -> TagRecord | None
     if who is None:
         return None
     name, email, seconds, sign, hours, minutes = who.groups()
-    offset = dt.timedelta(hours=int(hours), minutes=int(minutes))
-    zone = dt.timezone(-offset if sign == b"-" else offset)
     try:
-        date = dt.datetime.fromtimestamp(int(seconds), zone).isoformat()
+        date = dt.datetime.fromtimestamp(int(seconds), _zone(sign, hours, minutes)).isoformat()
     except (OverflowError, ValueError, OSError):
         return None
     tagger = (name + b" " + email).decode(errors="replace")
     return TagRecord(ref, oid, peeled, date, message.decode(errors="replace"), tagger)
+
+
+@cache
+def _zone(sign: bytes, hours: bytes, minutes: bytes) -> dt.timezone:
+    offset = dt.timedelta(hours=int(hours), minutes=int(minutes))
+    return dt.timezone(-offset if sign == b"-" else offset)
 
 
 def _one_tag(root: Path, ref: str) -> TagRecord:

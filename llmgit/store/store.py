@@ -22,7 +22,7 @@ from llmgit.core.model import Malformed, ModelSummary, ModelVersion
 from llmgit.core.summary import read_tag
 from llmgit.errors import InputError, LlmgitWarning, NotInitialized, UnknownReference, UsageError
 from llmgit.infra import git, gitrefs, lock
-from llmgit.store import branches, cards, history, ledger
+from llmgit.store import branches, cards, history, ledger, tagreads
 from llmgit.store.branches import StageBranch
 
 
@@ -135,17 +135,26 @@ class Store:
         """The version tags (of ``name``, or of all models) as git lists them, unread: model
         name, normalised version and the tag's record, for a reader that checks what it uses
         (:meth:`iter_read`)."""
+        listed = self._listed_tags(name)
+        records = gitrefs.read_tags(self.root, [(ref, oid) for _, _, ref, oid in listed])
+        for (model, version, _, _), rec in zip(listed, records, strict=True):
+            yield model, version, rec
+
+    def _listed_tags(self, name: str | None) -> list[tuple[str, str, str, str]]:
+        """The version tags' (model, normalised version, ref, object id), from the refs alone."""
         self.require_initialized()
         self._pack_loose_refs()
         normal: dict[str, str] = {}  # each distinct version string is parsed once
-        for rec in gitrefs.iter_tags(self.root, [refs.version_tag_pattern(name)]):
-            parsed = refs.parse_version_tag(rec.ref)
+        listed = []
+        for ref, oid in gitrefs.list_ref_objects(self.root, [refs.version_tag_pattern(name)]):
+            parsed = refs.parse_version_tag(ref)
             if parsed is None or (name is not None and parsed.name != name):
                 continue
             version = normal.get(parsed.version)
             if version is None:
                 version = normal[parsed.version] = versions.normalize(parsed.version)
-            yield parsed.name, version, rec
+            listed.append((parsed.name, version, ref, oid))
+        return listed
 
     def iter_read(
         self, name: str | None, read: Callable[[str, str, gitrefs.TagRecord], T | Malformed | None]
@@ -159,8 +168,8 @@ class Store:
         if name is not None:
             refs.validate_model_name(name)
         seen = False
-        for parsed_name, version, rec in self.iter_tag_records(name):
-            found = read(parsed_name, version, rec)
+        listed = self._listed_tags(name)
+        for found in tagreads.read_each(self.root, listed, read):
             if isinstance(found, Malformed):
                 self._skip(found)
                 continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import git, run_cli
 from hostilekit import forge_tag, summary_message
 from test_hostile_tags import BAD, HINT, _forge_summary, _weights, reg  # noqa: F401 (reg: the fixture)
@@ -51,3 +52,21 @@ def test_search_on_a_malformed_metric_warns_whether_or_not_it_would_match(reg: P
         result = run_cli(reg, "search", expr, "--json")
         assert result.code == 0, result.err
         assert result.err.splitlines()[0].startswith(f"warning: skipped {BAD}: its summary's metrics.acc"), result.err
+
+
+def test_tags_read_on_every_core_answer_and_warn_as_in_one_process(
+    reg: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past a few thousand tags each worker reads a share (``store/tagreads.py``): here with a
+    share of one tag, the same versions in the same order, and the same warnings."""
+    from llmgit.store import tagreads
+
+    _forge_summary(reg, weights=_weights(reg, size="abc"))
+    commands = [["versions", "m", "--json"], ["search", "metrics.acc > 0.1", "--json"], ["search", "name = 'm'"]]
+    alone = [run_cli(reg, *c) for c in commands]
+    monkeypatch.setattr(tagreads, "SHARE", 1)
+    shared = [run_cli(reg, *c) for c in commands]
+    for a, s in zip(alone, shared, strict=True):
+        assert (s.code, s.out, s.err) == (a.code, a.out, a.err)
+    assert WARNING in shared[0].err
