@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -218,6 +219,7 @@ class Reader:
         self.settings: Settings = reg.settings
         self.options = options
         self._cards: dict[str, dict[str, Any]] = {}
+        self._manifests_here: frozenset[str] | None = None
         self._manifests: dict[str, Manifest] = {}
         self._local: Path | None = None
         self._remote: tuple[StorageRemote | None] | None = None
@@ -318,7 +320,28 @@ class Reader:
         v = row.version
         if not self.options.manifests or v.weights is None or not v.weights.is_dir:
             return "-"
-        return "cached" if cache.object_path(self._local_dir(), v.weights.md5 + ".dir").is_file() else "absent"
+        return "cached" if v.weights.md5 + ".dir" in self._cached_manifests() else "absent"
+
+    def _cached_manifests(self) -> frozenset[str]:
+        """The ``.dir`` objects in the local cache (``MD5.dir``), from one pass over its folders
+        rather than a ``stat`` per version."""
+        if self._manifests_here is None:
+            top = cache.object_path(self._local_dir(), "0" * 32 + ".dir").parent.parent
+            found: set[str] = set()
+            try:
+                with os.scandir(top) as folders:
+                    for folder in folders:
+                        if len(folder.name) == 2 and folder.is_dir(follow_symlinks=False):
+                            with os.scandir(folder.path) as entries:
+                                found.update(
+                                    folder.name + e.name
+                                    for e in entries
+                                    if e.name.endswith(".dir") and e.is_file(follow_symlinks=False)
+                                )
+            except OSError:  # no cache yet: nothing is cached
+                pass
+            self._manifests_here = frozenset(found)
+        return self._manifests_here
 
     # -- pages' values --------------------------------------------------------------------
     def describe(self, model: ModelReport) -> ModelReport:

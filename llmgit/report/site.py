@@ -127,14 +127,15 @@ def _update(
     """Write the pages whose key (or file) changed, remove files no page claims; the count written."""
     sizes: dict[str, tuple[str, int]] = {}
     stale: list[PlannedPage] = []
+    present = _present(out)
     for page in pages:
         before = earlier.get(page.path)
-        if before is not None and before[0] == page.key and _size(out / page.path) == before[1]:
+        if before is not None and before[0] == page.key and present.get(page.path) == before[1]:
             sizes[page.path] = before
         else:
             stale.append(page)
     claimed = {p.path for p in pages} | {MARKER, KEYS}
-    extra = [rel for rel in _files(out) if rel not in claimed]
+    extra = [rel for rel in present if rel not in claimed]
     if not stale and not extra:
         return 0
     if prepare is not None:
@@ -147,24 +148,26 @@ def _update(
         sizes[page.path] = (page.key, len(data))
     for rel in extra:
         (out / rel).unlink(missing_ok=True)
-    _prune_empty(out)
+    if extra:
+        _prune_empty(out)
     write_atomic(out / KEYS, _keys_document(sizes))
     return len(stale)
 
 
-def _size(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return None
-
-
-def _files(out: Path) -> list[str]:
-    found = []
-    for folder, _dirs, files in os.walk(out):
-        rel = os.path.relpath(folder, out)
-        for name in files:
-            found.append(name if rel == "." else f"{Path(rel).as_posix()}/{name}")
+def _present(out: Path) -> dict[str, int | None]:
+    """Every file under ``out`` (POSIX path relative to it) -> its size, in one pass over the
+    folders; None for what is not a regular file (a link, a pipe: never taken for a page)."""
+    found: dict[str, int | None] = {}
+    folders = [(out, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for e in entries:
+                rel = prefix + e.name
+                if e.is_dir(follow_symlinks=False):
+                    folders.append((Path(e.path), rel + "/"))
+                else:
+                    found[rel] = e.stat(follow_symlinks=False).st_size if e.is_file(follow_symlinks=False) else None
     return found
 
 

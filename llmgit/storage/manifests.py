@@ -39,6 +39,22 @@ MAX_BYTES = 256 * 1024 * 1024  # about two million files; a bigger cache is not 
 _MD5 = re.compile(r"[0-9a-f]{32}")  # paths.is_md5, as one match (a cache holds many)
 
 
+def all_readable(root: Path, found: Iterable[ModelVersion], on_remote: Container[str]) -> bool:
+    """Whether every directory version of ``found`` has its ``.dir`` manifest remembered, in
+    the local cache or among the remote's objects (``on_remote``: its listing): False at the
+    first that has none, before anything is read (then :func:`objects_by_version` would fail)."""
+    remembered = _load(git.common_dir(root) / "llmgit" / "cache" / "manifests.json")
+    local = cache.local_dir(root)
+    for v in found:
+        w = v.weights
+        if w is None or not w.is_dir:
+            continue
+        oid = w.md5 + ".dir"
+        if oid not in remembered and oid not in on_remote and not cache.object_path(local, oid).is_file():
+            return False
+    return True
+
+
 def objects_by_version(
     root: Path, found: Iterable[ModelVersion], remote: StorageRemote, *, lenient: Container[Key] = ()
 ) -> dict[Key, list[VersionObject]]:
