@@ -1,13 +1,14 @@
 """The documentation site: it builds strictly offline, and the commands it shows run.
 
 See tests/docsrun.py for the conventions pages follow. LLMGIT_DOCS_SHOW=1 prints what each
-command wrote (handy when writing a page: ``pytest -s -k getting-started``).
+command wrote, as a page shows it (handy when writing a page: ``pytest -s -k getting-started``).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -120,15 +121,128 @@ def test_llmgit_commands_are_only_shown_where_they_run(page: Path) -> None:
 
 @pytest.mark.parametrize("page", RUN, ids=_id)
 def test_page_commands_run(page: Path, tmp_path: Path) -> None:
-    parsed = docsrun.parse(page)
+    """Every command runs, and the page shows exactly what it prints (tests/docsrun.py)."""
+    assert docsrun.run_page(page, tmp_path, show=bool(os.environ.get("LLMGIT_DOCS_SHOW")))
+
+
+# -- the comparison itself ---------------------------------------------------------------------
+
+
+def _page(tmp_path: Path, body: str) -> Path:
+    page = tmp_path / "page.md"
+    page.write_text(f"# A page\n\n<!-- docs-test: setup=repo -->\n\n```console\n{body}```\n", encoding="utf-8")
+    return page
+
+
+def _fails(page: Path, tmp_path: Path) -> str:
+    with pytest.raises(AssertionError) as caught:
+        docsrun.run_page(page, tmp_path)
+    return str(caught.value)
+
+
+def test_a_shown_line_that_drifted_fails_naming_it(tmp_path: Path) -> None:
+    page = _page(tmp_path, "$ git log --format=%s\ntraining script\n")  # it prints 'training code'
+    message = _fails(page, tmp_path)
+    assert message.startswith(
+        "page.md, line 7: the page shows 'training script' under '$ git log --format=%s' (line 6)"
+    )
+    assert "next lines were stdout 'training code' and stderr (nothing more)" in message
+
+
+def test_a_printed_line_the_page_drops_fails_naming_it(tmp_path: Path) -> None:
+    page = _page(tmp_path, "$ git log --format=%s%n%an\ntraining code\n$ git log -1 --format=%s\ntraining code\n")
+    message = _fails(page, tmp_path)
+    assert message.startswith(
+        "page.md, line 7: the page does not show these lines '$ git log --format=%s%n%an' (line 6)"
+    )
+    assert "\n  stdout: Ada Lovelace\n" in message
+
+
+def test_a_command_shown_without_output_must_print_nothing(tmp_path: Path) -> None:
+    page = _page(tmp_path, "$ git log --format=%s\n$ git status --short\n")
+    assert "stdout: training code" in _fails(page, tmp_path)
+
+
+def test_a_page_passes_with_gaps_wildcards_and_its_paths(tmp_path: Path) -> None:
+    page = _page(
+        tmp_path,
+        "$ git log --format=%H%n%s%n%an%n%ae\n"
+        "...\n"  # the commit id
+        "training code\n"
+        "...\n"  # the author's name and address
+        "$ git ls-files --others\n"
+        "eval/metrics.json\n"
+        "...\n"
+        "$ git rev-parse --verify -q nope   # exit 1\n"
+        "$ git commit --allow-empty -m again\n"
+        "[main ...] again\n"
+        "$ llmgit -C .. models   # exit 2\n"
+        "error: '/home/ada' is not inside a git repository\n"  # tmp_path, as the docs show it
+        "hint: run llmgit inside a git work tree ('git init' creates one)\n"
+        "\n",
+    )
+    ran = docsrun.run_page(page, tmp_path)
+    assert [step.argv[:2] for step, _ in ran] == [
+        ("git", "log"),
+        ("git", "ls-files"),
+        ("git", "rev-parse"),
+        ("git", "commit"),
+        ("llmgit", "-C"),
+    ]
+    assert str(tmp_path) not in ran[-1][1].err
+
+
+def _step(*shown: str) -> docsrun.Command:
+    return docsrun.Command(
+        1, "llmgit x", ("llmgit", "x"), 0, tuple(docsrun.Shown(n + 2, s) for n, s in enumerate(shown))
+    )
+
+
+OUT = docsrun.Outcome(0, "result one\nresult two\n", "note one\nnote two\n\n")
+
+
+@pytest.mark.parametrize(
+    ("shown", "error"),
+    [
+        (("note one", "note two", "result one", "result two"), None),
+        (("note one", "result one", "note two", "result two"), None),
+        (("result one", "result two", "note one", "note two", ""), None),
+        (("note ...", "...", "result two"), None),
+        (("...",), None),
+        (("note one", "...", "note two", "result one", "result two"), None),  # a gap may be empty
+        (("note two", "note one", "result one", "result two"), "line 2: the page shows 'note two'"),
+        (("result two", "result one", "note one", "note two"), "line 2: the page shows 'result two'"),
+        (("note one", "note two", "result one"), "line 4: the page does not show these lines"),
+        (("note one", "note two", "result one", "result two", "result three"), "line 6: the page shows 'result three'"),
+        (("...", "note three"), "did not print that line after the lines above"),
+        ((), "line 1: the page does not show these lines"),
+    ],
+    ids=[
+        "stderr-first",
+        "interleaved",
+        "stdout-first-trailing-blank",
+        "wildcards",
+        "gap-only",
+        "empty-gap",
+        "stderr-reordered",
+        "stdout-reordered",
+        "dropped-line",
+        "extra-line",
+        "gap-then-unprinted",
+        "nothing-shown",
+    ],
+)
+def test_comparison_rules(shown: tuple[str, ...], error: str | None) -> None:
+    if error is None:
+        docsrun.compare(_step(*shown), OUT)
+    else:
+        with pytest.raises(AssertionError, match=re.escape(error)):
+            docsrun.compare(_step(*shown), OUT)
+
+
+def test_output_is_shown_with_the_pages_paths(tmp_path: Path) -> None:
     root = tmp_path / "experiments"
-    assert parsed.setup is not None
-    docsrun.setup(parsed.setup, root)
-    ran = 0
-    for step in parsed.steps:
-        result = docsrun.run_step(root, step)
-        if result is not None:
-            ran += 1
-            if os.environ.get("LLMGIT_DOCS_SHOW"):
-                print(f"\n$ {step.text}  [{result.code}]\n{result.out}{result.err}", end="")  # type: ignore[union-attr]
-    assert ran > 0
+    printed = docsrun.Outcome(0, f"{root}/site/index.html\n", f"remote {os.environ['HOME']}/.local/share/x\n")
+    shown = docsrun.as_shown(root, printed)
+    assert shown.out == "/home/ada/experiments/site/index.html\n"
+    assert shown.err == "remote /home/ada/.local/share/x\n"
