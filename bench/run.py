@@ -161,8 +161,10 @@ def main() -> int:
 def run_section(key: str, env: dict[str, str], work: Path, quick: bool, have_gto: bool) -> list[Section]:
     if key == "scale":
         import scale
+        import scale10k
 
-        return scale.run(scale.Ctx(env, work, quick, have_gto))
+        ctx = scale.Ctx(env, work, quick, have_gto)
+        return scale.run(ctx) + ([] if quick else [scale10k.huge_section(ctx, 10_000, 10)])
     if key == "weights":
         import weights
 

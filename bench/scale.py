@@ -366,12 +366,4 @@ def _listing_verdict(mm: Measure, p: Measure | None, floor_limit: float | None, 
 
 def run(ctx: Ctx) -> list[Section]:
     sizes = [(100, 10)] if ctx.quick else [(100, 10), (1000, 10)]
-    sections = [scale_section(ctx, n, m) for n, m in sizes]
-    if not ctx.quick:
-        from scale10k import huge_section  # noqa: PLC0415
-
-        sections.append(huge_section(ctx, 10_000, 10))
-    return sections
-
-
-Runner = Callable[[Ctx], list[Section]]
+    return [scale_section(ctx, n, m) for n, m in sizes]
