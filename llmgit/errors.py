@@ -29,6 +29,11 @@ class OperationFailed(LlmgitError):
     exit_code = 1
 
 
+class MissingBucket(OperationFailed):
+    """The S3 bucket of the storage remote does not exist: trying again cannot help, so a
+    command that wraps this error keeps its hint (how to create the bucket). Exit 1."""
+
+
 class CorruptObject(OperationFailed):
     """An object's bytes do not hash to its name (a download, an upload or the local cache).
     Exit 1; nothing was placed or uploaded."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from llmgit.api.facade import Facade
 from llmgit.core.model import ModelVersion
-from llmgit.errors import OperationFailed
+from llmgit.errors import MissingBucket, OperationFailed
 
 if TYPE_CHECKING:
     from llmgit.register.plan import RegisterPlan
@@ -56,7 +56,7 @@ def register(reg: Facade, request: RegisterRequest, plan: RegisterPlan | None = 
             finish = f"finish it with: llmgit push {v.tag}"
             raise OperationFailed(
                 f"{v.tag} is registered here but not published: {e.message}",
-                hint=f"{e.hint}; then {finish}" if e.hint and "bucket" in e.hint else finish,
+                hint=f"{e.hint}; then {finish}" if isinstance(e, MissingBucket) else finish,
             ) from None
     return v
 

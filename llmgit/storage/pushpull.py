@@ -13,7 +13,7 @@ from llmgit.core import refs
 from llmgit.core.ledgerfile import PURGED, PURGING
 from llmgit.core.model import ModelVersion
 from llmgit.core.plan import Plan, PushSpec
-from llmgit.errors import CorruptObject, OperationFailed, UsageError
+from llmgit.errors import CorruptObject, MissingBucket, OperationFailed, UsageError
 from llmgit.infra import git, gitrefs, gitremote
 from llmgit.storage import purge
 from llmgit.store.purged import refuse_read
@@ -84,10 +84,9 @@ def push(
         except CorruptObject:
             raise
         except OperationFailed as e:
-            raise OperationFailed(
-                f"uploading the weights of {v.tag} failed: {e.message}",
-                hint=e.hint if e.hint and "bucket" in e.hint else _AGAIN,
-            ) from None
+            if isinstance(e, MissingBucket):  # trying again cannot help: its hint says what can
+                raise MissingBucket(f"uploading the weights of {v.tag} failed: {e.message}", hint=e.hint) from None
+            raise OperationFailed(f"uploading the weights of {v.tag} failed: {e.message}", hint=_AGAIN) from None
     record = purge.unpurge_plan(store, back, git.ident(store.root)) if back else Plan()
     uploaded, brought_back = tuple(v.tag for v in upload), tuple(v.tag for v in back)
     if git.remote_url(store.root, settings.git_remote) is None:

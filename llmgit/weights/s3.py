@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from llmgit.core.paths import safe_relpath, show
-from llmgit.errors import OperationFailed, SkippedRecord, UsageError
+from llmgit.errors import MissingBucket, OperationFailed, SkippedRecord, UsageError
 
 STANDARD = "STANDARD"
 ARCHIVE_CLASSES = ("GLACIER", "DEEP_ARCHIVE")  # need a restore before reading
@@ -100,10 +100,11 @@ def error(action: str, key: str, exc: Exception) -> OperationFailed:
         hint = "the credentials were refused; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
     elif code == "NoSuchBucket":
         bucket = (getattr(exc, "response", None) or {}).get("Error", {}).get("BucketName") or "BUCKET"
-        hint = (
-            f"the bucket '{bucket}' does not exist, and llmgit creates one only when asked: "
+        return MissingBucket(
+            f"S3 {action} of '{key}' failed: {text}",
+            hint=f"the bucket '{bucket}' does not exist, and llmgit creates one only when asked: "
             f"llmgit init --remote s3://{bucket}/PREFIX --create-bucket (with the same --endpoint-url), "
-            "or create it with your S3 tools"
+            "or create it with your S3 tools",
         )
     elif code in _DIGEST_CODES:
         hint = "the server received other bytes than were sent (damaged on the way); run the same command again"
