@@ -117,7 +117,7 @@ def report(reg: Facade, out: Path, options: ReportOptions) -> SiteResult:
     from llmgit.report.collect import StorageInfo  # noqa: PLC0415 (start-up)
     from llmgit.report.tiles import storage_by_model  # noqa: PLC0415 (start-up)
     from llmgit.storage.actions import inventory  # noqa: PLC0415 (start-up)
-    from llmgit.storage.manifests import all_readable, objects_by_version  # noqa: PLC0415 (start-up)
+    from llmgit.storage.manifests import objects_by_version  # noqa: PLC0415 (start-up)
     from llmgit.weights.remote import storage_remote  # noqa: PLC0415 (start-up)
 
     store = reg.store
@@ -128,9 +128,7 @@ def report(reg: Facade, out: Path, options: ReportOptions) -> SiteResult:
             purged = store.ledger().versions(PURGED)
             live = [v for v in found if (v.name, v.version) not in purged]
             stored = inventory(remote)
-            if not all_readable(store.root, live, stored):
-                return {}  # a manifest no one can read: the tiles say "unknown", without reading the rest
-            objects = objects_by_version(store.root, live, remote)
+            objects = objects_by_version(store.root, live, remote, on_remote=stored)  # fails at the first unreadable
         except LlmgitError:
             return {}  # the tiles say "unknown"
         return storage_by_model(found, objects, stored, store.settings.prices, purged)

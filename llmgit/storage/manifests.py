@@ -39,29 +39,20 @@ MAX_BYTES = 256 * 1024 * 1024  # about two million files; a bigger cache is not 
 _MD5 = re.compile(r"[0-9a-f]{32}")  # paths.is_md5, as one match (a cache holds many)
 
 
-def all_readable(root: Path, found: Iterable[ModelVersion], on_remote: Container[str]) -> bool:
-    """Whether every directory version of ``found`` has its ``.dir`` manifest remembered, in
-    the local cache or among the remote's objects (``on_remote``: its listing): False at the
-    first that has none, before anything is read (then :func:`objects_by_version` would fail)."""
-    remembered = _load(git.common_dir(root) / "llmgit" / "cache" / "manifests.json")
-    local = cache.local_dir(root)
-    for v in found:
-        w = v.weights
-        if w is None or not w.is_dir:
-            continue
-        oid = w.md5 + ".dir"
-        if oid not in remembered and oid not in on_remote and not cache.object_path(local, oid).is_file():
-            return False
-    return True
-
-
 def objects_by_version(
-    root: Path, found: Iterable[ModelVersion], remote: StorageRemote, *, lenient: Container[Key] = ()
+    root: Path,
+    found: Iterable[ModelVersion],
+    remote: StorageRemote,
+    *,
+    lenient: Container[Key] = (),
+    on_remote: Container[str] | None = None,
 ) -> dict[Key, list[VersionObject]]:
     """(model, version) -> its objects (the ``.dir`` manifest included), for every version of
     ``found``. A version whose manifest cannot be read or used: the
     :class:`~llmgit.errors.LlmgitError` ``objects_of`` raises, or, for a version in
-    ``lenient``, the version left out."""
+    ``lenient``, the version left out. ``on_remote`` (the remote's listing, when the caller
+    has it): a manifest neither remembered, nor in the local cache, nor listed there is that
+    error at once, before any other manifest is read."""
     remembered_at = git.common_dir(root) / "llmgit" / "cache" / "manifests.json"
     remembered = _load(remembered_at)
     shared: dict[tuple[str, str], VersionObject] = {}
@@ -79,7 +70,17 @@ def objects_by_version(
             unknown.append((v, w.md5))
     if not unknown:
         return result
-    read = _manifests(cache.local_dir(root), {md5 + ".dir" for _, md5 in unknown}, remote)
+    local = cache.local_dir(root)
+    if on_remote is not None:
+        for v, md5 in unknown:
+            oid = md5 + ".dir"
+            if (
+                (v.name, v.version) not in lenient
+                and oid not in on_remote
+                and not cache.object_path(local, oid).is_file()
+            ):
+                listing.objects_of(root, v, remote)  # raises its usual error
+    read = _manifests(local, {md5 + ".dir" for _, md5 in unknown}, remote)
     for v, md5 in unknown:
         oid = md5 + ".dir"
         data = read.get(oid)
