@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# a card's fields in the order cards are written (others follow, as they come)
+# the fields every card has and every rendering shows (an absent one as not recorded)
 FIELDS = (
     "name",
     "version",
@@ -37,6 +37,7 @@ FIELDS = (
     "weights",
     "provenance",
 )
+# the order cards are written: FIELDS, with the optional ones beside their kin (others follow, as they come)
 ORDER = (
     "name",
     "version",
