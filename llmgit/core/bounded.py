@@ -67,20 +67,19 @@ NODES_PER_BYTE = 4  # more than YAML can hold: at most 3 nodes in one byte (``?`
 
 
 def load_yaml(text: str | bytes, limits: Limits, what: str) -> Any:
-    """Safe YAML without aliases, within ``limits``. The nodes are counted on the parser's event
-    stream first: the loader builds every node before the first value exists (about 400 bytes
-    a node), so a megabyte of ``[[],[],...]`` would take hundreds of megabytes. Text shorter
-    than a quarter of ``max_values`` bytes skips that count: YAML needs more than a third of a
+    """Safe YAML without aliases, within ``limits``. The nodes are counted as the parser's
+    events come, and the text refused at the first one over the cap, before any more is built
+    (:func:`llmgit.core.yamlio.load`; the loader it leaves some text to would build every node
+    before the first value, about 400 bytes a node, so it counts them first). Text shorter
+    than a quarter of ``max_values`` bytes is not counted: YAML needs more than a third of a
     byte per node (a lone ``?`` is three), so it cannot hold more nodes than allowed, and
     :func:`check_tree` counts the values it built."""
     check_size(text, limits, what)
-    if (
-        len(text) * NODES_PER_BYTE > limits.max_values
-        and yamlio.count_nodes(text, limits.max_values + 1) > limits.max_values
-    ):
-        raise BoundError(f"{what} holds more than {limits.max_values} values")
+    counted = limits.max_values if len(text) * NODES_PER_BYTE > limits.max_values else None
     try:
-        data = yamlio.load(text)
+        data = yamlio.load(text, max_nodes=counted)
+    except yamlio.TooManyNodes:
+        raise BoundError(f"{what} holds more than {limits.max_values} values") from None
     except yamlio.YAMLError as e:
         raise BoundError(f"{what} is not valid YAML: {_first_line(e)}") from None
     check_tree(data, limits, what)

@@ -60,8 +60,9 @@ def card_changes(
     a = flatten({k: v for k, v in old.items() if k != "performance"})
     b = flatten({k: v for k, v in new.items() if k != "performance"})
     changes = []
+    below = tuple(f"{i}." for i in ignore)
     for key in sorted(set(a) | set(b)):
-        if key in ignore or any(key.startswith(f"{i}.") for i in ignore):
+        if key in ignore or key.startswith(below):
             continue
         if a.get(key) != b.get(key):
             changes.append(FieldChange(key, a.get(key), b.get(key)))

@@ -102,8 +102,21 @@ def _escape_char(s: str, i: int) -> str:
     return "\\" + ch
 
 
+# text that :func:`text` leaves as it is: ASCII letters and digits, joined by single ``-_.``
+# (``llama-7b``, ``1.5``), between spaces and punctuation Markdown gives no meaning; it holds
+# no line break, control character, ``@``, ``:`` or ``<>&``, and no ``www`` (checked apart)
+_INERT = re.compile(r"(?:[A-Za-z0-9]++(?:[-_.][A-Za-z0-9]++)*+|[ ,;/?%'\"]++)*+")  # possessive: linear
+
+
 def text(value: object) -> Markdown:
     """``value`` as inert inline text: it shows as written and starts no block, link or tag."""
+    s = _as_text(value)
+    if _INERT.fullmatch(s) and s[:1] != " " and "www" not in s.lower():
+        return Markdown(s)  # nothing to escape (most card values): what :func:`_escaped` gives, sooner
+    return _escaped(s)
+
+
+def _escaped(value: str) -> Markdown:
     s = one_line(value)
     out = _SPECIAL.sub(lambda m: _escape_char(s, m.start()), s)
     if out[:1] in (" ", "\t"):

@@ -11,6 +11,7 @@ the same message, as without workers. The task must therefore be safe to repeat 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -51,6 +52,7 @@ def map_shares(
     shares: list[Sequence[T]] = [items[i::n] for i in range(n)]
     global _shared
     _shared = (task, shares)
+    gc.freeze()  # the parent's objects, inherited by the workers, stay out of their collections (no copies)
     try:
         with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
             results = list(pool.map(_run_share, range(n)))
@@ -58,4 +60,5 @@ def map_shares(
         results = [_FAILED] * n
     finally:
         _shared = None
+        gc.unfreeze()
     return [task(shares[i]) if r == _FAILED else r for i, r in enumerate(results)]

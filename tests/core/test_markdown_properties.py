@@ -123,3 +123,14 @@ def test_paragraphs_are_plain_text_only(value: str) -> None:
     for inline in (t for t in tokens if t.type == "inline"):
         assert {c.type for c in inline.children or []} <= INLINE_ONLY
     assert "<" not in re.sub(r"</?p>", "", PARSER.render(md.paragraphs(value)))
+
+
+# what the fast path of ``text`` takes: words, joiners, the punctuation it keeps, and near misses
+FAST = st.text(alphabet="aZ09-_. ,;/?%'\"wW:@\t<", max_size=30)
+
+
+@given(st.one_of(FAST, TEXTS, st.integers(), st.floats()))
+def test_text_returns_what_the_escaping_returns(value: object) -> None:
+    """``text`` skips the escaping for values with nothing to escape; it must give exactly
+    what the escaping gives, for every value."""
+    assert md.text(value) == md._escaped(str(value))
