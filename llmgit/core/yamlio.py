@@ -12,6 +12,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from llmgit.core import yamlfast
+
 
 class YAMLError(ValueError):
     """Text that is not YAML llmgit reads (the message is the parser's, or names the alias)."""
@@ -52,16 +54,11 @@ class TooManyNodes(YAMLRefused):
     """More nodes than the caller allows (``load(..., max_nodes=)``)."""
 
 
-class _Fallback(Exception):
-    """Text the event builder leaves to the loader: an alias, a tag it does not build, a merge
-    key, a collection as a key, a value a constructor refuses, or an error (the loader says it)."""
-
-
 def load(text: str | bytes, *, max_nodes: int | None = None) -> Any:
     """Like ``yaml.safe_load``: plain data only, never arbitrary objects, and no aliases.
     ``max_nodes``: refuse (:class:`TooManyNodes`) text with more nodes, before building them.
 
-    Values are built straight from the C parser's events (:func:`_build`: the same parser,
+    Values are built straight from the C parser's events (:func:`llmgit.core.yamlfast.build`: the same parser,
     resolver and scalar constructors as the safe loader, without its node graph, about twice
     as fast). What that does not build (an alias, an explicit tag, a merge key, an error) goes
     to the loader: text without an alias to the C loader (text without ``*`` cannot hold one;
@@ -70,8 +67,10 @@ def load(text: str | bytes, *, max_nodes: int | None = None) -> Any:
     yaml = _yaml()
     if hasattr(yaml, "CSafeLoader"):
         try:
-            return _build(text, max_nodes)
-        except _Fallback:
+            return yamlfast.build(text, max_nodes)
+        except yamlfast.NodeCap:
+            raise TooManyNodes(f"more than {max_nodes} nodes") from None
+        except yamlfast.Fallback:
             pass
     if max_nodes is not None and count_nodes(text, max_nodes + 1) > max_nodes:
         raise TooManyNodes(f"more than {max_nodes} nodes")
@@ -93,151 +92,6 @@ def load(text: str | bytes, *, max_nodes: int | None = None) -> Any:
         raise YAMLRefused(
             f"a value YAML cannot read: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
         ) from None
-
-
-_STR = "tag:yaml.org,2002:str"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-
-
-@cache
-def _builder_parts() -> tuple[Any, ...]:
-    """The event classes, the plain-scalar resolvers by first character (wildcards appended,
-    as ``Resolver.resolve`` tries them) and the safe constructors of non-string scalars."""
-    yaml = _yaml()
-    implicit = yaml.resolver.Resolver.yaml_implicit_resolvers
-    wildcard = list(implicit.get(None, []))
-    by_first = {k: list(v) + wildcard for k, v in implicit.items() if k is not None}
-    scalars = {
-        tag: f
-        for tag, f in yaml.constructor.SafeConstructor.yaml_constructors.items()
-        if tag
-        in (
-            "tag:yaml.org,2002:null",
-            "tag:yaml.org,2002:bool",
-            "tag:yaml.org,2002:int",
-            "tag:yaml.org,2002:float",
-            "tag:yaml.org,2002:binary",
-            "tag:yaml.org,2002:timestamp",
-        )
-    }
-    e = yaml.events
-    return (
-        e.ScalarEvent,
-        e.MappingStartEvent,
-        e.SequenceStartEvent,
-        e.MappingEndEvent,
-        e.SequenceEndEvent,
-        e.DocumentStartEvent,
-        e.AliasEvent,
-        by_first,
-        wildcard,
-        scalars,
-        yaml.constructor.SafeConstructor(),
-        yaml.ScalarNode,
-    )
-
-
-def _build(text: str | bytes, max_nodes: int | None) -> Any:
-    """The document's value, built from the C parser's events as the safe loader builds it
-    from nodes; :class:`_Fallback` for what it leaves to the loader."""
-    yaml = _yaml()
-    (
-        scalar_ev,
-        map_start,
-        seq_start,
-        map_end,
-        seq_end,
-        doc_start,
-        alias_ev,
-        by_first,
-        wildcard,
-        scalars,
-        constructor,
-        scalar_node,
-    ) = _builder_parts()
-    stack: list[Any] = []  # open collections
-    keys: list[Any] = []  # per open mapping: its pending key, or _NO_KEY
-    result: Any = None
-    documents = nodes = 0
-    limit = max_nodes if max_nodes is not None else -1
-    try:
-        for ev in yaml.parse(text, Loader=yaml.CSafeLoader):
-            kind = type(ev)
-            if kind is scalar_ev:
-                value = ev.value
-                tag = ev.tag
-                if tag is None or tag == "!":
-                    if ev.implicit[0]:
-                        tag = _STR
-                        for candidate, pattern in (
-                            by_first.get(value[0], wildcard) if value else by_first.get("", wildcard)
-                        ):
-                            if pattern.match(value):
-                                tag = candidate
-                                break
-                    else:
-                        tag = _STR
-                if tag != _STR:
-                    make = scalars.get(tag)
-                    if make is None:
-                        raise _Fallback
-                    value = make(constructor, scalar_node(tag, value, ev.start_mark, ev.end_mark, ev.style))
-            elif kind is map_start or kind is seq_start:
-                if ev.tag is not None and ev.tag != "!" and ev.tag != (_MAP if kind is map_start else _SEQ):
-                    raise _Fallback
-                nodes += 1
-                if nodes == limit + 1 and limit >= 0:
-                    raise TooManyNodes(f"more than {max_nodes} nodes")
-                stack.append({} if kind is map_start else [])
-                keys.append(_NO_KEY)
-                continue
-            elif kind is map_end or kind is seq_end:
-                value = stack.pop()
-                keys.pop()
-                if not stack:
-                    result = value
-                    continue
-                top = stack[-1]
-                if type(top) is list:
-                    top.append(value)
-                elif keys[-1] is _NO_KEY:
-                    raise _Fallback  # a collection as a key: the loader refuses it
-                else:
-                    top[keys[-1]] = value
-                    keys[-1] = _NO_KEY
-                continue
-            elif kind is doc_start:
-                documents += 1
-                if documents > 1:
-                    raise _Fallback  # the loader says it expects a single document
-                continue
-            elif kind is alias_ev:
-                raise _Fallback
-            else:
-                continue
-            nodes += 1
-            if nodes == limit + 1 and limit >= 0:
-                raise TooManyNodes(f"more than {max_nodes} nodes")
-            if not stack:
-                result = value
-                continue
-            top = stack[-1]
-            if type(top) is list:
-                top.append(value)
-            elif keys[-1] is _NO_KEY:
-                keys[-1] = value  # a scalar (``<<`` and ``=`` resolve to tags left to the loader)
-            else:
-                top[keys[-1]] = value
-                keys[-1] = _NO_KEY
-    except TooManyNodes:
-        raise
-    except Exception:  # noqa: BLE001 (anything else: the loader does it again and says what is wrong)
-        raise _Fallback from None
-    return result
-
-
-_NO_KEY = object()
 
 
 def _has_alias(text: str | bytes) -> bool:
@@ -269,7 +123,17 @@ def count_nodes(text: str | bytes, stop: int) -> int:
     return count
 
 
+_EMITTED = frozenset({"sort_keys", "allow_unicode", "width"})
+
+
 def dump(data: Any, **options: Any) -> str:
-    """Like ``yaml.safe_dump``."""
+    """Like ``yaml.safe_dump``. Plain data written with ``allow_unicode=True`` (cards, stage
+    files, front matter) is written by :func:`llmgit.core.yamlfast.emit` when it can: the same
+    text as the C dumper, several times sooner."""
     yaml = _yaml()
+    if options.get("allow_unicode") is True and options.keys() <= _EMITTED and hasattr(yaml, "CSafeDumper"):
+        try:
+            return yamlfast.emit(data, sort_keys=bool(options.get("sort_keys", True)), width=options.get("width") or 80)
+        except yamlfast.Fallback:
+            pass
     return str(yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), **options))

@@ -2,8 +2,8 @@
 handled in a forked worker (which inherits the parent's memory, so the inputs are never
 pickled), and the workers' small results come back in order.
 
-Only an optimisation: with one usable core, few items, or no ``fork`` (Windows), everything
-runs in this process; and a share whose worker failed in any way (an exception, a result that
+Only an optimisation: with one usable core, few items, no ``fork`` (Windows), or another
+thread running, everything runs in this process; and a share whose worker failed in any way (an exception, a result that
 does not pickle, a crash) is run again here, so a failure surfaces as the same exception, with
 the same message, as without workers. The task must therefore be safe to repeat for a share
 (writing the same files again is).
@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -47,8 +48,8 @@ def map_shares(
     """``task`` over ``items`` split into shares (``items[i::n]``), one per worker; returns each
     share's result, in share order. Runs in this process when there is too little to split."""
     n = min(workers or usable_cores(), len(items) // max(min_share, 1))
-    if n < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [task(items)]
+    if n < 2 or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return [task(items)]  # (a fork while another thread runs could copy a lock it holds)
     shares: list[Sequence[T]] = [items[i::n] for i in range(n)]
     global _shared
     _shared = (task, shares)

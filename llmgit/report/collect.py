@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -137,19 +138,23 @@ def scan(reg: Store, options: ReportOptions, costs: Costs) -> RegistryReport:
                 f"model '{name}' has no registered versions", hint="'llmgit models' lists the registered models"
             )
     names = sorted(set(options.models)) if options.models else sorted(by_name)
-    branches = reg.stage_branches()
-    events_by_model: dict[str, list[HistoryEvent]] = {}
-    if names:
-        reg.require_history()
-    for e in historycache.read(reg.root, settings) if names else []:
-        events_by_model.setdefault(e.model, []).append(e)
-    serving = settings.stages[-1] if settings.stages else "production"
     wanted = [v for name in names for v in by_name[name]]
-    if callable(costs):
-        costs = costs(wanted)
     specs = [f"{v.commit}:{refs.card_path(v.name)}" for v in wanted]
     remembered = CardBlobs(reg.root)
-    found = remembered.sizes(reg.root, specs)  # one cat-file --batch-check for the cards not remembered
+    with ThreadPoolExecutor(1) as pool:
+        # one cat-file --batch-check for the cards not remembered: git walks the commits' trees
+        # while this thread reads the stage history
+        sizing = pool.submit(remembered.sizes, reg.root, specs)
+        branches = reg.stage_branches()
+        events_by_model: dict[str, list[HistoryEvent]] = {}
+        if names:
+            reg.require_history()
+        for e in historycache.read(reg.root, settings) if names else []:
+            events_by_model.setdefault(e.model, []).append(e)
+        found = sizing.result()
+    if callable(costs):
+        costs = costs(wanted)
+    serving = settings.stages[-1] if settings.stages else "production"
     if not options.models:  # a report of some models keeps what the next full one needs
         remembered.save()
     blobs = {v.tag: CardBlob(*hit) if (hit := found[s]) else CardBlob(None) for v, s in zip(wanted, specs, strict=True)}

@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmgit.core import yamlio
+from llmgit.core import yamlfast, yamlio
 
 pytestmark = pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML was built without libyaml")
 
@@ -83,7 +83,7 @@ TREES = st.recursive(
 
 def _same(text: str | bytes) -> None:
     expected = yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 (the safe loader, the reference)
-    got = yamlio._build(text, None)
+    got = yamlfast.build(text, None)
     assert repr(got) == repr(expected)  # types and key order too (0 and False, 1.0 and 1 differ here)
 
 
@@ -190,8 +190,8 @@ def test_forms_it_builds_itself(text: str) -> None:
     ],
 )
 def test_forms_left_to_the_loader_end_as_the_loader_ends_them(text: str) -> None:
-    with pytest.raises(yamlio._Fallback):
-        yamlio._build(text, None)
+    with pytest.raises(yamlfast.Fallback):
+        yamlfast.build(text, None)
     try:
         expected: Any = repr(yaml.load(text, Loader=yaml.CSafeLoader))  # noqa: S506
     except (yaml.YAMLError, ValueError, LookupError):
@@ -224,5 +224,71 @@ def test_max_nodes_allows_exactly_the_cap() -> None:
 
 
 def test_floats_keep_their_type_and_nan_stays_nan() -> None:
-    got = yamlio._build("[1.0, 1, .nan]", None)
+    got = yamlfast.build("[1.0, 1, .nan]", None)
     assert [type(v) for v in got] == [float, int, float] and math.isnan(got[2])
+
+
+# -- writing ---------------------------------------------------------------------------------
+WORDS = st.one_of(
+    TRICKY,
+    st.text(alphabet="aZ09_./+@<>=-: #'\"é", max_size=14),
+    st.from_regex(r"[a-z][a-z0-9 ._/-]{0,90}", fullmatch=True),  # long plain text: the line width
+)
+LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(), WORDS)
+DOCS = st.recursive(
+    LEAVES,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(WORDS, inner, max_size=4)),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(WORDS, DOCS, max_size=6), st.booleans(), st.sampled_from([80, 100, 1000, 25]))
+def test_the_emitter_writes_what_the_c_dumper_writes(data: dict[str, Any], sort_keys: bool, width: int) -> None:
+    expected = yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=sort_keys, width=width)
+    try:
+        got = yamlfast.emit(data, sort_keys=sort_keys, width=width)
+    except yamlfast.Fallback:
+        got = expected  # left to the dumper
+    assert got == expected
+    assert yamlio.dump(data, allow_unicode=True, sort_keys=sort_keys, width=width) == expected
+
+
+PLAIN_WORDS = st.from_regex(r"[a-zA-Z0-9_][a-zA-Z0-9_./+@<>=-]{0,10}( [a-z0-9.-]{1,12}){0,5}", fullmatch=True)
+PLAIN_DOCS = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**20), st.floats(allow_nan=False), PLAIN_WORDS),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(PLAIN_WORDS, inner, max_size=3)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(PLAIN_WORDS, PLAIN_DOCS, min_size=1, max_size=5), st.booleans(), st.sampled_from([80, 40, 1000]))
+def test_plain_data_is_written_as_the_c_dumper_writes_it(data: dict[str, Any], sort_keys: bool, width: int) -> None:
+    """Data the emitter mostly writes itself (plain words, numbers, nesting, long lines)."""
+    expected = yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=sort_keys, width=width)
+    try:
+        assert yamlfast.emit(data, sort_keys=sort_keys, width=width) == expected
+    except yamlfast.Fallback:
+        pass
+
+
+def test_the_emitter_writes_a_card_front_matter_itself() -> None:
+    """The shape the report writes ten thousand times takes the fast path."""
+    front = {
+        "base_model": "meta-llama/Llama-2-7b-hf",
+        "datasets": ["tatsu-lab/alpaca"],
+        "tags": ["llmgit"],
+        "model_version": "1.0.1",
+        "model-index": [
+            {
+                "name": "m",
+                "results": [{"task": {"type": "text-generation"}, "metrics": [{"type": "accuracy", "value": 0.5}]}],
+            }
+        ],
+        "empty": [],
+        "none": {},
+        "big": 1e16,
+    }
+    expected = yaml.dump(front, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False)
+    assert yamlfast.emit(front, sort_keys=False, width=80) == expected
