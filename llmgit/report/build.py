@@ -2,7 +2,8 @@
 
 One pass: :func:`~llmgit.report.collect.scan` reads the refs, stages and card blob ids; each
 page gets its key; only the pages whose key changed read their cards (one ``cat-file --batch``
-for all of them) and are rendered, one at a time, straight to their files.
+for all of them, or one per worker for a model's pages) and are rendered, one at a time,
+straight to their files.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ def plan(reg: Store, options: ReportOptions, costs: Costs) -> tuple[RegistryRepo
         mkey = keys.model_page(base, model, rows)
         model_keys.append(mkey)
         # every version's card: the compare view shows their fields
-        pages.append(PlannedPage(model_path(model.name), mkey, _model_page(renderer, reader, model), model.versions))
+        pages.append(
+            PlannedPage(
+                model_path(model.name), mkey, _model_page(renderer, reader, model), model.versions, group=model.name
+            )
+        )
         for i, row in enumerate(model.versions):
             pages.append(
                 PlannedPage(
@@ -49,6 +54,7 @@ def plan(reg: Store, options: ReportOptions, costs: Costs) -> tuple[RegistryRepo
                     keys.version_page(base, model, i, rows),
                     _version_page(renderer, reader, model, i),
                     model.versions[i : i + 2],  # its card and the previous version's
+                    group=model.name,
                 )
             )
     # the index shows each latest card's description: read only those not remembered

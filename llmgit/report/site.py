@@ -37,6 +37,7 @@ class PlannedPage:
     key: str  # what the page is built from (:mod:`llmgit.report.keys`)
     render: Callable[[], str]
     needs: tuple[object, ...] = ()  # what it reads before rendering (given to ``prepare`` in bulk)
+    group: str = ""  # pages of one group are rendered by one worker (they read the same cards)
 
 
 def check_target(out: Path) -> None:
@@ -79,21 +80,32 @@ def write(pages: Sequence[PlannedPage], out: Path, prepare: Prepare | None = Non
     check_target(out)
     earlier = _earlier_keys(out) if out.is_dir() else None
     if earlier is None:
-        if prepare is not None:
-            prepare(pages)
-        return _write_all(pages, out), len(pages)
+        return _write_all(pages, out, prepare), len(pages)
     return out / "index.html", _update(pages, out, earlier, prepare)
 
 
-def _write_all(pages: Sequence[PlannedPage], out: Path) -> Path:
-    """Every page, built beside ``out`` and swapped in."""
+def _write_all(pages: Sequence[PlannedPage], out: Path, prepare: Prepare | None) -> Path:
+    """Every page, built beside ``out`` and swapped in. Each worker is given whole groups and
+    reads what its pages need itself (``prepare``), so nothing read comes back to this process."""
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for folder in sorted({(staging / page.path).parent for page in pages}):
             folder.mkdir(parents=True, exist_ok=True)
+        groups: dict[str, list[PlannedPage]] = {}
+        for page in pages:
+            groups.setdefault(page.group, []).append(page)
+        units = list(groups.values())
+
+        def task(share: Sequence[list[PlannedPage]]) -> dict[str, tuple[str, int]]:
+            mine = [page for group in share for page in group]
+            if prepare is not None:
+                prepare(mine)
+            return _render_into(staging, mine)
+
         sizes: dict[str, tuple[str, int]] = {}
-        for written in forked.map_shares(lambda share: _render_into(staging, share), pages, min_share=SHARE):
+        per_share = -(-SHARE * len(units) // max(len(pages), 1))  # SHARE pages, in groups
+        for written in forked.map_shares(task, units, min_share=per_share):
             sizes.update(written)
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         (staging / KEYS).write_bytes(_keys_document(sizes))
