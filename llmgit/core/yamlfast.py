@@ -37,13 +37,20 @@ _SEQ = "tag:yaml.org,2002:seq"
 
 
 @cache
-def _builder_parts() -> tuple[Any, ...]:
-    """The event classes, the plain-scalar resolvers by first character (wildcards appended,
-    as ``Resolver.resolve`` tries them) and the safe constructors of non-string scalars."""
-    yaml = _yaml()
-    implicit = yaml.resolver.Resolver.yaml_implicit_resolvers
+def _resolvers() -> tuple[dict[str, list[Any]], list[Any]]:
+    """The plain-scalar resolvers by first character, wildcards appended (as
+    ``Resolver.resolve`` tries them), and the wildcards alone (for any other first character)."""
+    implicit = _yaml().resolver.Resolver.yaml_implicit_resolvers
     wildcard = list(implicit.get(None, []))
-    by_first = {k: list(v) + wildcard for k, v in implicit.items() if k is not None}
+    return {k: list(v) + wildcard for k, v in implicit.items() if k is not None}, wildcard
+
+
+@cache
+def _builder_parts() -> tuple[Any, ...]:
+    """The event classes, the plain-scalar resolvers (:func:`_resolvers`) and the safe
+    constructors of non-string scalars."""
+    yaml = _yaml()
+    by_first, wildcard = _resolvers()
     scalars = {
         tag: f
         for tag, f in yaml.constructor.SafeConstructor.yaml_constructors.items()
@@ -137,18 +144,6 @@ def build(text: str | bytes, max_nodes: int | None) -> Any:
             elif kind is map_end or kind is seq_end:
                 value = stack.pop()
                 keys.pop()
-                if not stack:
-                    result = value
-                    continue
-                top = stack[-1]
-                if type(top) is list:
-                    top.append(value)
-                elif keys[-1] is _NO_KEY:
-                    raise Fallback  # a collection as a key: the loader refuses it
-                else:
-                    top[keys[-1]] = value
-                    keys[-1] = _NO_KEY
-                continue
             elif kind is doc_start:
                 documents += 1
                 if documents > 1:
@@ -158,9 +153,10 @@ def build(text: str | bytes, max_nodes: int | None) -> Any:
                 raise Fallback
             else:
                 continue
-            nodes += 1
-            if nodes == limit + 1 and limit >= 0:
-                raise NodeCap
+            if kind is scalar_ev:  # a collection was counted where it opened
+                nodes += 1
+                if nodes == limit + 1 and limit >= 0:
+                    raise NodeCap
             if not stack:
                 result = value
                 continue
@@ -168,7 +164,9 @@ def build(text: str | bytes, max_nodes: int | None) -> Any:
             if type(top) is list:
                 top.append(value)
             elif keys[-1] is _NO_KEY:
-                keys[-1] = value  # a scalar (``<<`` and ``=`` resolve to tags left to the loader)
+                if kind is not scalar_ev:
+                    raise Fallback  # a collection as a key: the loader refuses it
+                keys[-1] = value  # (``<<`` and ``=`` resolve to tags left to the loader)
             else:
                 top[keys[-1]] = value
                 keys[-1] = _NO_KEY
@@ -186,22 +184,13 @@ _NO_KEY = object()
 # indicator first, no ': ', ' #', line break or doubled or edge space (checked by the property test)
 _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./+@<>=-]*(?: [A-Za-z0-9_./+@<>=-]+)*")
 _FLOAT_TAG = "tag:yaml.org,2002:float"
-_INT_TAG = "tag:yaml.org,2002:int"
 _MAX_KEY = 128  # longer keys are written as complex keys ('? key')
-
-
-@cache
-def _resolvers() -> dict[str, list[Any]]:
-    yaml = _yaml()
-    implicit = yaml.resolver.Resolver.yaml_implicit_resolvers
-    wildcard = list(implicit.get(None, []))
-    return {k: list(v) + wildcard for k, v in implicit.items() if k is not None} | {"": wildcard}
 
 
 def _resolves_to(text: str) -> str:
     """The tag a plain scalar ``text`` reads back as (the safe loader's implicit resolvers)."""
-    resolvers = _resolvers()
-    for tag, pattern in resolvers.get(text[:1], resolvers[""]):
+    by_first, wildcard = _resolvers()
+    for tag, pattern in by_first.get(text[0], wildcard) if text else by_first.get("", wildcard):
         if pattern.match(text):
             return str(tag)
     return _STR
